@@ -1,0 +1,68 @@
+/** The validated, frozen configuration. Built once by loadConfig (defaults ← file ← env ← flags). */
+export interface Config {
+  /** AWS profile for credentials; undefined → the SDK's default chain. */
+  profile: string | undefined;
+  /** Name used in state file names: profile, else AWS_PROFILE, else 'default'. */
+  stateProfile: string;
+  regions: string[];
+  stateDir: string;
+  pollIntervalSeconds: number;
+  settleMinutes: number;
+  initialLookbackMinutes: number;
+  /** A full re-scan of the settle window runs at most this often per region (quick polls in between). */
+  settleScanIntervalSeconds: number;
+  /** LookupEvents requests per second per region (AWS allows 2). */
+  lookupRequestsPerSecond: number;
+  /** Slack messages per second per webhook (Slack allows about 1). */
+  slackMessagesPerSecond: number;
+  /** Local CloudTrail endpoint (tests, demo); undefined → AWS. Also AWS_ENDPOINT_URL_CLOUDTRAIL via the SDK. */
+  cloudtrailEndpoint: string | undefined;
+  slack: {
+    /** A secret: never log it. Undefined only with dryRun. */
+    webhookUrl: string | undefined;
+  };
+  email: {
+    /** A secret (may hold a password): never log it. */
+    smtpUrl: string | undefined;
+    to: string[];
+    from: string | undefined;
+  };
+  exclude: {
+    eventNames: string[];
+    eventSources: string[];
+    userNames: string[];
+  };
+  once: boolean;
+  dryRun: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  logFile: string | undefined;
+  pidFile: string | undefined;
+  daemonize: boolean;
+  /** Graceful stop must finish within this; kept below pm2's kill_timeout. */
+  shutdownTimeoutSeconds: number;
+  /** A region failing longer than this sends an alert email. */
+  alertAfterMinutes: number;
+  /** Minimum time between two alert emails of the same (kind, region). */
+  alertCooldownMinutes: number;
+}
+
+/** Every region enabled by default in a commercial AWS account (opt-in regions must be listed with -r). */
+export const DEFAULT_REGIONS: readonly string[] = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-north-1',
+  'sa-east-1',
+];
