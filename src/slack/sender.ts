@@ -1,0 +1,332 @@
+import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
+import { backoffDelay } from '../lib/backoff';
+import type { Clock } from '../lib/clock';
+import { FatalError } from '../lib/errors';
+import { createRateLimiter } from '../lib/rate-limiter';
+import type { Logger } from '../logging/logger';
+import type { SlackMessage } from './types';
+
+/**
+ * The one queue per webhook: serialises every caller, paces to Slack's 1 message/s, obeys Retry-After, backs
+ * off on 5xx and network errors, and tells a bad message (caller's problem) from a refused webhook (a human's).
+ * This layer owns every Slack retry (DESIGN principle 3); @slack/webhook runs with retries: 0.
+ */
+
+export type SendOutcome = { delivered: true } | { delivered: false; error: string };
+
+export interface SenderStats {
+  /** Messages Slack accepted. */
+  sent: number;
+  /** Extra attempts of a message already tried (after a 429, 5xx, network error or refusal). */
+  retries: number;
+  /** 429 answers received. */
+  rateLimited: number;
+}
+
+export interface SenderStatus {
+  healthy: boolean;
+  reason?: string;
+  kind?: string;
+}
+
+export interface SlackSender {
+  /** Queues `message` behind earlier ones; `signal` cancels waiting, never a request already sent. */
+  send(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome>;
+  stats(): SenderStats;
+}
+
+export interface SlackSenderOptions {
+  webhookUrl: string;
+  clock: Clock;
+  log: Logger;
+  fetch?: typeof fetch;
+  /** Slack: "no more than one message per second" per webhook (API-FACTS C.1). */
+  messagesPerSecond?: number;
+  requestTimeoutMs?: number;
+  /** 'wait' blocks the queue while Slack refuses the webhook; 'throw' (--once) raises SlackRefusedError. */
+  onRefused?: 'wait' | 'throw';
+  refusedRetryMs?: number;
+  /** Cap of the exponential backoff after 5xx / network errors. */
+  maxBackoffMs?: number;
+  /** First backoff step; doubles per failure up to maxBackoffMs. Default 1 s. */
+  backoffBaseMs?: number;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+  onStatusChange?: (status: SenderStatus) => void;
+}
+
+/** Slack refuses the webhook itself (revoked, channel gone or archived): a human must act. */
+export class SlackRefusedError extends FatalError {
+  override name = 'SlackRefusedError';
+  constructor(
+    /** Slack's error code, e.g. 'no_service', or 'http_<status>'. */
+    readonly reason: string,
+    readonly status: number,
+  ) {
+    super(
+      `Slack refused the webhook (HTTP ${status} ${reason}): check that SLACK_WEBHOOK_URL is a live incoming ` +
+        `webhook and that its channel still exists and is not archived`,
+      'slack-refused',
+    );
+  }
+}
+
+/** Message-specific errors: this payload will never be accepted; the caller may retry a plainer one. */
+const MESSAGE_ERRORS = new Set([
+  'invalid_payload',
+  'no_text',
+  'too_many_attachments',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_blocks_too_long',
+]);
+/** The webhook itself is refused: no message will go through until a human fixes it (API-FACTS C.1). */
+const REFUSED_ERRORS = new Set([
+  'channel_not_found',
+  'no_service',
+  'no_service_id',
+  'no_team',
+  'team_disabled',
+  'invalid_token',
+  'action_prohibited',
+  'channel_is_archived',
+  'posting_to_general_channel_denied',
+  'no_active_hooks',
+]);
+const REFUSED_STATUSES = new Set([401, 403, 404, 410]);
+
+const DEFAULT_RETRY_AFTER_MS = 30_000;
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+type Attempt =
+  | { kind: 'ok' }
+  | { kind: 'rate-limited'; retryAfterMs: number }
+  | { kind: 'message'; status: number; error: string }
+  | { kind: 'refused'; status: number; reason: string }
+  | { kind: 'transient'; status?: number; error: string };
+
+interface RecordedResponse {
+  status: number;
+  retryAfter: string | null;
+  body: string;
+}
+
+interface Job {
+  message: SlackMessage;
+  signal?: AbortSignal;
+  resolve: (outcome: SendOutcome) => void;
+  reject: (reason: unknown) => void;
+  onAbort?: () => void;
+}
+
+export function createSlackSender(options: SlackSenderOptions): SlackSender {
+  const { clock, log } = options;
+  // Slack: 1 message/s per webhook; every attempt, retries included, takes a turn.
+  const pace = createRateLimiter({ perSecond: options.messagesPerSecond ?? 1, clock });
+  const refusedRetryMs = options.refusedRetryMs ?? 5 * 60_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
+  const backoffBaseMs = options.backoffBaseMs ?? 1000;
+  const random = options.random ?? Math.random;
+  const scrub = createScrubber(options.webhookUrl);
+  const counters: SenderStats = { sent: 0, retries: 0, rateLimited: 0 };
+  const queue: Job[] = [];
+  let draining = false;
+  let refused: string | undefined;
+
+  // The library hides response headers (API-FACTS C.5): this wrapper keeps status, Retry-After and body.
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  let lastResponse: RecordedResponse | undefined;
+  const recordingFetch: FetchFunction = async (url, init) => {
+    const response = await baseFetch(url, init as RequestInit);
+    const body = await response.text();
+    lastResponse = { status: response.status, retryAfter: response.headers.get('retry-after'), body };
+    return {
+      ok: response.ok,
+      status: response.status,
+      statusText: response.statusText,
+      url: '',
+      headers: response.headers,
+      text: async () => body,
+      json: async () => JSON.parse(body) as unknown,
+      arrayBuffer: async () => new TextEncoder().encode(body).buffer as ArrayBuffer,
+    };
+  };
+  const webhook = new IncomingWebhook(options.webhookUrl, {
+    fetch: recordingFetch,
+    timeout: options.requestTimeoutMs ?? 15_000,
+    retryConfig: { retries: 0 },
+  });
+
+  async function post(message: SlackMessage): Promise<Attempt> {
+    lastResponse = undefined;
+    let failure: unknown;
+    try {
+      await webhook.send(message as IncomingWebhookSendArguments);
+    } catch (error) {
+      failure = error;
+    }
+    if (lastResponse) return classifyResponse(lastResponse, clock.now());
+    return { kind: 'transient', error: scrub(describeFailure(failure)) };
+  }
+
+  function setStatus(status: SenderStatus): void {
+    try {
+      options.onStatusChange?.(status);
+    } catch (error) {
+      log.warn({ error: scrub(String(error)) }, 'slack status listener failed');
+    }
+  }
+
+  async function deliver(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome> {
+    let failures = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      await pace.take(signal);
+      signal?.throwIfAborted();
+      if (attempt > 1) counters.retries += 1;
+      const result = await post(message);
+      switch (result.kind) {
+        case 'ok':
+          counters.sent += 1;
+          if (refused !== undefined) {
+            log.info({ attempt }, 'slack accepted the webhook again');
+            refused = undefined;
+            setStatus({ healthy: true });
+          }
+          log.debug({ attempt }, 'slack message delivered');
+          return { delivered: true };
+        case 'message':
+          // The caller decides what to do (retry plain, record undeliverable) and reports it.
+          log.debug({ status: result.status, error: scrub(result.error) }, 'slack rejected the message');
+          return { delivered: false, error: scrub(result.error) };
+        case 'rate-limited':
+          counters.rateLimited += 1;
+          log.warn({ status: 429, retryAfterMs: result.retryAfterMs, attempt }, 'slack rate limited; waiting');
+          await clock.sleep(result.retryAfterMs, signal);
+          break;
+        case 'refused': {
+          const reason = scrub(result.reason);
+          if (refused === undefined) {
+            refused = reason;
+            setStatus({ healthy: false, kind: 'slack-refused', reason });
+            if (options.onRefused !== 'throw') {
+              log.error({ status: result.status, reason, retryInMs: refusedRetryMs }, 'slack refused the webhook');
+            }
+          } else {
+            log.debug({ status: result.status, reason, attempt }, 'slack still refuses the webhook');
+          }
+          if (options.onRefused === 'throw') throw new SlackRefusedError(reason, result.status);
+          await clock.sleep(refusedRetryMs, signal);
+          break;
+        }
+        case 'transient': {
+          failures += 1;
+          const delayMs = backoffDelay(failures, { baseMs: backoffBaseMs, capMs: maxBackoffMs, random });
+          log.warn({ status: result.status, error: scrub(result.error), attempt, delayMs }, 'slack post failed; backing off');
+          await clock.sleep(delayMs, signal);
+          break;
+        }
+      }
+    }
+  }
+
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+        try {
+          job.resolve(await deliver(job.message, job.signal));
+        } catch (error) {
+          job.reject(error);
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  return {
+    send(message, signal) {
+      return new Promise<SendOutcome>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const job: Job = { message, signal, resolve, reject };
+        if (signal) {
+          // Leaving the queue before our turn: the message was never sent.
+          job.onAbort = () => {
+            const index = queue.indexOf(job);
+            if (index === -1) return;
+            queue.splice(index, 1);
+            reject(signal.reason);
+          };
+          signal.addEventListener('abort', job.onAbort, { once: true });
+        }
+        queue.push(job);
+        void drain();
+      });
+    },
+    stats: () => ({ ...counters }),
+  };
+}
+
+/** --dry-run: each message as one JSON line; nothing is posted. */
+export function createDryRunSender(write: (line: string) => void): SlackSender {
+  let sent = 0;
+  return {
+    send: async (message, signal) => {
+      signal?.throwIfAborted();
+      write(`${JSON.stringify(message)}\n`);
+      sent += 1;
+      return { delivered: true };
+    },
+    stats: () => ({ sent, retries: 0, rateLimited: 0 }),
+  };
+}
+
+/** Success is 2xx AND body exactly `ok`; otherwise the body names the error (API-FACTS C.1). */
+function classifyResponse(response: RecordedResponse, now: number): Attempt {
+  const { status } = response;
+  const body = response.body.trim().slice(0, 100);
+  if (status >= 200 && status < 300 && response.body === 'ok') return { kind: 'ok' };
+  if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfterMs(response.retryAfter, now) };
+  const code = body || `http_${status}`;
+  if (REFUSED_ERRORS.has(body)) return { kind: 'refused', status, reason: code };
+  if (status >= 500) return { kind: 'transient', status, error: code };
+  if (MESSAGE_ERRORS.has(body)) return { kind: 'message', status, error: code };
+  if (REFUSED_STATUSES.has(status)) return { kind: 'refused', status, reason: code };
+  if (status >= 400 && status !== 408) return { kind: 'message', status, error: code };
+  // 408, a 200 with an unknown body, anything odd: retry with backoff.
+  return { kind: 'transient', status, error: code };
+}
+
+/** Retry-After as seconds or an HTTP-date, in ms, capped at 10 min; missing or unreadable → 30 s. */
+export function parseRetryAfterMs(value: string | null | undefined, now: number): number {
+  const text = value?.trim() ?? '';
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(text)) ms = Math.ceil(Number(text) * 1000);
+  else if (/[a-z]/i.test(text) && !Number.isNaN(Date.parse(text))) ms = Date.parse(text) - now;
+  else return DEFAULT_RETRY_AFTER_MS;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const original = (error as { original?: unknown }).original;
+  const cause = original instanceof Error ? original : error;
+  if (cause.name === 'TimeoutError') return 'timeout';
+  const code = (cause.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : cause.message;
+}
+
+/** Removes the webhook URL, its path and its path segments (the token) from any text we log or return. */
+function createScrubber(webhookUrl: string): (text: string) => string {
+  const secrets = [webhookUrl];
+  try {
+    const url = new URL(webhookUrl);
+    secrets.push(url.href, url.pathname, ...url.pathname.split('/').filter((s) => s.length >= 4 && s !== 'services'));
+  } catch {
+    // Not a URL: only the whole string is known to be secret.
+  }
+  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  return (text) => sorted.reduce((out, secret) => out.split(secret).join('[REDACTED]'), text);
+}
