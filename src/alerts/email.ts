@@ -1,0 +1,119 @@
+/** Who is writing: the facts every alert email carries so the reader can find the process. */
+export interface AlertOrigin {
+  host: string;
+  program: string;
+  pid: number;
+  profile: string;
+}
+
+export interface AlertFacts {
+  kind: string;
+  region: string | undefined;
+  account: string | undefined;
+  /** Already scrubbed. */
+  reason: string;
+  /** Already scrubbed. */
+  action: string;
+}
+
+export interface RecoveryFacts {
+  kind: string;
+  region: string | undefined;
+  /** Already scrubbed. */
+  note: string | undefined;
+  /** From the open record: when it was first emailed, and why. */
+  openedAt: string | undefined;
+  reason: string | undefined;
+}
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+}
+
+const PREFIX = '[cloudtrail-slack]';
+
+/** Subject and plain-text body of an alert email. Pure: `now` is passed in. */
+export function formatAlertEmail(origin: AlertOrigin, alert: AlertFacts, now: number, cooldownMs: number): EmailContent {
+  const where = describeWhere(alert.kind, alert.region);
+  return {
+    subject: `${PREFIX} ${where} on ${origin.host}`,
+    text: [
+      `cloudtrail-slack needs a human: ${where}.`,
+      '',
+      ...table([
+        ['Reason', alert.reason],
+        ['What to do', alert.action],
+      ]),
+      '',
+      ...table([
+        ['Kind', alert.kind],
+        ['Region', alert.region ?? '(not region-specific)'],
+        ['AWS profile', origin.profile],
+        ['AWS account', alert.account ?? '(unknown)'],
+        ...originRows(origin),
+        ['Time', new Date(now).toISOString()],
+      ]),
+      '',
+      `At most one email per kind and region is sent every ${formatDuration(cooldownMs)}; a "recovered" email`,
+      'follows when the daemon sees this condition clear.',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** Subject and plain-text body of the one "recovered" email that closes an alert. */
+export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFacts, now: number): EmailContent {
+  const where = describeWhere(recovery.kind, recovery.region);
+  return {
+    subject: `${PREFIX} recovered: ${where} on ${origin.host}`,
+    text: [
+      `cloudtrail-slack recovered: ${where}.`,
+      '',
+      ...table([
+        ...(recovery.note === undefined ? [] : [['Note', recovery.note] as const]),
+        ['Alerted at', recovery.openedAt ?? '(unknown)'],
+        ['Reason was', recovery.reason ?? '(unknown)'],
+      ]),
+      '',
+      ...table([
+        ['Kind', recovery.kind],
+        ['Region', recovery.region ?? '(not region-specific)'],
+        ['AWS profile', origin.profile],
+        ...originRows(origin),
+        ['Time', new Date(now).toISOString()],
+      ]),
+      '',
+    ].join('\n'),
+  };
+}
+
+function describeWhere(kind: string, region: string | undefined): string {
+  return region === undefined ? kind : `${kind} in ${region}`;
+}
+
+function originRows(origin: AlertOrigin): [string, string][] {
+  return [
+    ['Host', origin.host],
+    ['Program', origin.program],
+    ['PID', String(origin.pid)],
+  ];
+}
+
+/** One label column for the whole email, wide enough for the longest label ('AWS account:'). */
+const LABEL_WIDTH = 13;
+
+function table(rows: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(LABEL_WIDTH, ...rows.map(([label]) => label.length + 2));
+  // Continuation lines of a multi-line value line up under its first line.
+  return rows.map(([label, value]) =>
+    `${`${label}:`.padEnd(width)}${value.split(/\r?\n/).join(`\n${' '.repeat(width)}`)}`,
+  );
+}
+
+function formatDuration(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes >= 1 && Number.isInteger(minutes)) return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  const seconds = Math.round(ms / 1000);
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
