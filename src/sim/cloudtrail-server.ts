@@ -1,0 +1,203 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { CloudTrailRecord } from '../events/types';
+import { failureToError, SimServiceError, throttlingError, type SimFailure } from './cloudtrail-errors';
+import { buildStoredEvent, compareNewestFirst, type AddRecordOptions, type StoredEvent } from './cloudtrail-events';
+import { readBody, scopeOf, parseJson, sendJson } from './cloudtrail-http';
+import { parseLookupRequest, selectPage } from './cloudtrail-query';
+
+export type { SimFailure } from './cloudtrail-errors';
+export type { AddRecordOptions } from './cloudtrail-events';
+
+export interface CloudTrailSimulatorOptions {
+  /** Service time, ms epoch: visibility and throttling use it. Default Date.now. */
+  now?: () => number;
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Throttling's HTTP status: 400 (AWS-wide history) or 429 (CloudTrail's model). Default 400. */
+  throttleStatus?: 400 | 429;
+  /** LookupEvents requests per second per region before ThrottlingException. Default 2 (the AWS quota). */
+  requestsPerSecond?: number;
+  /** `requests` keeps the latest this many (a long demo run must not grow without bound). Default 10000. */
+  maxRecordedRequests?: number;
+}
+
+export interface SimRequest {
+  region: string;
+  /** The access key ID of the SigV4 credential scope (never a secret). */
+  accessKeyId: string;
+  /** The x-amz-target header as sent (short or long form). */
+  target: string;
+  operation: string;
+  /** The parsed JSON body (undefined when it was not JSON). */
+  body: unknown;
+  /** The status sent; 0 while unanswered (or for 'hang'). */
+  status: number;
+  /** now() when the request arrived. */
+  at: number;
+}
+
+export interface CloudTrailSimulator {
+  /** http://host:port, for the SDK's `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  /** The requests received, in arrival order (the latest maxRecordedRequests). */
+  readonly requests: SimRequest[];
+  /** Adds one log record to a region's Event history; returns its EventId. */
+  addRecord(record: CloudTrailRecord, opts?: AddRecordOptions): string | undefined;
+  addRecords(records: readonly CloudTrailRecord[], opts?: Omit<AddRecordOptions, 'eventId' | 'cloudTrailEvent'>): void;
+  /** The next `count` requests to `region` ('*' = any region) fail this way. */
+  failNext(region: string, failure: SimFailure, count?: number): void;
+  /** Every request to `region` ('*' = any) fails this way until cleared with undefined. */
+  setRegionFailure(region: string, failure: SimFailure | undefined): void;
+  /** Resolves once `count` requests in all have arrived (to wait for a condition, not for time). */
+  waitForRequests(count: number): Promise<void>;
+  /** Stops listening and destroys every open socket, hung ones included. */
+  close(): Promise<void>;
+}
+
+const OPERATIONS = ['LookupEvents', 'DescribeTrails', 'GetTrailStatus'];
+
+/** Starts a local CloudTrail (awsJson1_1) for tests and the demo. Point the SDK's `endpoint` at `url`. */
+export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptions = {}): Promise<CloudTrailSimulator> {
+  const now = options.now ?? Date.now;
+  const throttleStatus = options.throttleStatus ?? 400;
+  const perSecond = options.requestsPerSecond ?? 2;
+  const history = new Map<string, StoredEvent[]>();
+  const unsorted = new Set<string>();
+  const queued = new Map<string, SimFailure[]>();
+  const persistent = new Map<string, SimFailure>();
+  const admitted = new Map<string, number[]>();
+  const requests: SimRequest[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const sockets = new Set<Socket>();
+  const maxRecorded = options.maxRecordedRequests ?? 10_000;
+  let received = 0;
+  let seq = 0;
+
+  function eventsOf(region: string): StoredEvent[] {
+    const events = history.get(region) ?? [];
+    if (unsorted.delete(region)) events.sort(compareNewestFirst);
+    return events;
+  }
+
+  function addRecord(cloudTrailRecord: CloudTrailRecord, opts: AddRecordOptions = {}): string | undefined {
+    const stored = buildStoredEvent(cloudTrailRecord, opts, (seq += 1), now());
+    const events = history.get(stored.region) ?? [];
+    events.push(stored);
+    history.set(stored.region, events);
+    unsorted.add(stored.region);
+    return stored.event.EventId;
+  }
+
+  function takeFailure(region: string): SimFailure | undefined {
+    for (const key of [region, '*']) {
+      const failure = queued.get(key)?.shift();
+      if (failure !== undefined) return failure;
+    }
+    return persistent.get(region) ?? persistent.get('*');
+  }
+
+  /** Sliding one-second window of admitted LookupEvents calls per region (AWS: 2 TPS, not adjustable). */
+  function isOverRate(region: string, at: number): boolean {
+    const recent = (admitted.get(region) ?? []).filter((t) => t > at - 1000);
+    const over = recent.length >= perSecond;
+    if (!over) recent.push(at);
+    admitted.set(region, recent);
+    return over;
+  }
+
+  function record(entry: SimRequest): void {
+    received += 1;
+    requests.push(entry);
+    if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
+    for (const waiter of waiters.filter((w) => received >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  function answer(region: string, operation: string, body: unknown, at: number): { status: number; body: unknown } {
+    if (body === undefined) throw new SimServiceError('SerializationException', 400, 'Request body is not valid JSON');
+    if (operation === 'DescribeTrails') return { status: 200, body: { trailList: [] } };
+    if (operation === 'GetTrailStatus') return { status: 200, body: { IsLogging: true } };
+    // Throttling before validation: an invalid request still spends quota (the real order is UNCONFIRMED).
+    if (isOverRate(region, at)) throw throttlingError(throttleStatus);
+    const query = parseLookupRequest(body, region, at);
+    return { status: 200, body: selectPage(eventsOf(region), query, at) };
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { text, tooLarge } = await readBody(req);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = OPERATIONS.find((op) => target.endsWith(`.${op}`)) ?? target;
+    const { accessKeyId, region } = scopeOf(req.headers.authorization);
+    const body = parseJson(text);
+    const entry: SimRequest = { region: region ?? '', accessKeyId, target, operation, body, status: 0, at: now() };
+    record(entry);
+    const reply = (status: number, body: unknown) => {
+      entry.status = status;
+      sendJson(res, status, body);
+    };
+    try {
+      if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
+        throw new SimServiceError('UnknownOperationException', 404, 'Only POST / is served');
+      }
+      if (tooLarge) throw new SimServiceError('SerializationException', 413, 'Request body is too large');
+      if (!region) throw new SimServiceError('MissingAuthenticationTokenException', 400, 'Missing SigV4 credential scope');
+      // Scripted failures come first and apply to every operation: a bad token fails DescribeTrails too.
+      const failure = takeFailure(region);
+      if (failure === 'hang') return; // never answered; close() destroys the socket
+      if (failure !== undefined) throw failureToError(failure, { operation, region, throttleStatus });
+      if (!OPERATIONS.includes(operation)) {
+        throw new SimServiceError('UnknownOperationException', 400, `Unknown operation ${target}`);
+      }
+      const result = answer(region, operation, entry.body, entry.at);
+      reply(result.status, result.body);
+    } catch (error) {
+      if (error instanceof SimServiceError) reply(error.status, error.toBody());
+      else reply(500, new SimServiceError('InternalFailure', 500, 'Simulator error').toBody());
+    }
+  }
+
+  // A client that goes away mid-body makes readBody throw: drop that socket, keep serving the others.
+  const server = http.createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    requests,
+    addRecord,
+    addRecords(records, opts = {}) {
+      for (const r of records) addRecord(r, opts);
+    },
+    failNext(region, failure, count = 1) {
+      queued.set(region, [...(queued.get(region) ?? []), ...Array<SimFailure>(count).fill(failure)]);
+    },
+    setRegionFailure(region, failure) {
+      if (failure === undefined) persistent.delete(region);
+      else persistent.set(region, failure);
+    },
+    waitForRequests(count) {
+      if (received >= count) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ count, resolve }));
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
