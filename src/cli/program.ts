@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema';
+import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
+
+const NAME = 'cloudtrail-slack';
+
+/** The run command's flags, typed; a flag that was not given is undefined (never a default). */
+export interface CliFlags {
+  credsProfile?: string;
+  regions?: string[];
+  stateDir?: string;
+  pidFile?: string;
+  logFile?: string;
+  daemonize?: boolean;
+  configFile?: string;
+  once?: boolean;
+  dryRun?: boolean;
+  pollIntervalSeconds?: number;
+  logLevel?: LogLevel;
+  /** Shorthand for logLevel 'debug'; an explicit --log-level wins. */
+  debug?: boolean;
+  endpoint?: string;
+  shutdownTimeoutSeconds?: number;
+}
+
+export interface CliHandlers {
+  run(flags: CliFlags): Promise<number>;
+  demo?(flags: Record<string, unknown>, args: string[]): Promise<number>;
+  replay?(files: string[], flags: Record<string, unknown>): Promise<number>;
+}
+
+export interface CliIo {
+  writeOut(s: string): void;
+  writeErr(s: string): void;
+}
+
+const defaultIo: CliIo = {
+  writeOut: (s) => process.stdout.write(s),
+  writeErr: (s) => process.stderr.write(s),
+};
+
+// Exit codes set by the action handlers, read back by runCli (buildProgram's signature returns only the Command).
+const exitCodes = new WeakMap<Command, number>();
+// Which help to point at after a usage error in a subcommand.
+const helpHints = new WeakMap<CommanderError, string>();
+
+const HELP_AFTER = `
+Environment:
+  SLACK_WEBHOOK_URL        Slack incoming webhook (overrides slack.webhookUrl)
+  SMTP_URL                 alert mail server, e.g. smtp://user:pass@mail.example.com:587
+  ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
+  CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
+  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
+
+Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
+  77 a human must act (credentials, permissions, webhook revoked), 78 usage or configuration error.
+`;
+
+/** The commander program; parsing it has no side effect besides calling a handler and writing via `io`. */
+export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Command {
+  const program = new Command(NAME);
+  configure(program, io, 'see --help');
+  program
+    .description("Posts every write event in your AWS accounts' CloudTrail Event history to Slack.")
+    .version(readPackageVersion(), '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    // Root options must come before a subcommand, so `demo --once` reaches demo.
+    .enablePositionalOptions()
+    .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain; state files use "default")')
+    .addOption(
+      new Option('-r, --regions <list>', 'comma-separated regions (default: every region enabled by default)').argParser(
+        parseRegions,
+      ),
+    )
+    .option('-s, --state-dir <dir>', 'folder of the state files (default: ./state)')
+    // The Ruby original's name for the same flag.
+    .addOption(new Option('--state-file-path <dir>', 'alias of --state-dir').hideHelp().conflicts('stateDir'))
+    .option('-p, --pid <file>', 'pid file; refuse to start while a live process holds it')
+    .option('-l, --log <file>', 'append JSON logs to this file (reopened on SIGHUP)')
+    .option('-d, --daemonize', 'detach into the background')
+    .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)')
+    .option('--once', 'one pass over every region, then exit')
+    .option('--dry-run', 'print the Slack payloads instead of posting; state is not advanced')
+    .addOption(new Option('--poll-interval <seconds>', 'pause between polls of a caught-up region').argParser(parsePositive))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .option('--debug', 'same as --log-level debug')
+    .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
+    .addOption(
+      new Option('--shutdown-timeout <seconds>', 'a graceful stop must finish within this').argParser(parsePositive),
+    )
+    .addHelpText('after', HELP_AFTER)
+    .action(async () => {
+      exitCodes.set(program, await handlers.run(toCliFlags(program.opts())));
+    });
+
+  const { demo, replay } = handlers;
+  if (demo) {
+    const command = program
+      .command('demo')
+      .description('run against a local simulated CloudTrail and Slack')
+      .option('--once', 'one pass, then exit')
+      .option('--html <file>', 'also write the messages as an HTML preview');
+    configure(command, io, `see '${NAME} demo --help'`);
+    command.action(async () => {
+      exitCodes.set(program, await demo.call(handlers, command.opts(), command.args));
+    });
+  }
+  if (replay) {
+    const command = program
+      .command('replay')
+      .description('format CloudTrail events from files (JSON or JSON lines)')
+      .argument('<files...>', 'event files')
+      .option('--post', 'post the messages to Slack')
+      .option('--dry-run', 'print the Slack payloads (the default)')
+      .option('--html <file>', 'write the messages as an HTML preview')
+      .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)');
+    configure(command, io, `see '${NAME} replay --help'`);
+    command.action(async (files: string[]) => {
+      exitCodes.set(program, await replay.call(handlers, files, command.opts()));
+    });
+  }
+  return program;
+}
+
+/**
+ * Parses `argv` (the user's arguments: process.argv.slice(2)) and runs a handler; resolves to the exit code.
+ * Usage errors and ConfigErrors print one line on stderr and give EXIT_CONFIG; other errors are rethrown.
+ */
+export async function runCli(argv: string[], handlers: CliHandlers, io: CliIo = defaultIo): Promise<number> {
+  const program = buildProgram(handlers, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCodes.get(program) ?? EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT_OK; // --help, --version
+      io.writeErr(`${NAME}: ${toOneLine(error.message)}; ${helpHints.get(error) ?? 'see --help'}\n`);
+      return EXIT_CONFIG;
+    }
+    if (error instanceof ConfigError) {
+      io.writeErr(`${NAME}: ${toOneLine(error.message)}\n`);
+      return EXIT_CONFIG;
+    }
+    throw error;
+  }
+}
+
+function configure(command: Command, io: CliIo, helpHint: string): void {
+  command
+    // commander's own error output is replaced by runCli's single line
+    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr, outputError: () => undefined })
+    .exitOverride((error) => {
+      helpHints.set(error, helpHint);
+      throw error;
+    });
+}
+
+/** "error: unknown option '--x'\n(Did you mean --y?)" → "unknown option '--x' (did you mean --y?)" */
+function toOneLine(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^\(Did you mean/, '(did you mean'))
+    .join(' ')
+    .replace(/\.$/, '');
+}
+
+function toCliFlags(opts: Record<string, unknown>): CliFlags {
+  return {
+    credsProfile: opts.credsProfile as string | undefined,
+    regions: opts.regions as string[] | undefined,
+    stateDir: (opts.stateDir ?? opts.stateFilePath) as string | undefined,
+    pidFile: opts.pid as string | undefined,
+    logFile: opts.log as string | undefined,
+    daemonize: opts.daemonize as boolean | undefined,
+    configFile: opts.config as string | undefined,
+    once: opts.once as boolean | undefined,
+    dryRun: opts.dryRun as boolean | undefined,
+    pollIntervalSeconds: opts.pollInterval as number | undefined,
+    logLevel: opts.logLevel as LogLevel | undefined,
+    debug: opts.debug as boolean | undefined,
+    endpoint: opts.endpoint as string | undefined,
+    shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
+  };
+}
+
+/** `us-east-1, eu-west-1` → ['us-east-1', 'eu-west-1']; repeated -r flags add up; duplicates dropped. */
+export function parseRegions(value: string, previous: string[] | undefined = []): string[] {
+  const regions = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (regions.length === 0) throw new InvalidArgumentError('Expected comma-separated region names like us-east-1,eu-west-1.');
+  const bad = regions.find((region) => !isRegion(region));
+  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a region name like us-east-1.`);
+  return [...new Set([...previous, ...regions])];
+}
+
+function parsePositive(value: string): number {
+  const number = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number > 0)) throw new InvalidArgumentError('Expected a number of seconds > 0.');
+  return number;
+}
+
+function parseHttpUrl(value: string): string {
+  if (!isHttpUrl(value)) throw new InvalidArgumentError('Expected an http(s) URL like http://127.0.0.1:4566.');
+  return value;
+}
+
+function readPackageVersion(): string {
+  // src/cli/program.ts (tsx) and dist/cli/program.js (compiled) both sit two levels below package.json.
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}

@@ -1,0 +1,451 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import type { CliFlags } from '../cli/program';
+import { ConfigError } from '../lib/errors';
+import {
+  configFileSchema,
+  DEFAULTS,
+  isEmailAddress,
+  isHttpUrl,
+  isProfileName,
+  isRegion,
+  isSecretPath,
+  isSmtpUrl,
+  knownKeysAt,
+  LOG_LEVELS,
+  splitList,
+  type ConfigFile,
+  type LogLevel,
+} from './schema';
+import type { Config } from './types';
+
+export interface LoadConfigInput {
+  flags: CliFlags;
+  env: Record<string, string | undefined>;
+  /** Reads the config file as UTF-8; default fs.readFileSync. */
+  readFile?: (path: string) => string;
+  /** Relative paths (config file, state dir, log and pid files) resolve against this; default process.cwd(). */
+  cwd?: string;
+}
+
+/** Everything the layers can set, flat; merged as defaults ← file ← env ← flags. */
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile'> & {
+  webhookUrl: string | undefined;
+  smtpUrl: string | undefined;
+  emailTo: string[];
+  emailFrom: string | undefined;
+  excludeEventNames: string[];
+  excludeEventSources: string[];
+  excludeUserNames: string[];
+};
+
+/** Builds the one validated, deeply frozen Config. Throws ConfigError (one line, no secret) on any problem. */
+export function loadConfig(input: LoadConfigInput): Config {
+  const { flags, env } = input;
+  const cwd = input.cwd ?? process.cwd();
+  const fileLayer = fromFile(readConfigFile(flags, env, input.readFile ?? ((path) => readFileSync(path, 'utf8')), cwd));
+  const envLayer = fromEnv(env);
+  const flagLayer = fromFlags(flags);
+  const defaults: Settings = {
+    ...DEFAULTS,
+    regions: [...DEFAULTS.regions],
+    profile: undefined,
+    cloudtrailEndpoint: undefined,
+    webhookUrl: undefined,
+    smtpUrl: undefined,
+    emailTo: [],
+    emailFrom: undefined,
+    excludeEventNames: [],
+    excludeEventSources: [],
+    excludeUserNames: [],
+    once: false,
+    dryRun: false,
+    logFile: undefined,
+    pidFile: undefined,
+    daemonize: false,
+  };
+  const s: Settings = { ...defaults, ...stripUndefined(fileLayer), ...stripUndefined(envLayer), ...stripUndefined(flagLayer) };
+
+  if (s.webhookUrl === undefined && !s.dryRun) {
+    throw new ConfigError('no Slack webhook: set SLACK_WEBHOOK_URL or slack.webhookUrl in the config file (or use --dry-run)');
+  }
+  if (s.smtpUrl !== undefined && s.emailTo.length === 0) {
+    throw new ConfigError('alert email has a server but no recipient: set ALERT_EMAIL_TO or email.to in the config file');
+  }
+
+  const awsProfile = nonEmpty(env.AWS_PROFILE);
+  if (flags.credsProfile === undefined && fileLayer.profile === undefined && awsProfile !== undefined && !isProfileName(awsProfile)) {
+    throw new ConfigError(`AWS_PROFILE: expected a profile name without '/' or '\\' (it names the state files), found ${describeValue(awsProfile)}`);
+  }
+
+  return deepFreeze({
+    profile: s.profile,
+    stateProfile: flags.credsProfile ?? fileLayer.profile ?? awsProfile ?? 'default',
+    regions: [...new Set(s.regions)],
+    stateDir: resolve(cwd, s.stateDir),
+    pollIntervalSeconds: s.pollIntervalSeconds,
+    settleMinutes: s.settleMinutes,
+    initialLookbackMinutes: s.initialLookbackMinutes,
+    settleScanIntervalSeconds: s.settleScanIntervalSeconds,
+    lookupRequestsPerSecond: s.lookupRequestsPerSecond,
+    slackMessagesPerSecond: s.slackMessagesPerSecond,
+    cloudtrailEndpoint: s.cloudtrailEndpoint,
+    slack: { webhookUrl: s.webhookUrl },
+    email: { smtpUrl: s.smtpUrl, to: s.emailTo, from: s.emailFrom },
+    exclude: { eventNames: s.excludeEventNames, eventSources: s.excludeEventSources, userNames: s.excludeUserNames },
+    once: s.once,
+    dryRun: s.dryRun,
+    logLevel: s.logLevel,
+    logFile: s.logFile === undefined ? undefined : resolve(cwd, s.logFile),
+    pidFile: s.pidFile === undefined ? undefined : resolve(cwd, s.pidFile),
+    daemonize: s.daemonize,
+    shutdownTimeoutSeconds: s.shutdownTimeoutSeconds,
+    alertAfterMinutes: s.alertAfterMinutes,
+    alertCooldownMinutes: s.alertCooldownMinutes,
+  });
+}
+
+/** A summary that is safe to log: no webhook token, no SMTP user or password. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    profile: config.profile ?? '(default credential chain)',
+    stateProfile: config.stateProfile,
+    regions: config.regions,
+    stateDir: config.stateDir,
+    pollIntervalSeconds: config.pollIntervalSeconds,
+    settleMinutes: config.settleMinutes,
+    initialLookbackMinutes: config.initialLookbackMinutes,
+    settleScanIntervalSeconds: config.settleScanIntervalSeconds,
+    lookupRequestsPerSecond: config.lookupRequestsPerSecond,
+    slackMessagesPerSecond: config.slackMessagesPerSecond,
+    cloudtrailEndpoint: config.cloudtrailEndpoint === undefined ? undefined : describeUrl(config.cloudtrailEndpoint, false),
+    slack: {
+      configured: config.slack.webhookUrl !== undefined,
+      webhook: config.slack.webhookUrl === undefined ? undefined : describeUrl(config.slack.webhookUrl, true),
+    },
+    email: {
+      configured: config.email.smtpUrl !== undefined,
+      server: config.email.smtpUrl === undefined ? undefined : describeUrl(config.email.smtpUrl, false),
+      to: config.email.to,
+      from: config.email.from,
+    },
+    exclude: config.exclude,
+    once: config.once,
+    dryRun: config.dryRun,
+    daemonize: config.daemonize,
+    logLevel: config.logLevel,
+    logFile: config.logFile,
+    pidFile: config.pidFile,
+    shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
+    alertAfterMinutes: config.alertAfterMinutes,
+    alertCooldownMinutes: config.alertCooldownMinutes,
+  };
+}
+
+/**
+ * Scheme, host and port only (no user, password, query); with `firstSegment`, also the first path segment when
+ * more follow: https://hooks.slack.com/services/T0/B0/token → https://hooks.slack.com/services/…
+ */
+function describeUrl(value: string, firstSegment: boolean): string {
+  const url = new URL(value);
+  const segments = url.pathname.split('/').filter((part) => part !== '');
+  const auth = url.username !== '' ? '…@' : '';
+  const path = segments.length === 0 ? '' : firstSegment && segments.length > 1 ? `/${segments[0]}/…` : '/…';
+  return `${url.protocol}//${auth}${url.host}${path}`;
+}
+
+// ---- the file layer -------------------------------------------------------------------------------------------
+
+function readConfigFile(
+  flags: CliFlags,
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+  cwd: string,
+): ConfigFile {
+  const given = flags.configFile ?? nonEmpty(env.CLOUDTRAIL_SLACK_CONFIG);
+  if (given === undefined) return {};
+  const source = flags.configFile !== undefined ? '--config' : 'CLOUDTRAIL_SLACK_CONFIG';
+  const path = resolve(cwd, given);
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what =
+      code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError(`config file ${path} (from ${source}): ${what}`, { cause: error });
+  }
+  text = text.replace(/^\uFEFF/, ''); // editors on Windows like to add a byte order mark
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    // V8's message may quote the file's text (and so a secret): keep only the reason, compute the position ourselves.
+    throw new ConfigError(`config file ${path}: not valid JSON ${jsonErrorPosition(text)} (${jsonErrorReason(error)})`);
+  }
+  const result = configFileSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(`config file ${path}: ${result.error.issues.map(describeIssue).join('; ')}`);
+  }
+  return result.data;
+}
+
+function fromFile(file: ConfigFile): Partial<Settings> {
+  return {
+    profile: file.profile,
+    regions: file.regions,
+    stateDir: file.stateDir,
+    pollIntervalSeconds: file.pollIntervalSeconds,
+    settleMinutes: file.settleMinutes,
+    initialLookbackMinutes: file.initialLookbackMinutes,
+    settleScanIntervalSeconds: file.settleScanIntervalSeconds,
+    lookupRequestsPerSecond: file.lookupRequestsPerSecond,
+    slackMessagesPerSecond: file.slackMessagesPerSecond,
+    cloudtrailEndpoint: file.cloudtrailEndpoint,
+    webhookUrl: file.slack?.webhookUrl,
+    smtpUrl: file.email?.smtpUrl,
+    emailTo: file.email?.to,
+    emailFrom: file.email?.from,
+    excludeEventNames: file.exclude?.eventNames,
+    excludeEventSources: file.exclude?.eventSources,
+    excludeUserNames: file.exclude?.userNames,
+    logLevel: file.logLevel,
+    logFile: file.logFile,
+    pidFile: file.pidFile,
+    shutdownTimeoutSeconds: file.shutdownTimeoutSeconds,
+    alertAfterMinutes: file.alertAfterMinutes,
+    alertCooldownMinutes: file.alertCooldownMinutes,
+  };
+}
+
+/** "slack.webhookUrl: expected an http(s) URL, found a string (not shown: it is a secret)" */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    return issue.keys
+      .map((key) => {
+        const suggestion = closest(key, known);
+        const hint = suggestion === undefined ? '' : ` (did you mean '${formatPath([...issue.path, suggestion])}'?)`;
+        return `unknown key '${formatPath([...issue.path, key])}'${hint}`;
+      })
+      .join('; ');
+  }
+  const found = isSecretPath(issue.path) ? `${typeOf(issue.input)} (not shown: it is a secret)` : describeValue(issue.input);
+  const where = issue.path.length === 0 ? '' : `${formatPath(issue.path)}: `;
+  return `${where}${issue.message}, found ${found}`;
+}
+
+/** ['exclude', 'eventNames', 2] → exclude.eventNames[2] */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    // A value in the wrong place may still be a secret: a URL with a user or a Slack hook is never echoed.
+    if (/:\/\/[^/\s]*@/.test(value) || /hooks\.slack\.com/i.test(value)) return 'a string (not shown: it may be a secret)';
+    const shown = value.length > 60 ? `${value.slice(0, 57)}…` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return typeOf(value);
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** The known key nearest to `key` (case-insensitive edit distance), if it is close enough to be a typo. */
+function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** V8's reason without the text it quotes (which may hold a secret): only known shapes are passed on. */
+function jsonErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const token = /^Unexpected token '(.)'/su.exec(message);
+  if (token) return `unexpected ${JSON.stringify(token[1])}`;
+  const positioned = /^([^"]*?)(?: in JSON)? at position \d+/.exec(message);
+  if (positioned?.[1]) return positioned[1].charAt(0).toLowerCase() + positioned[1].slice(1);
+  if (/^Unexpected end of JSON input/.test(message)) return 'unexpected end of JSON input';
+  return 'syntax error';
+}
+
+/** "at line 3, column 7": where a strict JSON reader first fails (V8's message does not always say). */
+function jsonErrorPosition(text: string): string {
+  const offset = findJsonErrorOffset(text);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `at line ${line}, column ${column}`;
+}
+
+function findJsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw new SyntaxError('json');
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
+  };
+  const expect = (char: string) => {
+    space();
+    if (text.charAt(i) !== char) fail();
+    i++;
+  };
+  const string = () => {
+    expect('"');
+    while (i < text.length) {
+      const char = text.charAt(i);
+      if (char === '"') return void i++;
+      if (char < ' ') fail();
+      if (char === '\\') {
+        i++;
+        if (text.charAt(i) === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text.charAt(i)) || i >= text.length) fail();
+      }
+      i++;
+    }
+    fail();
+  };
+  const value = (): void => {
+    space();
+    const char = text.charAt(i);
+    if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text.charAt(i) === close) return void i++;
+      for (;;) {
+        if (close === '}') {
+          string();
+          expect(':');
+        }
+        value();
+        space();
+        if (text.charAt(i) === ',') i++;
+        else return expect(close);
+      }
+    }
+    if (char === '"') return string();
+    const literal = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+    if (!literal) fail();
+    i += literal?.[0].length ?? 0;
+  };
+  try {
+    value();
+    space();
+  } catch {
+    // i is where reading stopped (a RangeError from absurd nesting lands here too)
+  }
+  return Math.min(i, text.length);
+}
+
+// ---- the env and flag layers ----------------------------------------------------------------------------------
+
+function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
+  const webhookUrl = nonEmpty(env.SLACK_WEBHOOK_URL);
+  if (webhookUrl !== undefined && !isHttpUrl(webhookUrl)) {
+    throw new ConfigError('SLACK_WEBHOOK_URL is not an http(s) URL (value not shown: it is a secret)');
+  }
+  const smtpUrl = nonEmpty(env.SMTP_URL);
+  if (smtpUrl !== undefined && !isSmtpUrl(smtpUrl)) {
+    throw new ConfigError('SMTP_URL is not an smtp:// or smtps:// URL like smtp://user:pass@mail.example.com:587 (value not shown: it may hold a password)');
+  }
+  const toText = nonEmpty(env.ALERT_EMAIL_TO);
+  const emailTo = toText === undefined ? undefined : splitList(toText);
+  for (const address of emailTo ?? []) {
+    if (!isEmailAddress(address)) {
+      throw new ConfigError(`ALERT_EMAIL_TO: expected comma-separated email addresses like ops@example.com, found ${describeValue(address)}`);
+    }
+  }
+  const emailFrom = nonEmpty(env.ALERT_EMAIL_FROM);
+  if (emailFrom !== undefined && !isEmailAddress(emailFrom)) {
+    throw new ConfigError(`ALERT_EMAIL_FROM: expected an email address like ops@example.com, found ${describeValue(emailFrom)}`);
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom };
+}
+
+/** Flags come validated from commander; checked again here for callers that build CliFlags themselves. */
+function fromFlags(flags: CliFlags): Partial<Settings> {
+  const check = (ok: boolean, flag: string, expected: string, found: unknown) => {
+    if (!ok) throw new ConfigError(`${flag}: expected ${expected}, found ${describeValue(found)}`);
+  };
+  const { regions, pollIntervalSeconds, shutdownTimeoutSeconds, logLevel, endpoint, credsProfile } = flags;
+  if (regions !== undefined) {
+    check(regions.length > 0, '--regions', 'at least one region name like us-east-1', undefined);
+    for (const region of regions) check(isRegion(region), '--regions', 'region names like us-east-1', region);
+  }
+  if (pollIntervalSeconds !== undefined) check(pollIntervalSeconds > 0, '--poll-interval', 'a number of seconds > 0', pollIntervalSeconds);
+  if (shutdownTimeoutSeconds !== undefined) {
+    check(shutdownTimeoutSeconds > 0, '--shutdown-timeout', 'a number of seconds > 0', shutdownTimeoutSeconds);
+  }
+  if (logLevel !== undefined) check(LOG_LEVELS.includes(logLevel), '--log-level', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
+  if (endpoint !== undefined) check(isHttpUrl(endpoint), '--endpoint', 'an http(s) URL', endpoint);
+  if (credsProfile !== undefined) {
+    check(isProfileName(credsProfile), '--creds-profile', "a profile name without '/' or '\\'", credsProfile);
+  }
+  for (const [flag, value] of [['--state-dir', flags.stateDir], ['--pid', flags.pidFile], ['--log', flags.logFile]] as const) {
+    if (value !== undefined) check(value.trim() !== '', flag, 'a path', value);
+  }
+  return {
+    profile: credsProfile,
+    regions,
+    stateDir: flags.stateDir,
+    pidFile: flags.pidFile,
+    logFile: flags.logFile,
+    daemonize: flags.daemonize,
+    once: flags.once,
+    dryRun: flags.dryRun,
+    pollIntervalSeconds,
+    logLevel: logLevel ?? (flags.debug ? ('debug' satisfies LogLevel) : undefined),
+    cloudtrailEndpoint: endpoint,
+    shutdownTimeoutSeconds,
+  };
+}
+
+// ---- helpers --------------------------------------------------------------------------------------------------
+
+/** Unset and empty (or blank) variables are the same thing: pm2 ecosystem files often hold ''. */
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** So a flag that was not given never overrides the file, nor the file a default. */
+function stripUndefined<T extends object>(layer: T): Partial<T> {
+  return Object.fromEntries(Object.entries(layer).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

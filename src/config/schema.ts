@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { DEFAULT_REGIONS, type Config } from './types';
+
+export type LogLevel = Config['logLevel'];
+
+/** pino's levels, most severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** us-east-1, ap-southeast-2, us-gov-west-1, eu-central-2, … */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+// CloudTrail Event history keeps 90 days: looking back further finds nothing.
+const MAX_LOOKBACK_MINUTES = 90 * 24 * 60;
+const MAX_SETTLE_MINUTES = 24 * 60;
+
+/** Every default in one place (config file keys; `once`, `dryRun`, `daemonize` default to false). */
+export const DEFAULTS = Object.freeze({
+  pollIntervalSeconds: 60,
+  // CloudTrail makes events visible minutes late and out of order; 15 minutes covers the usual delay.
+  settleMinutes: 15,
+  // The Ruby original looked back 20 minutes on first start.
+  initialLookbackMinutes: 20,
+  settleScanIntervalSeconds: 300,
+  // LookupEvents: AWS allows 2 requests/s per account per region; half of it leaves room for other tools.
+  lookupRequestsPerSecond: 1,
+  // Slack incoming webhooks: about 1 message/s.
+  slackMessagesPerSecond: 1,
+  stateDir: './state',
+  regions: DEFAULT_REGIONS,
+  logLevel: 'info' as LogLevel,
+  shutdownTimeoutSeconds: 10,
+  alertAfterMinutes: 15,
+  alertCooldownMinutes: 60,
+});
+
+export function isRegion(value: string): boolean {
+  return REGION_PATTERN.test(value);
+}
+
+/** Profile names end up in state file names: no path separators. */
+export function isProfileName(value: string): boolean {
+  return value.trim() !== '' && !/[/\\\0]/.test(value);
+}
+
+export function isHttpUrl(value: string): boolean {
+  return hasProtocol(value, ['http:', 'https:']);
+}
+
+export function isSmtpUrl(value: string): boolean {
+  return hasProtocol(value, ['smtp:', 'smtps:']);
+}
+
+/** `ops@example.com` or `Ops <ops@example.com>`; deliberately loose (nodemailer and the server decide the rest). */
+export function isEmailAddress(value: string): boolean {
+  const bare = /^[^\s@<>,;:/]+@[^\s@<>,;:/]+$/;
+  const named = /^[^<>@]*<([^<>]+)>$/.exec(value.trim());
+  return bare.test(value) || (named !== null && bare.test(named[1] ?? ''));
+}
+
+/** Splits `a@x, b@y` into addresses, dropping empty entries. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+function hasProtocol(value: string, protocols: string[]): boolean {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+// Each message says what was expected; the loader adds the key and what was found (never a secret's value).
+const text = (what = 'a non-empty string') => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+const strings = () => z.array(text(), { error: 'expected an array of non-empty strings' });
+
+function number(what: string, min: number, max = Number.MAX_SAFE_INTEGER, exclusiveMin = true) {
+  const error = `expected ${what}`;
+  const base = z.number({ error });
+  return (exclusiveMin ? base.gt(min, { error }) : base.gte(min, { error })).lte(max, { error });
+}
+
+const region = z
+  .string({ error: 'expected a region name like us-east-1' })
+  .regex(REGION_PATTERN, { error: 'expected a region name like us-east-1' });
+
+const address = z
+  .string({ error: 'expected an email address' })
+  .refine(isEmailAddress, { error: 'expected an email address like ops@example.com' });
+
+/** The config file (JSON). Every key optional; unknown keys are rejected by name. */
+export const configFileSchema = z.strictObject(
+  {
+    profile: text('an AWS profile name')
+      .refine(isProfileName, { error: "expected an AWS profile name without '/' or '\\'" })
+      .optional(),
+    regions: z
+      .array(region, { error: 'expected an array of region names like ["us-east-1"]' })
+      .min(1, { error: 'expected at least one region' })
+      .optional(),
+    stateDir: text('a folder path').optional(),
+    pollIntervalSeconds: number('a number of seconds > 0', 0).optional(),
+    settleMinutes: number(`a number of minutes from 1 to ${MAX_SETTLE_MINUTES} (15 or more recommended)`, 1, MAX_SETTLE_MINUTES, false).optional(),
+    initialLookbackMinutes: number(
+      `a number of minutes from 0 to ${MAX_LOOKBACK_MINUTES} (Event history keeps 90 days)`,
+      0,
+      MAX_LOOKBACK_MINUTES,
+      false,
+    ).optional(),
+    settleScanIntervalSeconds: number('a number of seconds > 0', 0).optional(),
+    lookupRequestsPerSecond: number(
+      'a number > 0 and ≤ 2 (AWS allows 2 LookupEvents requests per second per region)',
+      0,
+      2,
+    ).optional(),
+    slackMessagesPerSecond: number('a number > 0 and ≤ 1 (Slack allows about 1 message per second per webhook)', 0, 1).optional(),
+    slack: z
+      .strictObject(
+        { webhookUrl: z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional() },
+        { error: 'expected an object like {"webhookUrl": "https://hooks.slack.com/services/…"}' },
+      )
+      .optional(),
+    email: z
+      .strictObject(
+        {
+          smtpUrl: z
+            .string({ error: 'expected an smtp:// or smtps:// URL' })
+            .refine(isSmtpUrl, { error: 'expected an smtp:// or smtps:// URL' })
+            .optional(),
+          // "a@x, b@y" or ["a@x", "b@y"]
+          to: z
+            .preprocess(
+              (value) => (typeof value === 'string' ? splitList(value) : value),
+              z
+                .array(address, { error: 'expected an email address or an array of them' })
+                .min(1, { error: 'expected at least one email address' }),
+            )
+            .optional(),
+          from: address.optional(),
+        },
+        { error: 'expected an object like {"smtpUrl": "smtp://…", "to": ["ops@example.com"]}' },
+      )
+      .optional(),
+    exclude: z
+      .strictObject(
+        { eventNames: strings().optional(), eventSources: strings().optional(), userNames: strings().optional() },
+        { error: 'expected an object with eventNames, eventSources and/or userNames arrays' },
+      )
+      .optional(),
+    logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
+    logFile: text('a file path').optional(),
+    pidFile: text('a file path').optional(),
+    shutdownTimeoutSeconds: number('a number of seconds > 0', 0).optional(),
+    alertAfterMinutes: number('a number of minutes > 0', 0).optional(),
+    alertCooldownMinutes: number('a number of minutes > 0', 0).optional(),
+    cloudtrailEndpoint: z
+      .string({ error: 'expected an http(s) URL' })
+      .refine(isHttpUrl, { error: 'expected an http(s) URL like http://127.0.0.1:4566' })
+      .optional(),
+  },
+  { error: 'expected a JSON object' },
+);
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Key paths whose values are secrets (or may hold one): error messages show their type, never their value. */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  const [head, next] = path;
+  if (head === 'slack') return true;
+  if (head === 'email') return next !== 'to' && next !== 'from';
+  return false;
+}
+
+/** The keys the schema accepts at `path` (for "did you mean"), or [] when `path` is not an object. */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configFileSchema;
+  for (const key of path) {
+    if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    if (!(schema instanceof z.ZodObject)) return [];
+    const child = (schema.shape as Record<string, z.ZodType>)[String(key)];
+    if (!child) return [];
+    schema = child;
+  }
+  if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
