@@ -1,0 +1,78 @@
+/**
+ * Window and offset maths: which time range the next LookupEvents scan of a region reads, and how the region's
+ * offset moves once a scan is delivered. Pure: plain data and `now` in, plain data out.
+ *
+ * The model (DESIGN.md principles 1–2): CloudTrail is the queue and `offset` is the consumer offset. Every event
+ * with time < offset has been delivered. Events become visible late and out of order, by up to the settle window
+ * (AWS: "typically … about 5 minutes … not guaranteed"; up to 15 is commonly seen), so:
+ *
+ * - a FULL scan reads [offset, now] and afterwards sets offset = now − settle: whatever is older than that was
+ *   visible at scan time and has now been delivered. IDs delivered at or after the offset are kept in the state
+ *   to skip them when the next scan re-reads them.
+ * - a QUICK scan reads only [lastScanEnd − quickOverlap, now]: new events reach Slack within one poll interval
+ *   at the cost of one request on a quiet account, without re-reading the whole settle window every poll. Full
+ *   scans run every `settleScanInterval`, so an event arriving later than the quick overlap is still delivered at
+ *   most one settle-scan interval later.
+ * - CATCH-UP after downtime reads the backlog in chunks of `maxWindow` (oldest chunk first), so memory stays
+ *   bounded and the offset advances chunk by chunk.
+ */
+import { pruneDelivered, type RegionState } from '../state/region-state';
+
+export interface WindowOptions {
+  settleMs: number;
+  settleScanIntervalMs: number;
+  /** How far back a quick scan re-reads before the previous scan's end. */
+  quickOverlapMs: number;
+  /** Largest window one scan reads while catching up. */
+  maxWindowMs: number;
+}
+
+export interface ScanPlan {
+  kind: 'full' | 'quick' | 'catch-up';
+  /** Inclusive bounds, ms since the epoch. */
+  start: number;
+  end: number;
+}
+
+/** CloudTrail Event history keeps 90 days; a StartTime before that is out of range. */
+export const RETENTION_MS = 90 * 24 * 3600 * 1000;
+/** Margin inside the retention so a StartTime is never rejected as too old by the time the request lands. */
+const RETENTION_MARGIN_MS = 60 * 60 * 1000;
+
+export const DEFAULT_QUICK_OVERLAP_MS = 5 * 60 * 1000;
+export const DEFAULT_MAX_WINDOW_MS = 60 * 60 * 1000;
+
+/** Decides the next scan. `forceFull` (used by --once) never plans a quick scan. */
+export function planScan(state: RegionState, now: number, options: WindowOptions, forceFull = false): ScanPlan {
+  const oldest = now - RETENTION_MS + RETENTION_MARGIN_MS;
+  const offset = Math.min(Math.max(state.offset, oldest), now);
+  if (now - options.settleMs - offset > options.maxWindowMs) {
+    return { kind: 'catch-up', start: offset, end: offset + options.maxWindowMs };
+  }
+  const fullDue =
+    forceFull ||
+    state.lastFullScanEnd === undefined ||
+    state.lastScanEnd === undefined ||
+    now - state.lastFullScanEnd >= options.settleScanIntervalMs;
+  if (fullDue) return { kind: 'full', start: offset, end: now };
+  const start = Math.max(offset, (state.lastScanEnd ?? offset) - options.quickOverlapMs);
+  return { kind: 'quick', start, end: now };
+}
+
+/**
+ * The state after every event of a scan was delivered (or skipped on purpose). Only full and catch-up scans
+ * move the offset; the offset never moves backwards and never past `end − settle` of a scan.
+ */
+export function completeScan(state: RegionState, plan: ScanPlan, options: WindowOptions, now: number): RegionState {
+  const next: RegionState = { ...state, lastScanEnd: plan.end, updatedAt: now };
+  if (plan.kind === 'quick') return next;
+  if (plan.kind === 'full') next.lastFullScanEnd = plan.end;
+  const settled = plan.kind === 'catch-up' ? plan.end : plan.end - options.settleMs;
+  next.offset = Math.max(state.offset, Math.min(settled, plan.end));
+  return pruneDelivered(next);
+}
+
+/** Whether the region has read everything up to (about) now: false while a catch-up is under way. */
+export function isCaughtUp(plan: ScanPlan): boolean {
+  return plan.kind !== 'catch-up';
+}

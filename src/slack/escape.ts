@@ -1,0 +1,106 @@
+/**
+ * Making hostile event data inert in Slack mrkdwn, and cutting it to size without breaking it.
+ *
+ * Slack asks for exactly three characters to be escaped: & < > (API-FACTS C.3). Without that a user agent of
+ * `<!channel>` pings the whole channel and `<https://evil|click>` becomes a disguised link. Beyond that:
+ * - control characters (C0, DEL, C1), U+2028/U+2029 and the bidi embedding/override/isolate controls become a
+ *   space: a newline in a user agent must not forge an extra line of the message, and U+202E must not reverse
+ *   what the reader sees ("Trojan Source"). Right-to-left letters themselves are kept.
+ * - lone UTF-16 surrogates become U+FFFD, so the JSON body is always well-formed UTF-8.
+ * - inside a code span a backtick would close the span, so it becomes U+02CB (ˋ, MODIFIER LETTER GRAVE ACCENT),
+ *   which looks alike and cannot close it.
+ * - inside a *bold* span an asterisk would end it, so it becomes U+2217 (∗).
+ * Lengths are counted in code points, so a cut never splits a surrogate pair (an emoji stays whole or goes).
+ */
+
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const ELLIPSIS = '…';
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** The tail of a cut that stopped inside one of our three entities. */
+const PARTIAL_ENTITY = /&(?:a|am|amp|l|lt|g|gt)?$/;
+
+/** Escapes exactly &, < and > (Slack's rule); nothing else is HTML-encoded. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
+}
+
+/** Replaces control, line-separator and bidi-control characters with a space, and lone surrogates with U+FFFD. */
+export function neutraliseControls(s: string): string {
+  return s.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE_CHARACTERS, ' ');
+}
+
+/**
+ * Cuts `s` to at most `max` code points, the last being '…' when it was cut. Never splits a surrogate pair and
+ * never ends inside `&amp;`, `&lt;` or `&gt;` (it backs off to before the `&`), so it is safe on escaped text.
+ */
+export function truncate(s: string, max: number): string {
+  if (max <= 0) return '';
+  if (s.length <= max) return s; // UTF-16 length ≥ code points: nothing to cut
+  const points: string[] = [];
+  for (const ch of s) {
+    points.push(ch);
+    if (points.length > max) break;
+  }
+  if (points.length <= max) return s;
+  return points.slice(0, max - 1).join('').replace(PARTIAL_ENTITY, '') + ELLIPSIS;
+}
+
+/** Code points in one piece: an entity (4–5 ASCII chars) or one code point (1–2 UTF-16 units). */
+function widthOf(piece: string): number {
+  return piece.length > 2 ? piece.length : 1;
+}
+
+/**
+ * Neutralises, escapes and fits raw event text into `max` code points of escaped output, never cutting inside
+ * an entity. Only a bounded prefix of the input is read, so a 100 KB value costs no more than a short one.
+ */
+export function safeText(raw: string, max: number): string {
+  if (max <= 0) return '';
+  // Each input code point yields ≥ 1 output code point, so only the first max + 1 (≤ 2 UTF-16 units each)
+  // matter; a prefix that long always overflows, so slicing can only ever affect text that gets cut anyway.
+  const bounded = raw.length > 2 * max + 2 ? raw.slice(0, 2 * max + 2) : raw;
+  const pieces: string[] = [];
+  let total = 0;
+  for (const ch of neutraliseControls(bounded)) {
+    const piece = ENTITIES[ch] ?? ch;
+    pieces.push(piece);
+    total += widthOf(piece);
+    if (total > max) break;
+  }
+  if (total <= max) return pieces.join('');
+  let out = '';
+  let count = 0;
+  for (const piece of pieces) {
+    const len = widthOf(piece);
+    if (count + len > max - 1) break;
+    out += piece;
+    count += len;
+  }
+  return out + ELLIPSIS;
+}
+
+/** Raw text as an inline code span: a backtick inside becomes ˋ so the span cannot be closed early. */
+export function codeSpan(raw: string, max: number): string {
+  return `\`${safeText(raw.replace(/`/g, '\u02cb'), Math.max(1, max - 2))}\``;
+}
+
+/** Raw text as a ``` block (same backtick rule); used for request parameters. */
+export function codeBlock(raw: string, max: number): string {
+  return `\`\`\`${safeText(raw.replace(/`/g, '\u02cb'), Math.max(1, max - 6))}\`\`\``;
+}
+
+/** Raw text in *bold*: an asterisk inside becomes ∗ so the span cannot be closed early. */
+export function boldSpan(raw: string, max: number): string {
+  return `*${safeText(raw.replace(/\*/g, '\u2217'), Math.max(1, max - 2))}*`;
+}
+
+/**
+ * A `<url|text>` link. `url` must be one we built from validated parts (no `<`, `>`, `|` or spaces); `text` is
+ * escaped and any `|` in it becomes ¦, since how Slack escapes a pipe in link text is undocumented (C.3).
+ */
+export function formatLink(url: string, text: string): string {
+  if (/[\s<>|]/.test(url)) return safeText(text, 200);
+  return `<${url.replace(/&/g, '&amp;')}|${safeText(text.replace(/\|/g, '\u00a6'), 200)}>`;
+}

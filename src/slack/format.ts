@@ -1,0 +1,203 @@
+import { describeIdentity } from '../events/identity';
+import type { TrailEvent } from '../events/types';
+import { boldSpan, codeBlock, codeSpan, formatLink, safeText, truncate } from './escape';
+import type { SlackAttachment, SlackMessage } from './types';
+
+/**
+ * One TrailEvent → one Slack message: the Ruby original's headline, colour and fields, with every event-derived
+ * string escaped (API-FACTS C.3) and cut to a budget, so the worst event still fits Slack's limits (C.2).
+ * The pieces (eventHeadline, eventAttachment) are exported so a digest can be
+ * `{ text: 'N events', attachments: events.slice(0, 100).map((e) => eventAttachment(e)) }` (≤ 100 attachments).
+ */
+
+export interface FormatOptions {
+  /** Console host without the region, e.g. `console.amazonaws-us-gov.com`; default `console.aws.amazon.com`. */
+  consoleDomain?: string;
+}
+type Field = NonNullable<SlackAttachment['fields']>[number];
+
+/** Slack cuts text above 40,000 chars and recommends under 4,000 (C.2); a headline needs far less. */
+export const MAX_TEXT = 1000;
+/**
+ * Budgets in code points of escaped text. Block Kit caps a field at 2,000 chars (C.2) and legacy fields are
+ * undocumented, so stay far below; real values are much shorter (IDs 36, names ≤ 128). The sum keeps even an
+ * all-emoji worst case (2 UTF-16 units per code point) under 16 KB of JSON.
+ */
+const MAX_NAME = 128;
+const MAX_SHORT = 64;
+const MAX_FIELD = 300;
+const MAX_LONG_FIELD = 500;
+const MAX_ID = 100;
+/** Resources shown one field each; the rest are counted. Keeps the payload bounded (see format tests: < 16 KB). */
+export const MAX_RESOURCES_SHOWN = 5;
+/** Attachment colours: the original's danger/warning/good, plus purple for calls that failed. */
+export const COLOURS = { failed: '#8e44ad', delete: 'danger', terminate: 'warning', other: 'good' } as const;
+
+const DEFAULT_CONSOLE_DOMAIN = 'console.aws.amazon.com';
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+/** Real event IDs are 36-char GUIDs; anything much longer is not linked (it is still shown, cut). */
+const MAX_LINKED_ID = 128;
+
+/** A string, number or boolean from the untrusted record as text; anything else (objects, null) is absent. */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function failureOf(event: TrailEvent): { code: string; message?: string } | undefined {
+  const code = textOf(event.record?.errorCode);
+  return code === undefined ? undefined : { code, message: textOf(event.record?.errorMessage) };
+}
+
+/** `2023-07-10T11:42:18Z`, or undefined when the time is unknown (0) or out of Date's range. */
+function isoTimeOf(ms: number): string | undefined {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > 8.64e15) return undefined;
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** Slack's date token renders in each reader's own zone; the fallback after `|` is UTC. */
+function slackDateOf(ms: number): string {
+  const iso = isoTimeOf(ms);
+  if (iso === undefined) return 'unknown';
+  const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${fallback}>`;
+}
+
+/** `https://<region>.console…/cloudtrail/home?region=<region>#/events`, or undefined for an invalid region. */
+export function consoleHistoryUrl(region: string, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
+  if (!REGION.test(region) || !HOST.test(consoleDomain)) return undefined;
+  return `https://${region}.${consoleDomain}/cloudtrail/home?region=${region}#/events`;
+}
+
+/** The console's page for this one event, or undefined when the region or ID cannot be linked safely. */
+export function consoleEventUrl(event: TrailEvent, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
+  const history = consoleHistoryUrl(event.region, consoleDomain);
+  if (history === undefined || event.id === '' || event.id.length > MAX_LINKED_ID) return undefined;
+  return `${history}/${encodeURIComponent(event.id)}`;
+}
+
+/** Delete → danger, Terminate → warning (as the original); a failed call changed nothing, so its colour wins. */
+export function eventColour(event: TrailEvent): string {
+  if (failureOf(event) !== undefined) return COLOURS.failed;
+  if (event.name.includes('Delete')) return COLOURS.delete;
+  if (event.name.includes('Terminate')) return COLOURS.terminate;
+  return COLOURS.other;
+}
+
+/** `<name> by <who> (<type>) in <region>`, escaped; the name bold in mrkdwn, plain for `fallback`/plain text. */
+function describeCall(event: TrailEvent, bold: boolean): string {
+  const who = describeIdentity(event);
+  const name = bold ? boldSpan(event.name, MAX_NAME) : safeText(event.name, MAX_NAME);
+  return `${name} by ${safeText(who.name, MAX_NAME)} (${safeText(who.type, MAX_SHORT)}) in ${safeText(event.region, MAX_SHORT)}`;
+}
+
+/** `*CreateUser* by alice (IAMUser) in us-east-1`; on failure `:x: … failed: AccessDenied`. */
+export function eventHeadline(event: TrailEvent): string {
+  const failure = failureOf(event);
+  const call = describeCall(event, true);
+  return failure === undefined ? call : `:x: ${call} failed: ${safeText(failure.code, MAX_SHORT)}`;
+}
+
+/** The headline as plain text (no mrkdwn, still escaped), for `fallback` and the plain message. */
+function plainHeadline(event: TrailEvent): string {
+  const failure = failureOf(event);
+  const call = describeCall(event, false);
+  return failure === undefined ? call : `FAILED ${call}: ${safeText(failure.code, MAX_SHORT)}`;
+}
+
+function eventFields(event: TrailEvent): Field[] {
+  const record = event.record ?? {};
+  const who = describeIdentity(event);
+  const fields: Field[] = [];
+  const add = (title: string, value: unknown, max: number, short = true): void => {
+    const text = textOf(value);
+    if (text !== undefined) fields.push({ title, value: safeText(text, max), short });
+  };
+  add('Event Name', event.name, MAX_NAME);
+  add('Event Source', event.source, MAX_NAME);
+  add('AWS Region', event.region, MAX_SHORT);
+  fields.push({ title: 'Event Time', value: slackDateOf(event.time), short: true });
+  add('User', who.detail === undefined ? who.name : `${who.name} (${who.detail})`, MAX_FIELD);
+  add('Identity Type', who.type, MAX_SHORT);
+  add('Source IP Address', record.sourceIPAddress, MAX_NAME);
+  add('Account ID', textOf(record.recipientAccountId) ?? textOf(record.userIdentity?.accountId), MAX_SHORT);
+  add('Event Type', record.eventType, MAX_SHORT);
+  fields.push(...resourceFields(event));
+  const agent = textOf(record.userAgent);
+  if (agent !== undefined) fields.push({ title: 'User Agent', value: codeSpan(agent, MAX_FIELD), short: false });
+  const failure = failureOf(event);
+  if (failure !== undefined) {
+    const message = failure.message === undefined ? '' : `: ${safeText(failure.message, MAX_FIELD)}`;
+    fields.push({ title: 'Error', value: `${safeText(failure.code, MAX_SHORT)}${message}`, short: false });
+  }
+  const parameters = summariseParameters(record.requestParameters);
+  if (parameters !== undefined) {
+    fields.push({ title: 'Request Parameters', value: codeBlock(parameters, MAX_LONG_FIELD), short: false });
+  }
+  if (event.recordError !== undefined) add('Note', event.recordError, MAX_NAME, false);
+  add('Event ID', event.id || '(none)', MAX_ID, false);
+  return fields;
+}
+
+/** "Resource n of m" for the first few (type: name), then one "and N more" field. */
+function resourceFields(event: TrailEvent): Field[] {
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const fields: Field[] = resources.slice(0, MAX_RESOURCES_SHOWN).map((resource, index) => {
+    const type = safeText(textOf(resource?.type) ?? 'unknown type', MAX_SHORT);
+    const name = safeText(textOf(resource?.name) ?? '(no name)', 200);
+    return { title: `Resource ${index + 1} of ${resources.length}`, value: `${type}: ${name}`, short: false };
+  });
+  const hidden = resources.length - MAX_RESOURCES_SHOWN;
+  if (hidden > 0) fields.push({ title: 'More Resources', value: `and ${hidden} more`, short: false });
+  return fields;
+}
+
+/** Compact JSON of requestParameters (absent when null/missing); the caller caps it. Never throws. */
+function summariseParameters(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '(unserialisable)';
+  }
+}
+
+/** The event's one legacy attachment (the only way to get a colour bar, C.2). */
+export function eventAttachment(event: TrailEvent, options: FormatOptions = {}): SlackAttachment {
+  const eventUrl = consoleEventUrl(event, options.consoleDomain);
+  const historyUrl = consoleHistoryUrl(event.region, options.consoleDomain);
+  const links = [
+    eventUrl && formatLink(eventUrl, 'View this event in the CloudTrail console'),
+    historyUrl && formatLink(historyUrl, `CloudTrail Event history (${event.region})`),
+  ].filter((link): link is string => typeof link === 'string');
+  const attachment: SlackAttachment = {
+    color: eventColour(event),
+    fallback: `${plainHeadline(event)} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    fields: eventFields(event),
+    mrkdwn_in: ['text', 'fields'],
+  };
+  if (links.length > 0) attachment.text = links.join(' · ');
+  if (isoTimeOf(event.time) !== undefined) attachment.ts = Math.floor(event.time / 1000);
+  return attachment;
+}
+
+/** The rich message for one event. */
+export function formatEventMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
+  return {
+    text: truncate(eventHeadline(event), MAX_TEXT), // the parts are budgeted to < 500; a backstop
+    attachments: [eventAttachment(event, options)],
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}
+
+/** The minimal message sent once when Slack answers `invalid_payload` to the rich one: escaped text only. */
+export function formatPlainMessage(event: TrailEvent): SlackMessage {
+  const when = isoTimeOf(event.time) ?? 'unknown time';
+  return {
+    text: `${plainHeadline(event)} at ${when} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}

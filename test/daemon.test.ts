@@ -1,0 +1,179 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { startHarness, type Harness } from './support/daemon-harness';
+import { loadFixtureRecords } from './support/fixtures';
+import type { CloudTrailRecord } from '../src/events/types';
+import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
+
+const MIN = 60_000;
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+
+interface Seeded {
+  id: string;
+  region: string;
+  time: number;
+  expected: boolean;
+}
+
+/** Spreads the real records over three regions and over the last 18 minutes, oldest first. */
+function seedFixtures(h: Harness, records: CloudTrailRecord[], windowStart: number, windowEnd: number): Seeded[] {
+  const times = records.map((r) => Date.parse(String(r.eventTime)));
+  const first = Math.min(...times);
+  const span = Math.max(...times) - first || 1;
+  return records.map((record, i) => {
+    const region = REGIONS[i % REGIONS.length]!;
+    const time = Math.floor((windowStart + ((times[i]! - first) / span) * (windowEnd - windowStart)) / 1000) * 1000;
+    h.cloudtrail.addRecord(record, { region, eventTime: time });
+    const expected = record.readOnly === false && record.eventName !== 'ConsoleLogin';
+    return { id: String(record.eventID), region, time, expected };
+  });
+}
+
+/** Which seeded event each Slack message is about (every message carries its Event ID). */
+function postedIds(h: Harness, seeded: Seeded[]): string[] {
+  const ids = new Set(seeded.map((s) => s.id));
+  return h.slack.received.map((m) => {
+    const found = [...m.raw.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)]
+      .map((x) => x[0])
+      .filter((id) => ids.has(id));
+    assert.equal(new Set(found).size, 1, `message should name exactly one event: ${m.raw.slice(0, 200)}`);
+    return found[0]!;
+  });
+}
+
+test('--once posts every write event of three regions exactly once, oldest first, without a throttled request', async (t) => {
+  const h = await startHarness(t);
+  const now = h.clock.now();
+  const seeded = seedFixtures(h, loadFixtureRecords(), now - 18 * MIN, now - MIN);
+  const expected = seeded.filter((s) => s.expected);
+  assert.ok(expected.length > 300, 'hundreds of real write events');
+
+  const run = h.run(h.config({ regions: REGIONS, once: true }));
+  assert.equal(await run.done, EXIT_OK);
+
+  const posted = postedIds(h, seeded);
+  assert.equal(posted.length, expected.length, 'one message per write event');
+  assert.deepEqual(new Set(posted), new Set(expected.map((s) => s.id)));
+  const byId = new Map(seeded.map((s) => [s.id, s]));
+  for (const region of REGIONS) {
+    const times = posted.map((id) => byId.get(id)!).filter((s) => s.region === region).map((s) => s.time);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), `${region} delivered oldest first`);
+  }
+  const statuses = new Set(h.cloudtrail.requests.map((r) => r.status));
+  assert.deepEqual(statuses, new Set([200]), 'no throttled or failed LookupEvents request');
+  for (const r of h.cloudtrail.requests) {
+    assert.deepEqual((r.body as { LookupAttributes: unknown }).LookupAttributes, [{ AttributeKey: 'ReadOnly', AttributeValue: 'false' }]);
+  }
+  assert.ok(!run.logs.text().includes('SECRETTOKEN123'), 'the webhook never reaches a log line');
+});
+
+test('a second run posts only the events that became visible late, and none twice', async (t) => {
+  const h = await startHarness(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 60);
+  const now = h.clock.now();
+  const seeded = seedFixtures(h, records.slice(0, 40), now - 10 * MIN, now - MIN);
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  assert.equal(h.slack.received.length, 40);
+
+  // 20 more events that happened before the first run but became visible only after it (up to 12 min late).
+  await h.clock.advance(2 * MIN);
+  const lateStart = h.clock.now();
+  const late = records.slice(40).map((record, i) => {
+    const time = Math.floor((now - 9 * MIN + i * 1000) / 1000) * 1000;
+    const region = REGIONS[i % 3]!;
+    h.cloudtrail.addRecord(record, { region, eventTime: time, visibleAt: lateStart });
+    return { id: String(record.eventID), region, time, expected: true };
+  });
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  const posted = postedIds(h, [...seeded, ...late]);
+  assert.equal(posted.length, 60);
+  assert.equal(new Set(posted).size, 60, 'nothing posted twice');
+  assert.deepEqual(new Set(posted.slice(40)), new Set(late.map((s) => s.id)));
+});
+
+test('a stop mid-run saves what was delivered; the next run posts the rest and nothing twice', async (t) => {
+  const h = await startHarness(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 90);
+  const now = h.clock.now();
+  const seeded = seedFixtures(h, records, now - 15 * MIN, now - MIN);
+  const first = h.run(h.config({ regions: REGIONS }));
+  await h.slack.waitForMessages(30);
+  first.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await first.done, EXIT_OK);
+  const deliveredBefore = h.slack.received.length;
+  assert.ok(deliveredBefore >= 30 && deliveredBefore < 90, `stopped mid-run after ${deliveredBefore}`);
+  const logMessages = first.logs.lines.map((l) => l.msg);
+  assert.ok(logMessages.includes('stopping') && logMessages.includes('stopped'));
+
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  const posted = postedIds(h, seeded);
+  assert.equal(posted.length, 90, 'all delivered across the two runs');
+  assert.equal(new Set(posted).size, 90, 'no duplicate after a graceful stop');
+});
+
+test('AccessDenied in every region is fatal: exit 77, naming cloudtrail:LookupEvents', async (t) => {
+  const h = await startHarness(t);
+  h.cloudtrail.setRegionFailure('*', 'AccessDeniedException');
+  const run = h.run(h.config({ regions: REGIONS }));
+  assert.equal(await run.done, EXIT_FATAL);
+  const fatal = run.logs.lines.find((l) => l.level === 60);
+  assert.ok(fatal, 'a fatal log line');
+  assert.match(JSON.stringify(fatal), /cloudtrail:LookupEvents/);
+});
+
+test('an opt-in region that is not enabled is skipped while the others deliver', async (t) => {
+  const h = await startHarness(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 30);
+  const now = h.clock.now();
+  seedFixtures(h, records, now - 10 * MIN, now - MIN);
+  h.cloudtrail.setRegionFailure('ap-southeast-2', 'UnrecognizedClientException');
+  const run = h.run(h.config({ regions: REGIONS }));
+  await h.slack.waitForMessages(20); // the two enabled regions' share
+  await h.clock.advance(2 * MIN);
+  run.proc.emit('SIGINT', 'SIGINT');
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 20);
+  const warn = run.logs.lines.find((l) => l.region === 'ap-southeast-2' && l.level === 40);
+  assert.ok(warn && String(warn.msg).includes('not enabled'));
+
+  // --once reports the region as failed (exit 1) instead of waiting an hour for it.
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_FAILURE);
+});
+
+test('UnrecognizedClientException in every region means bad credentials: fatal', async (t) => {
+  const h = await startHarness(t);
+  h.cloudtrail.setRegionFailure('*', 'UnrecognizedClientException');
+  const run = h.run(h.config({ regions: REGIONS, once: true }));
+  assert.equal(await run.done, EXIT_FATAL);
+  assert.match(JSON.stringify(run.logs.lines.find((l) => l.level === 60)), /credentials/);
+});
+
+test('--dry-run prints one JSON payload per event and moves no offset', async (t) => {
+  const h = await startHarness(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 12);
+  const now = h.clock.now();
+  seedFixtures(h, records, now - 10 * MIN, now - MIN);
+  const run = h.run(h.config({ regions: REGIONS, once: true, dryRun: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(run.out.length, 12);
+  for (const line of run.out) assert.ok(JSON.parse(line).text);
+  assert.equal(h.slack.requests.length, 0, 'nothing posted');
+  for (const region of REGIONS) {
+    assert.ok(!existsSync(`${h.stateDir}/.default.${region}.cloudtrail.state`), 'no state written');
+  }
+});
+
+test('state files hold the offset and delivered IDs, mode 0600', async (t) => {
+  const h = await startHarness(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 6);
+  const now = h.clock.now();
+  seedFixtures(h, records, now - 5 * MIN, now - MIN);
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  const { statSync } = await import('node:fs');
+  const file = `${h.stateDir}/.default.us-east-1.cloudtrail.state`;
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const state = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(state.version, 1);
+  assert.equal(Object.keys(state.delivered).length, 2);
+});

@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { completeScan, planScan, RETENTION_MS, type WindowOptions } from '../src/cloudtrail/window';
+import { initialState, markDelivered, type RegionState } from '../src/state/region-state';
+
+const MIN = 60_000;
+const options: WindowOptions = {
+  settleMs: 15 * MIN,
+  settleScanIntervalMs: 5 * MIN,
+  quickOverlapMs: 5 * MIN,
+  maxWindowMs: 60 * MIN,
+};
+const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
+
+test('a first start reads the initial lookback in one full scan', () => {
+  const state = initialState(T0, 20);
+  assert.deepEqual(planScan(state, T0, options), { kind: 'full', start: T0 - 20 * MIN, end: T0 });
+});
+
+test('a full scan moves the offset to end minus the settle window and prunes older IDs', () => {
+  let state = initialState(T0, 20);
+  state = markDelivered(state, 'old', T0 - 19 * MIN);
+  state = markDelivered(state, 'recent', T0 - 10 * MIN);
+  const plan = planScan(state, T0, options);
+  const next = completeScan(state, plan, options, T0);
+  assert.equal(next.offset, T0 - 15 * MIN);
+  assert.deepEqual(Object.keys(next.delivered), ['recent']);
+  assert.equal(next.lastFullScanEnd, T0);
+  assert.equal(next.lastScanEnd, T0);
+});
+
+test('between settle scans a poll re-reads only the quick overlap', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - 15 * MIN, lastScanEnd: T0, lastFullScanEnd: T0 };
+  const plan = planScan(state, T0 + MIN, options);
+  assert.deepEqual(plan, { kind: 'quick', start: T0 - 5 * MIN, end: T0 + MIN });
+  const next = completeScan(state, plan, options, T0 + MIN);
+  assert.equal(next.offset, state.offset, 'a quick scan never moves the offset');
+  assert.equal(next.lastScanEnd, T0 + MIN);
+  assert.equal(next.lastFullScanEnd, T0);
+});
+
+test('the settle scan comes back once the interval has passed, and --once always scans fully', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - 15 * MIN, lastScanEnd: T0 + 4 * MIN, lastFullScanEnd: T0 };
+  assert.equal(planScan(state, T0 + 4 * MIN, options).kind, 'quick');
+  assert.equal(planScan(state, T0 + 4 * MIN, options, true).kind, 'full');
+  assert.deepEqual(planScan(state, T0 + 5 * MIN, options), { kind: 'full', start: T0 - 15 * MIN, end: T0 + 5 * MIN });
+});
+
+test('an event visible up to the settle window late is inside some full scan', () => {
+  // Simulate full scans every 5 minutes for two hours; for every event time t and delay d <= settle, the first
+  // full scan at or after t + d must include t.
+  let state = initialState(T0, 20);
+  const scans: Array<{ start: number; end: number }> = [];
+  for (let now = T0; now <= T0 + 120 * MIN; now += 5 * MIN) {
+    const plan = planScan(state, now, options, true);
+    scans.push(plan);
+    state = completeScan(state, plan, options, now);
+  }
+  for (let t = T0; t <= T0 + 100 * MIN; t += 17_000) {
+    for (const delay of [0, MIN, 7 * MIN, 15 * MIN]) {
+      const visible = t + delay;
+      const first = scans.find((s) => s.end >= visible);
+      assert.ok(first, `no scan after ${visible}`);
+      assert.ok(first.start <= t, `event at ${t} visible at ${visible} missed by scan [${first.start}, ${first.end}]`);
+    }
+  }
+});
+
+test('after downtime the backlog is read in bounded chunks, oldest first, and the offset follows', () => {
+  let state = initialState(T0, 20);
+  const now = T0 + 5 * 60 * MIN;
+  const plans = [];
+  for (let i = 0; i < 10; i += 1) {
+    const plan = planScan(state, now, options);
+    plans.push(plan);
+    state = completeScan(state, plan, options, now);
+    if (plan.kind !== 'catch-up') break;
+  }
+  assert.deepEqual(plans.map((p) => p.kind), ['catch-up', 'catch-up', 'catch-up', 'catch-up', 'catch-up', 'full']);
+  for (const plan of plans) assert.ok(plan.end - plan.start <= options.maxWindowMs + 20 * MIN);
+  for (let i = 1; i < plans.length; i += 1) assert.equal(plans[i]!.start, plans[i - 1]!.end, 'chunks are contiguous');
+  assert.equal(state.offset, now - options.settleMs);
+});
+
+test('an offset older than the 90-day retention is clamped inside it', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - 200 * 24 * 60 * MIN };
+  const plan = planScan(state, T0, options);
+  assert.ok(plan.start > T0 - RETENTION_MS, 'start inside the retention');
+  assert.equal(plan.kind, 'catch-up');
+});
+
+test('the offset never moves backwards', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - MIN };
+  const next = completeScan(state, { kind: 'full', start: T0 - MIN, end: T0 }, options, T0);
+  assert.equal(next.offset, T0 - MIN);
+});
