@@ -76,6 +76,7 @@ export type AwsErrorKind =
   | 'transient'
   | 'unrecognized-client'
   | 'expired-token'
+  | 'no-credentials'
   | 'access-denied'
   | 'invalid-next-token'
   | 'invalid-time-range'
@@ -115,6 +116,8 @@ const KIND_BY_NAME: Record<string, AwsErrorKind> = {
   InvalidClientTokenId: 'unrecognized-client',
   ExpiredTokenException: 'expired-token',
   ExpiredToken: 'expired-token',
+  // The SDK's credential chain found nothing usable (missing profile, no keys, no instance role).
+  CredentialsProviderError: 'no-credentials',
   AccessDeniedException: 'access-denied',
   AccessDenied: 'access-denied',
   InvalidNextTokenException: 'invalid-next-token',

@@ -40,8 +40,9 @@ export interface PollerResult {
 /** How long a region that answered "not enabled" or "access denied" waits before asking again. */
 export const DISABLED_REGION_RETRY_MS = 60 * 60 * 1000;
 export const DENIED_REGION_RETRY_MS = 30 * 60 * 1000;
-/** ExpiredTokenException this many times in a row: the provider could not refresh; a human must. */
-const MAX_EXPIRED_IN_A_ROW = 3;
+/** Expired or missing credentials this many times in a row: the provider could not refresh; a human must. */
+const MAX_CREDENTIAL_FAILURES_IN_A_ROW = 3;
+const CREDENTIAL_RETRY_MS = 5_000;
 const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
 
 /**
@@ -54,7 +55,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   const result: PollerResult = { region: deps.region, ok: false, posted: 0, requests: 0 };
   let state = await deps.loadState();
   let failures = 0;
-  let expiredInARow = 0;
+  let credentialFailures = 0;
   let failingSince: number | undefined;
   let alerted = false;
 
@@ -81,7 +82,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         'scan complete',
       );
       failures = 0;
-      expiredInARow = 0;
+      credentialFailures = 0;
       if (failingSince !== undefined) {
         log.info({ failedForMs: deps.clock.now() - failingSince }, 'region recovered');
         if (alerted) await deps.alerter.recovered('region-failing', deps.region, 'LookupEvents answers again');
@@ -105,17 +106,14 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         log.warn({ err: error, retryInMs: delay }, kind === 'unrecognized-client'
           ? 'region answers UnrecognizedClientException while others work: it is probably not enabled for this account'
           : 'access denied in this region only (an SCP or a region condition in the IAM policy?)');
-      } else if (kind === 'expired-token') {
-        expiredInARow += 1;
-        if (expiredInARow >= MAX_EXPIRED_IN_A_ROW) {
-          throw new FatalError(
-            `AWS credentials have expired and were not refreshed (${reason}); renew them (aws sso login, new keys, or a role) and restart`,
-            'credentials',
-            { cause: error },
-          );
+      } else if (kind === 'expired-token' || kind === 'no-credentials') {
+        // Retried a few times: a provider may refresh them, or an instance role's metadata service may hiccup.
+        credentialFailures += 1;
+        if (deps.once || credentialFailures >= MAX_CREDENTIAL_FAILURES_IN_A_ROW) {
+          throw credentialsFatal(kind, reason, error);
         }
-        delay = 5_000;
-        log.warn({ err: error }, 'aws credentials expired; retrying so the provider can refresh them');
+        delay = CREDENTIAL_RETRY_MS;
+        log.warn({ err: error, errorKind: kind }, 'aws credentials unusable; retrying so the provider can refresh them');
       } else {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: 2_000, capMs: MAX_POLL_BACKOFF_MS });
@@ -159,6 +157,17 @@ function authFatal(kind: 'unrecognized-client' | 'access-denied', reason: string
   }
   return new FatalError(
     `AWS rejected the credentials in every region (${reason}); check the profile or access keys`,
+    'credentials',
+    { cause },
+  );
+}
+
+function credentialsFatal(kind: 'expired-token' | 'no-credentials', reason: string, cause: unknown): FatalError {
+  const what = kind === 'expired-token'
+    ? 'AWS credentials have expired and were not refreshed'
+    : 'no usable AWS credentials were found';
+  return new FatalError(
+    `${what} (${reason}); check --creds-profile / AWS_PROFILE, renew them (aws sso login, new keys, or an instance role) and restart`,
     'credentials',
     { cause },
   );

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHarness, TEST_CREDENTIALS } from './support/daemon-harness';
+import { loadFixtureRecords } from './support/fixtures';
+import type { CloudTrailRecord } from '../src/events/types';
+import { createLookupClient } from '../src/cloudtrail/client';
+import { EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
+
+const MIN = 60_000;
+const REGION = 'eu-west-1';
+
+function writeRecords(count: number): CloudTrailRecord[] {
+  return loadFixtureRecords()
+    .filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin')
+    .slice(0, count);
+}
+
+test('Slack 429 and 5xx mid-run: waits Retry-After, retries, and still posts every event once, in order', async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(10);
+  const now = h.clock.now();
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: now - 10 * MIN + i * 1000 }));
+  h.slack.respondNext(
+    { status: 200, body: 'ok' },
+    { status: 429, body: 'rate_limited', headers: { 'retry-after': '9' } },
+    { status: 503, body: 'service_unavailable' },
+  );
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.ok(h.clock.sleeps.includes(9000), 'slept the Retry-After');
+  const ids = h.slack.received.map((m) => /[0-9a-f-]{36}/.exec(m.raw)?.[0]);
+  assert.deepEqual(ids, records.map((r) => r.eventID), 'each once, oldest first');
+});
+
+test('throttled and failing LookupEvents pages are retried without losing events', async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(120); // three pages
+  const now = h.clock.now();
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: now - 15 * MIN + i * 5000 }));
+  h.cloudtrail.failNext(REGION, 'throttle', 2);
+  h.cloudtrail.failNext(REGION, { status: 503 }, 1);
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 120);
+  assert.equal(new Set(h.slack.received.map((m) => m.raw)).size, 120);
+});
+
+test('hostile strings from the API caller reach Slack escaped, within limits', async (t) => {
+  const h = await startHarness(t);
+  const base = writeRecords(1)[0]!;
+  // synthetic: hostile values an API caller controls
+  const hostile: CloudTrailRecord = {
+    ...base,
+    eventID: '11111111-2222-3333-4444-555555555555',
+    userAgent: '<!channel> <https://evil.example|click me> & <@U123>',
+    userIdentity: { type: 'IAMUser', userName: '<!here>', arn: 'arn:aws:iam::1:user/x', accountId: '1' },
+    requestParameters: { bucketName: '<!everyone>', blob: 'x'.repeat(100_000), name: '名前 🚀 שלום' },
+    resources: [{ ARN: 'arn:aws:s3:::<@U999>&co', type: 'AWS::S3::Bucket' }],
+  };
+  h.cloudtrail.addRecord(hostile, { region: REGION, eventTime: h.clock.now() - 5 * MIN });
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 1);
+  const raw = h.slack.received[0]!.raw;
+  for (const bad of ['<!channel>', '<!here>', '<!everyone>', '<@U123>', '<@U999>', '<https://evil']) {
+    assert.ok(!raw.includes(bad), `${bad} must be escaped`);
+  }
+  assert.ok(raw.includes('&lt;!channel&gt;'));
+  assert.ok(raw.length < 20_000, `payload bounded (${raw.length})`);
+  assert.ok(raw.includes(hostile.eventID!));
+});
+
+test('an event whose CloudTrailEvent is not JSON is still posted with what LookupEvents said', async (t) => {
+  const h = await startHarness(t);
+  const [good, broken] = writeRecords(2);
+  const now = h.clock.now();
+  h.cloudtrail.addRecord(good!, { region: REGION, eventTime: now - 5 * MIN });
+  h.cloudtrail.addRecord(broken!, { region: REGION, eventTime: now - 4 * MIN, cloudTrailEvent: '{"eventVersion": "1.08", "truncated' });
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 2);
+  assert.ok(h.slack.received[1]!.raw.includes(String(broken!.eventID)));
+});
+
+test('a legacy Ruby state file is read and upgraded; a corrupt one is set aside and the region restarts', async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(4);
+  const now = h.clock.now();
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: i < 2 ? REGION : 'us-east-1', eventTime: now - 8 * MIN + i * 60_000 }));
+  // The Ruby original's format, local time: only events at or after 7 minutes ago are new for eu-west-1.
+  const legacy = new Date(now - 7 * MIN);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const local = `${legacy.getFullYear()}-${pad(legacy.getMonth() + 1)}-${pad(legacy.getDate())} ${pad(legacy.getHours())}:${pad(legacy.getMinutes())}:${pad(legacy.getSeconds())}`;
+  writeFileSync(join(h.stateDir, `.default.${REGION}.cloudtrail.state`), `latest_event_time=${local}\n`);
+  writeFileSync(join(h.stateDir, '.default.us-east-1.cloudtrail.state'), '{"version":1,"offset":"garbage"');
+  const run = h.run(h.config({ regions: [REGION, 'us-east-1'], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  const posted = h.slack.received.map((m) => /[0-9a-f-]{36}/.exec(m.raw)?.[0]);
+  assert.deepEqual(new Set(posted), new Set([records[1]!.eventID, records[2]!.eventID, records[3]!.eventID]));
+  const upgraded = JSON.parse(readFileSync(join(h.stateDir, `.default.${REGION}.cloudtrail.state`), 'utf8'));
+  assert.equal(upgraded.version, 1);
+  assert.ok(readdirSync(h.stateDir).some((f) => f.startsWith('.default.us-east-1.cloudtrail.state.corrupt-')));
+});
+
+test('no usable credentials in --once is fatal with a message that says what to do', async (t) => {
+  const h = await startHarness(t);
+  const run = h.run(h.config({ regions: [REGION], once: true }), {
+    createClient: (region) =>
+      createLookupClient({
+        region,
+        endpoint: h.cloudtrail.url,
+        credentials: async () => {
+          const error = new Error('Could not load credentials from any providers');
+          error.name = 'CredentialsProviderError';
+          throw error;
+        },
+      }),
+  });
+  assert.equal(await run.done, EXIT_FATAL);
+  const fatal = JSON.stringify(run.logs.lines.find((l) => l.level === 60));
+  assert.match(fatal, /no usable AWS credentials/);
+  assert.match(fatal, /--creds-profile/);
+});
+
+test('logs never hold the AWS secret key or the webhook token', async (t) => {
+  const h = await startHarness(t);
+  h.cloudtrail.failNext(REGION, 'throttle', 1);
+  h.cloudtrail.setRegionFailure('us-east-1', 'AccessDeniedException');
+  const run = h.run(h.config({ regions: [REGION, 'us-east-1'], once: true }));
+  await run.done;
+  const text = run.logs.text();
+  assert.ok(!text.includes(TEST_CREDENTIALS.secretAccessKey));
+  assert.ok(!text.includes('SECRETTOKEN123'));
+});
