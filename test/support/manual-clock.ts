@@ -69,10 +69,13 @@ export class ManualClock implements Clock {
    * Jumps to the next wake-up whenever real I/O has gone quiet and someone sleeps. Real sockets still take
    * real (tiny) time; only the daemon's sleeps are skipped. Call the returned function to stop.
    */
-  autoAdvance(): () => void {
+  autoAdvance(options: { minSleepers?: number } = {}): () => void {
+    // With minSleepers = the number of concurrent tasks, time only jumps once every task is asleep, so simulated
+    // time never races ahead of a request still in flight (what rate figures need; correctness tests don't).
+    const minSleepers = options.minSleepers ?? 1;
     const tick = () => {
       const next = this.#sleepers.reduce((min, s) => Math.min(min, s.wakeAt), Infinity);
-      if (next !== Infinity) void this.advance(Math.max(0, next - this.#now));
+      if (next !== Infinity && this.#sleepers.length >= minSleepers) void this.advance(Math.max(0, next - this.#now));
       this.#auto = setTimeout(tick, 1);
     };
     this.#auto = setTimeout(tick, 1);
