@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/cloudtrail-server';
+import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
+import { loadFixtureRecords } from './support/fixtures';
+
+const ROOT = join(__dirname, '..');
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+const TOKEN = 'E2ESECRETTOKEN42';
+
+interface Env {
+  cloudtrail: CloudTrailSimulator;
+  slack: SlackSimulator;
+  stateDir: string;
+  home: string;
+}
+
+async function setUp(t: { after(fn: () => unknown): void }): Promise<Env> {
+  const cloudtrail = await startCloudTrailSimulator();
+  const slack = await startSlackSimulator({ path: `/services/T0/B0/${TOKEN}` });
+  const stateDir = mkdtempSync(join(tmpdir(), 'cts-e2e-state-'));
+  const home = mkdtempSync(join(tmpdir(), 'cts-e2e-home-'));
+  t.after(async () => {
+    await cloudtrail.close();
+    await slack.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { cloudtrail, slack, stateDir, home };
+}
+
+/** The real CLI in a child process, with dummy credentials and no way to reach AWS. */
+function startCli(env: Env, args: string[], t: { after(fn: () => unknown): void }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: env.home,
+      SLACK_WEBHOOK_URL: env.slack.url,
+      AWS_ACCESS_KEY_ID: 'AKIDTEST',
+      AWS_SECRET_ACCESS_KEY: 'e2e-secret-key',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+function seed(env: Env, count: number): string[] {
+  const records = loadFixtureRecords()
+    .filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin')
+    .slice(0, count);
+  const now = Date.now();
+  return records.map((record, i) => {
+    env.cloudtrail.addRecord(record, { region: REGIONS[i % 3], eventTime: now - 10 * 60_000 + i * 1000 });
+    return String(record.eventID);
+  });
+}
+
+function postedIds(slack: SlackSimulator, ids: string[]): string[] {
+  return slack.received.map((m) => ids.find((id) => m.raw.includes(id)) ?? 'unknown');
+}
+
+test('the CLI with --once posts each event once and exits 0 without a throttled request', async (t) => {
+  const env = await setUp(t);
+  const ids = seed(env, 6);
+  const cli = startCli(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  assert.equal(await cli.exited, 0, cli.output().stderr + cli.output().stdout);
+  assert.deepEqual(postedIds(env.slack, ids).sort(), [...ids].sort());
+  assert.ok(env.cloudtrail.requests.every((r) => r.status === 200), 'no throttled request');
+  const { stdout, stderr } = cli.output();
+  assert.ok(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), 'the webhook token is never printed');
+  assert.ok(!stdout.includes('e2e-secret-key') && !stderr.includes('e2e-secret-key'));
+});
+
+test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', async (t) => {
+  const env = await setUp(t);
+  const ids = seed(env, 9);
+  const first = startCli(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  await env.slack.waitForMessages(3);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const before = env.slack.received.length;
+  assert.ok(before < ids.length, 'killed before the end');
+
+  const second = startCli(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  assert.equal(await second.exited, 0, second.output().stderr);
+  const posted = postedIds(env.slack, ids);
+  assert.deepEqual(new Set(posted), new Set(ids), 'every event delivered');
+  assert.ok(posted.length - ids.length <= 1, `at most one duplicate, got ${posted.length - ids.length}`);
+});
+
+test('a bad flag or a missing webhook exits 78 with one line before any request', async (t) => {
+  const env = await setUp(t);
+  const bad = startCli(env, ['--regoins', 'us-east-1'], t);
+  assert.equal(await bad.exited, 78);
+  assert.equal(bad.output().stderr.trim().split('\n').length, 1);
+  assert.match(bad.output().stderr, /--regions/);
+
+  const noHook = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), '--once', '--endpoint', env.cloudtrail.url], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: env.home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  noHook.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => noHook.on('exit', resolve));
+  assert.equal(code, 78);
+  assert.match(stderr, /SLACK_WEBHOOK_URL/);
+  assert.equal(env.cloudtrail.requests.length, 0, 'no network call');
+});
