@@ -53,7 +53,7 @@ async function withDaemon(
     log: pino({ level: 'silent' }),
     proc,
     writeOut: () => undefined,
-    createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials }),
+    createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials, now: () => clock.now() }),
   });
   while (!until(clock, slack.received.length)) await new Promise((r) => setTimeout(r, 5));
   proc.emit('SIGTERM', 'SIGTERM');

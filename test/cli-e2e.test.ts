@@ -9,6 +9,8 @@ import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-serve
 import { loadFixtureRecords } from './support/fixtures';
 
 const ROOT = join(__dirname, '..');
+/** A broken daemon must fail a test, not hang the run. */
+const BOUNDED = { timeout: 90_000 };
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const TOKEN = 'E2ESECRETTOKEN42';
 
@@ -74,7 +76,7 @@ function postedIds(slack: SlackSimulator, ids: string[]): string[] {
   return slack.received.map((m) => ids.find((id) => m.raw.includes(id)) ?? 'unknown');
 }
 
-test('the CLI with --once posts each event once and exits 0 without a throttled request', async (t) => {
+test('the CLI with --once posts each event once and exits 0 without a throttled request', BOUNDED, async (t) => {
   const env = await setUp(t);
   const ids = seed(env, 6);
   // The SDK's own endpoint variable works unchanged (no --endpoint flag here).
@@ -89,7 +91,7 @@ test('the CLI with --once posts each event once and exits 0 without a throttled 
   assert.ok(!stdout.includes('e2e-secret-key') && !stderr.includes('e2e-secret-key'));
 });
 
-test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', async (t) => {
+test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', BOUNDED, async (t) => {
   const env = await setUp(t);
   const ids = seed(env, 9);
   const first = startCli(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
@@ -106,7 +108,7 @@ test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in fl
   assert.ok(posted.length - ids.length <= 1, `at most one duplicate, got ${posted.length - ids.length}`);
 });
 
-test('a bad flag or a missing webhook exits 78 with one line before any request', async (t) => {
+test('a bad flag or a missing webhook exits 78 with one line before any request', BOUNDED, async (t) => {
   const env = await setUp(t);
   const bad = startCli(env, ['--regoins', 'us-east-1'], t);
   assert.equal(await bad.exited, 78);

@@ -130,6 +130,14 @@ test('classifies by name, status and cause chain', () => {
     [withStatus('AccessDenied', 403), 'access-denied'],
     [withStatus('SomethingForbidden', 403), 'access-denied'],
     [withStatus('ExpiredToken'), 'expired-token'],
+    [withStatus('CredentialsProviderError'), 'no-credentials'],
+    [
+      Object.assign(new Error('Could not load credentials'), {
+        name: 'CredentialsProviderError',
+        cause: Object.assign(new Error('imds'), { code: 'ECONNREFUSED' }),
+      }),
+      'transient',
+    ],
     [new ShutdownRequested(), 'aborted'],
     [withStatus('InvalidMaxResultsException', 400), 'fatal-other'],
     [new Error('plain'), 'fatal-other'],

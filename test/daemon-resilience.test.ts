@@ -9,6 +9,8 @@ import { createLookupClient } from '../src/cloudtrail/client';
 import { EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 
 const MIN = 60_000;
+/** A broken daemon must fail a test, not hang the run. */
+const BOUNDED = { timeout: 90_000 };
 const REGION = 'eu-west-1';
 
 function writeRecords(count: number): CloudTrailRecord[] {
@@ -17,7 +19,7 @@ function writeRecords(count: number): CloudTrailRecord[] {
     .slice(0, count);
 }
 
-test('Slack 429 and 5xx mid-run: waits Retry-After, retries, and still posts every event once, in order', async (t) => {
+test('Slack 429 and 5xx mid-run: waits Retry-After, retries, and still posts every event once, in order', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = writeRecords(10);
   const now = h.clock.now();
@@ -34,7 +36,7 @@ test('Slack 429 and 5xx mid-run: waits Retry-After, retries, and still posts eve
   assert.deepEqual(ids, records.map((r) => r.eventID), 'each once, oldest first');
 });
 
-test('throttled and failing LookupEvents pages are retried without losing events', async (t) => {
+test('throttled and failing LookupEvents pages are retried without losing events', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = writeRecords(120); // three pages
   const now = h.clock.now();
@@ -47,7 +49,7 @@ test('throttled and failing LookupEvents pages are retried without losing events
   assert.equal(new Set(h.slack.received.map((m) => m.raw)).size, 120);
 });
 
-test('hostile strings from the API caller reach Slack escaped, within limits', async (t) => {
+test('hostile strings from the API caller reach Slack escaped, within limits', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const base = writeRecords(1)[0]!;
   // synthetic: hostile values an API caller controls
@@ -72,7 +74,7 @@ test('hostile strings from the API caller reach Slack escaped, within limits', a
   assert.ok(raw.includes(hostile.eventID!));
 });
 
-test('an event whose CloudTrailEvent is not JSON is still posted with what LookupEvents said', async (t) => {
+test('an event whose CloudTrailEvent is not JSON is still posted with what LookupEvents said', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const [good, broken] = writeRecords(2);
   const now = h.clock.now();
@@ -84,7 +86,7 @@ test('an event whose CloudTrailEvent is not JSON is still posted with what Looku
   assert.ok(h.slack.received[1]!.raw.includes(String(broken!.eventID)));
 });
 
-test('a legacy Ruby state file is read and upgraded; a corrupt one is set aside and the region restarts', async (t) => {
+test('a legacy Ruby state file is read and upgraded; a corrupt one is set aside and the region restarts', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = writeRecords(4);
   const now = h.clock.now();
@@ -104,7 +106,7 @@ test('a legacy Ruby state file is read and upgraded; a corrupt one is set aside 
   assert.ok(readdirSync(h.stateDir).some((f) => f.startsWith('.default.us-east-1.cloudtrail.state.corrupt-')));
 });
 
-test('no usable credentials in --once is fatal with a message that says what to do', async (t) => {
+test('no usable credentials in --once is fatal with a message that says what to do', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const run = h.run(h.config({ regions: [REGION], once: true }), {
     createClient: (region) =>
@@ -124,7 +126,7 @@ test('no usable credentials in --once is fatal with a message that says what to 
   assert.match(fatal, /--creds-profile/);
 });
 
-test('logs never hold the AWS secret key or the webhook token', async (t) => {
+test('logs never hold the AWS secret key or the webhook token', BOUNDED, async (t) => {
   const h = await startHarness(t);
   h.cloudtrail.failNext(REGION, 'throttle', 1);
   h.cloudtrail.setRegionFailure('us-east-1', 'AccessDeniedException');
@@ -133,4 +135,64 @@ test('logs never hold the AWS secret key or the webhook token', async (t) => {
   const text = run.logs.text();
   assert.ok(!text.includes(TEST_CREDENTIALS.secretAccessKey));
   assert.ok(!text.includes('SECRETTOKEN123'));
+});
+
+test('a local clock 10 minutes fast still delivers events that show up 12 minutes late', BOUNDED, async (t) => {
+  const h = await startHarness(t, { serviceClockAheadMs: -10 * MIN });
+  const records = writeRecords(6);
+  const service = () => h.clock.now() - 10 * MIN;
+  // Each event becomes visible 12 minutes after it happened, in CloudTrail's time.
+  records.forEach((r, i) => {
+    const time = service() + i * MIN;
+    h.cloudtrail.addRecord(r, { region: REGION, eventTime: time, visibleAt: time + 12 * MIN });
+  });
+  const run = h.run(h.config({ regions: [REGION] }));
+  await h.slack.waitForMessages(6);
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 6);
+  assert.ok(run.logs.lines.some((l) => String(l.msg).includes('local clock differs from AWS')));
+});
+
+test('while state cannot be saved nothing is posted again, and delivery resumes once it can', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(8);
+  const now = h.clock.now();
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: now - 10 * MIN + i * 1000 }));
+  const file = join(h.stateDir, `.default.${REGION}.cloudtrail.state`);
+  const { mkdirSync, rmSync } = await import('node:fs');
+  // After the third message, a directory takes the state file's place: every save fails (rename onto a dir).
+  h.slack.onMessage(() => {
+    if (h.slack.received.length === 3) {
+      rmSync(file, { force: true });
+      mkdirSync(join(file, 'blocker'), { recursive: true });
+    }
+  });
+  const run = h.run(h.config({ regions: [REGION] }));
+  await h.slack.waitForMessages(3);
+  const failingSince = h.clock.now();
+  while (h.clock.now() - failingSince < 30 * MIN) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(h.slack.received.length, 3, 'no repeat and no new post while saves fail');
+  assert.ok(run.logs.lines.some((l) => JSON.stringify(l).includes('state-unwritable')), 'alerted');
+  rmSync(file, { recursive: true, force: true });
+  await h.slack.waitForMessages(8);
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  const ids = h.slack.received.map((m) => /[0-9a-f-]{36}/.exec(m.raw)?.[0]);
+  assert.deepEqual(ids, records.map((r) => r.eventID), 'each once, in order');
+});
+
+test('an event Slack rejects twice is recorded as undeliverable, alerted, and the rest goes on', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(3);
+  const now = h.clock.now();
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: now - 5 * MIN + i * 1000 }));
+  h.slack.respondNext({ status: 400, body: 'invalid_payload' }, { status: 400, body: 'invalid_payload' });
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.equal(h.slack.received.length, 2);
+  const undeliverable = readFileSync(join(h.stateDir, `.default.${REGION}.undeliverable.jsonl`), 'utf8').trim().split('\n');
+  assert.equal(undeliverable.length, 1);
+  assert.equal(JSON.parse(undeliverable[0]!).id, records[0]!.eventID);
+  assert.ok(run.logs.lines.some((l) => JSON.stringify(l).includes('undeliverable')));
 });

@@ -7,6 +7,8 @@ import type { CloudTrailRecord } from '../src/events/types';
 import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 
 const MIN = 60_000;
+/** A broken daemon must fail a test, not hang the run. */
+const BOUNDED = { timeout: 90_000 };
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 
 interface Seeded {
@@ -42,7 +44,7 @@ function postedIds(h: Harness, seeded: Seeded[]): string[] {
   });
 }
 
-test('--once posts every write event of three regions exactly once, oldest first, without a throttled request', async (t) => {
+test('--once posts every write event of three regions exactly once, oldest first, without a throttled request', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const now = h.clock.now();
   const seeded = seedFixtures(h, loadFixtureRecords(), now - 18 * MIN, now - MIN);
@@ -68,7 +70,7 @@ test('--once posts every write event of three regions exactly once, oldest first
   assert.ok(!run.logs.text().includes('SECRETTOKEN123'), 'the webhook never reaches a log line');
 });
 
-test('a second run posts only the events that became visible late, and none twice', async (t) => {
+test('a second run posts only the events that became visible late, and none twice', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 60);
   const now = h.clock.now();
@@ -92,7 +94,7 @@ test('a second run posts only the events that became visible late, and none twic
   assert.deepEqual(new Set(posted.slice(40)), new Set(late.map((s) => s.id)));
 });
 
-test('a stop mid-run saves what was delivered; the next run posts the rest and nothing twice', async (t) => {
+test('a stop mid-run saves what was delivered; the next run posts the rest and nothing twice', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 90);
   const now = h.clock.now();
@@ -112,7 +114,7 @@ test('a stop mid-run saves what was delivered; the next run posts the rest and n
   assert.equal(new Set(posted).size, 90, 'no duplicate after a graceful stop');
 });
 
-test('AccessDenied in every region is fatal: exit 77, naming cloudtrail:LookupEvents', async (t) => {
+test('AccessDenied in every region is fatal: exit 77, naming cloudtrail:LookupEvents', BOUNDED, async (t) => {
   const h = await startHarness(t);
   h.cloudtrail.setRegionFailure('*', 'AccessDeniedException');
   const run = h.run(h.config({ regions: REGIONS }));
@@ -122,7 +124,7 @@ test('AccessDenied in every region is fatal: exit 77, naming cloudtrail:LookupEv
   assert.match(JSON.stringify(fatal), /cloudtrail:LookupEvents/);
 });
 
-test('an opt-in region that is not enabled is skipped while the others deliver', async (t) => {
+test('an opt-in region that is not enabled is skipped while the others deliver', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 30);
   const now = h.clock.now();
@@ -141,7 +143,7 @@ test('an opt-in region that is not enabled is skipped while the others deliver',
   assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_FAILURE);
 });
 
-test('UnrecognizedClientException in every region means bad credentials: fatal', async (t) => {
+test('UnrecognizedClientException in every region means bad credentials: fatal', BOUNDED, async (t) => {
   const h = await startHarness(t);
   h.cloudtrail.setRegionFailure('*', 'UnrecognizedClientException');
   const run = h.run(h.config({ regions: REGIONS, once: true }));
@@ -149,7 +151,7 @@ test('UnrecognizedClientException in every region means bad credentials: fatal',
   assert.match(JSON.stringify(run.logs.lines.find((l) => l.level === 60)), /credentials/);
 });
 
-test('--dry-run prints one JSON payload per event and moves no offset', async (t) => {
+test('--dry-run prints one JSON payload per event and moves no offset', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 12);
   const now = h.clock.now();
@@ -164,7 +166,7 @@ test('--dry-run prints one JSON payload per event and moves no offset', async (t
   }
 });
 
-test('state files hold the offset and delivered IDs, mode 0600', async (t) => {
+test('state files hold the offset and delivered IDs, mode 0600', BOUNDED, async (t) => {
   const h = await startHarness(t);
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 6);
   const now = h.clock.now();

@@ -122,19 +122,24 @@ test('without the limiter the simulator does throttle (the previous test can fai
   });
 });
 
-test('tolerates bad CloudTrailEvent JSON and skips an event without an ID with a warning', async (t) => {
+test('tolerates bad CloudTrailEvent JSON, and keeps an event without an ID under a stable content hash', async (t) => {
   const { sim, deps, lines } = await setUp(t);
   const [a, b, c] = WRITES;
   sim.addRecord(a!);
   sim.addRecord(b!, { cloudTrailEvent: '{"eventID": "truncated' });
   sim.addRecord({ ...c!, eventID: undefined }, { cloudTrailEvent: null });
   const { events } = await lookupWindow(deps, WINDOW);
-  assert.deepEqual(events.map((e) => e.id), [a!.eventID, b!.eventID]);
+  assert.deepEqual(events.slice(0, 2).map((e) => e.id), [a!.eventID, b!.eventID]);
   const bad = events[1]!;
   assert.equal(bad.record, undefined);
   assert.match(bad.recordError ?? '', /not valid JSON/);
   assert.equal(bad.name, b!.eventName);
-  const warning = lines.find((l) => l.msg === 'skipping event without an ID');
+  const anonymous = events[2]!;
+  assert.match(anonymous.id, /^sha256-[0-9a-f]{32}$/);
+  assert.equal(anonymous.name, c!.eventName);
+  const again = await lookupWindow(deps, WINDOW);
+  assert.equal(again.events[2]!.id, anonymous.id, 'the same ID on a re-read, so dedupe works');
+  const warning = lines.find((l) => String(l.msg).startsWith('event without an EventId'));
   assert.equal(warning?.eventName, c!.eventName);
   assert.equal(warning?.level, 40);
 });

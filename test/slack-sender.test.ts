@@ -165,7 +165,7 @@ test('waits Retry-After seconds after a Slack 429, then delivers once', BOUNDED,
   assert.deepEqual(sender.stats(), { sent: 2, retries: 1, rateLimited: 1 });
 });
 
-test('parses Retry-After as seconds or an HTTP-date, defaults to 30 s and caps at 10 min', () => {
+test('parses Retry-After as seconds or an HTTP-date, defaults to 30 s and caps at an hour', () => {
   const now = Date.UTC(2026, 10, 26, 12, 0, 0);
   assert.equal(parseRetryAfterMs('7', now), 7000);
   assert.equal(parseRetryAfterMs(' 1.5 ', now), 1500);
@@ -175,7 +175,8 @@ test('parses Retry-After as seconds or an HTTP-date, defaults to 30 s and caps a
   assert.equal(parseRetryAfterMs(null, now), 30_000);
   assert.equal(parseRetryAfterMs('soon', now), 30_000);
   assert.equal(parseRetryAfterMs('-5', now), 30_000);
-  assert.equal(parseRetryAfterMs('86400', now), 600_000);
+  assert.equal(parseRetryAfterMs('3600', now), 3_600_000, 'an hour is obeyed');
+  assert.equal(parseRetryAfterMs('86400', now), 3_600_000);
 });
 
 test('a 429 without Retry-After waits the 30 s default', BOUNDED, async (t) => {
@@ -231,14 +232,32 @@ test('a 200 naming a message error is that error, not success', BOUNDED, async (
   assert.equal(sender.stats().sent, 0);
 });
 
-test('a 200 with an unknown non-ok body is retried with backoff', BOUNDED, async (t) => {
-  const { sim, clock, sender, logs } = await setup(t);
-  sim.respondNext({ status: 200, body: 'something_odd' });
+test('a 2xx with an unknown body counts as delivered (a retry could post twice), with a warning', BOUNDED, async (t) => {
+  const { sim, sender, logs } = await setup(t);
+  sim.respondNext({ status: 200, body: '{"ok":true}' });
   assert.deepEqual(await sender.send(msg('x')), { delivered: true });
-  assert.equal(sim.requests.length, 2);
-  assert.deepEqual(clock.sleeps, [750, 250]); // backoff, then pacing tops it up to the 1 s gap
+  assert.equal(sim.requests.length, 1, 'not sent again');
   const warn = logs.lines().find((line) => line.level === 40);
-  assert.deepEqual([warn?.error, warn?.status, warn?.delayMs], ['something_odd', 200, 750]);
+  assert.equal(warn?.body, '{"ok":true}');
+  sim.respondNext({ status: 200, body: 'ok\n' });
+  assert.deepEqual(await sender.send(msg('y')), { delivered: true });
+  assert.equal(logs.lines().filter((line) => line.level === 40).length, 1, 'a trailing newline is still ok');
+});
+
+test('a long Slack outage is reported once, then its recovery; --once gives up after its bound', BOUNDED, async (t) => {
+  const { sim, clock, sender, statuses, logs } = await setup(t, { unhealthyAfterMs: 60_000 });
+  sim.setDefault({ status: 503, body: 'service_unavailable' });
+  const pending = sender.send(msg('during outage'));
+  await waitUntil(() => statuses.length === 1, 'the outage report');
+  assert.deepEqual(statuses[0], { healthy: false, kind: 'slack-failing', reason: 'service_unavailable' });
+  sim.reset();
+  assert.deepEqual(await pending, { delivered: true });
+  assert.deepEqual(statuses[1], { healthy: true, kind: 'slack-failing' });
+  assert.equal(sim.received.length, 1);
+
+  const once = createSlackSender({ webhookUrl: sim.url, clock, log: logs.logger, random: () => 0.5, giveUpAfterMs: 120_000 });
+  sim.setDefault({ status: 502, body: 'bad_gateway' });
+  await assert.rejects(once.send(msg('never')), (error: Error) => error.name === 'SlackUnavailableError');
 });
 
 test('returns invalid_payload for a payload Slack rejects, without retrying', BOUNDED, async (t) => {
@@ -267,7 +286,7 @@ test('wait mode: a refused webhook blocks the queue, then recovers without losin
   assert.deepEqual(await first, { delivered: true });
   assert.deepEqual(await second, { delivered: true });
   assert.deepEqual(texts(sim), ['first', 'second']);
-  assert.deepEqual(statuses, [{ healthy: false, kind: 'slack-refused', reason: 'no_service' }, { healthy: true }]);
+  assert.deepEqual(statuses, [{ healthy: false, kind: 'slack-refused', reason: 'no_service' }, { healthy: true, kind: 'slack-refused' }]);
   assert.ok(clock.sleeps.filter((ms) => ms === 60_000).length >= 2);
   const errors = logs.lines().filter((line) => line.level === 50);
   assert.equal(errors.length, 1);
@@ -280,7 +299,7 @@ test('wait mode treats a bare 403/410 as refused too', BOUNDED, async (t) => {
   const { sim, sender, statuses } = await setup(t, { refusedRetryMs: 1000 });
   sim.respondNext({ status: 410, body: '' }, { status: 403, body: 'invalid_token' });
   assert.deepEqual(await sender.send(msg('x')), { delivered: true });
-  assert.deepEqual(statuses, [{ healthy: false, kind: 'slack-refused', reason: 'http_410' }, { healthy: true }]);
+  assert.deepEqual(statuses, [{ healthy: false, kind: 'slack-refused', reason: 'http_410' }, { healthy: true, kind: 'slack-refused' }]);
   assert.equal(sim.requests.length, 3);
 });
 

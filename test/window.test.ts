@@ -94,3 +94,18 @@ test('the offset never moves backwards', () => {
   const next = completeScan(state, { kind: 'full', start: T0 - MIN, end: T0 }, options, T0);
   assert.equal(next.offset, T0 - MIN);
 });
+
+test('a clock that stepped back never plans a window that ends before it starts', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - 15 * MIN, lastScanEnd: T0 + 10 * MIN, lastFullScanEnd: T0 + 10 * MIN };
+  const plan = planScan(state, T0, options);
+  assert.ok(plan.start <= plan.end, `start ${plan.start} after end ${plan.end}`);
+});
+
+test('offsets and starts are whole seconds', () => {
+  const state: RegionState = { ...initialState(T0 + 123, 20), lastScanEnd: T0 + 456, lastFullScanEnd: T0 + 456 };
+  const quick = planScan(state, T0 + 60_789, options);
+  assert.equal(quick.start % 1000, 0);
+  const full = planScan(state, T0 + 10 * MIN + 789, options);
+  assert.equal(full.start % 1000, 0);
+  assert.equal(completeScan(state, full, options, T0 + 10 * MIN + 789).offset % 1000, 0);
+});

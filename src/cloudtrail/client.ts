@@ -8,7 +8,16 @@ export interface LookupClient {
     input: { start: number; end: number; nextToken?: string },
     signal?: AbortSignal,
   ): Promise<{ events: LookupEvent[]; nextToken?: string }>;
+  /**
+   * How far the service's clock (its `Date` header) is ahead of ours, in ms; 0 until known or when under
+   * CLOCK_SKEW_FLOOR_MS. Windows are planned in the service's time: a local clock running fast would otherwise
+   * eat into the settle window and lose late events without a word.
+   */
+  serverClockOffsetMs?(): number;
 }
+
+/** Offsets below this are noise (the Date header has whole seconds, and the request takes time). */
+export const CLOCK_SKEW_FLOOR_MS = 5_000;
 
 /** The SDK adapter also owns sockets (keep-alive agent): destroy() it at shutdown. */
 export interface AwsLookupClient extends LookupClient {
@@ -25,6 +34,8 @@ export interface LookupClientOptions {
   credentials?: CloudTrailClientConfig['credentials'];
   /** Connect, wait-for-response and idle-socket limit per request. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Our clock, to compare with the service's `Date` header; default Date.now. */
+  now?: () => number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -50,8 +61,25 @@ export function createLookupClient(options: LookupClientOptions): AwsLookupClien
     },
   });
 
+  const now = options.now ?? Date.now;
+  let serverOffset = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const date = (result.response as { headers?: Record<string, string> } | undefined)?.headers?.date;
+      const serverTime = date === undefined ? Number.NaN : Date.parse(date);
+      if (Number.isFinite(serverTime)) {
+        const offset = serverTime - now();
+        serverOffset = Math.abs(offset) < CLOCK_SKEW_FLOOR_MS ? 0 : offset;
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'cloudtrailSlackServerClock' },
+  );
+
   return {
     region: options.region,
+    serverClockOffsetMs: () => serverOffset,
     async lookupEvents(input, signal) {
       // A fresh input every call: the SDK paginator mutates its input, a stale NextToken must never leak.
       const command = new LookupEventsCommand({
@@ -155,6 +183,8 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   const e = error as ErrorLike;
   const name = typeof e.name === 'string' ? e.name : '';
   const status = e.$metadata?.httpStatusCode;
+  // A credential provider that could not reach IMDS, SSO or STS is a network problem, not missing credentials.
+  if (name === 'CredentialsProviderError' && hasNetworkCode(error)) return 'transient';
   const known = KIND_BY_NAME[name];
   if (known) return known;
   if (THROTTLING_NAMES.has(name) || status === 429 || e.$retryable?.throttling) return 'throttled';

@@ -15,6 +15,10 @@ export interface DeliverDeps {
   /** Persists the region's state after each accepted message (a no-op in --dry-run). */
   save(state: RegionState): Promise<void>;
   recordUndeliverable(entry: { id: string; name: string; time: number; error: string; at: number }): Promise<void>;
+  /** Told when Slack rejected an event twice (it is recorded, never posted): worth a human's look. */
+  onUndeliverable?(event: TrailEvent, error: string): Promise<void>;
+  /** Sees the state after each recorded event, before it is saved: the caller keeps it even if a save throws. */
+  onProgress?(state: RegionState): void;
   now(): number;
 }
 
@@ -53,7 +57,9 @@ export async function deliverEvents(
     const accepted = await sendWithFallback(deps, event, signal);
     if (!accepted.delivered) result.undeliverable += 1;
     else result.posted += 1;
-    result.state = markDelivered(result.state, event.id, event.time);
+    // An event without a readable time is deduped until the offset passes "now", not dropped at once (time 0).
+    result.state = markDelivered(result.state, event.id, event.time > 0 ? event.time : deps.now());
+    deps.onProgress?.(result.state);
     await deps.save(result.state);
   }
   return result;
@@ -83,5 +89,6 @@ async function sendWithFallback(deps: DeliverDeps, event: TrailEvent, signal?: A
   }
   log.error({ slackError: second.error }, 'slack rejected the plain message too; recorded as undeliverable');
   await deps.recordUndeliverable({ id: event.id, name: event.name, time: event.time, error: second.error, at: deps.now() });
+  await deps.onUndeliverable?.(event, second.error);
   return second;
 }

@@ -96,12 +96,11 @@ function toOldestFirst(deps: LookupDeps, raw: readonly LookupEvent[]): TrailEven
   const converted: Array<{ event: TrailEvent; arrival: number }> = [];
   raw.forEach((item, arrival) => {
     const event = fromLookupEvent(item, deps.region);
-    if (!event) {
+    if (!item.EventId) {
       deps.log.warn(
-        { region: deps.region, eventName: item.EventName, eventTime: item.EventTime?.toISOString() },
-        'skipping event without an ID',
+        { region: deps.region, eventId: event.id, eventName: item.EventName, eventTime: item.EventTime?.toISOString() },
+        'event without an EventId; deduplicating it by a hash of its content',
       );
-      return;
     }
     if (seen.has(event.id)) return;
     seen.add(event.id);

@@ -6,10 +6,20 @@ import type { RegionState } from '../state/region-state';
 import { classifyAwsError, describeAwsError, type LookupClient } from './client';
 import { lookupWindow } from './lookup';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { completeScan, isCaughtUp, planScan, type WindowOptions } from './window';
+import { completeScan, expiredBefore, isCaughtUp, planScan, type WindowOptions } from './window';
+import { StateWriteError } from '../state/store';
 import { deliverEvents, type DeliverDeps } from './deliver';
 import type { RegionHealth } from './region-health';
 import type { Alerter } from '../alerts/alerter';
+import {
+  actionFor,
+  authFatal,
+  credentialsFatal,
+  loadOrFail,
+  regionAuthDelay,
+  reportExpired,
+  reportUndeliverable,
+} from './poll-failures';
 
 export interface PollerDeps extends Omit<DeliverDeps, 'log' | 'save'> {
   clock: Clock;
@@ -37,13 +47,12 @@ export interface PollerResult {
   error?: string;
 }
 
-/** How long a region that answered "not enabled" or "access denied" waits before asking again. */
-export const DISABLED_REGION_RETRY_MS = 60 * 60 * 1000;
-export const DENIED_REGION_RETRY_MS = 30 * 60 * 1000;
 /** Expired or missing credentials this many times in a row: the provider could not refresh; a human must. */
 const MAX_CREDENTIAL_FAILURES_IN_A_ROW = 3;
 const CREDENTIAL_RETRY_MS = 5_000;
 const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
+/** A clock off by more than this is worth a warning: it eats into the settle window if uncorrected. */
+const CLOCK_SKEW_WARN_MS = 60_000;
 
 /**
  * One region's loop: plan a scan, read it, deliver it, advance the offset, sleep. Errors are classified once
@@ -53,17 +62,33 @@ const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
 export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Promise<PollerResult> {
   const log = deps.log;
   const result: PollerResult = { region: deps.region, ok: false, posted: 0, requests: 0 };
-  let state = await deps.loadState();
+  let state = await loadOrFail(deps);
   let failures = 0;
+  // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
+  let saveFailed = false;
+  let skewWarned = false;
   let credentialFailures = 0;
   let failingSince: number | undefined;
-  let alerted = false;
+  // The kind emailed ('region-failing' or 'throttled'), so the recovery closes that same alert.
+  let alerted: string | undefined;
 
   while (!signal.aborted) {
     let delay = deps.pollIntervalMs;
     try {
-      const queryNow = deps.clock.now();
+      if (saveFailed) {
+        await deps.saveState(state);
+        saveFailed = false;
+      }
+      // Plan in the service's time: events become visible by CloudTrail's clock, not ours.
+      const skew = deps.client.serverClockOffsetMs?.() ?? 0;
+      if (Math.abs(skew) > CLOCK_SKEW_WARN_MS && !skewWarned) {
+        skewWarned = true;
+        log.warn({ skewMs: skew }, 'local clock differs from AWS; planning windows in AWS time (is NTP running?)');
+      }
+      const queryNow = deps.clock.now() + skew;
       const plan = planScan(state, queryNow, deps.window, deps.once);
+      const expired = expiredBefore(state, plan);
+      if (expired !== undefined) await reportExpired(deps, state.offset, expired);
       const scan = await lookupWindow(
         { client: deps.client, limiter: deps.limiter, clock: deps.clock, log, region: deps.region },
         plan,
@@ -71,9 +96,17 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       );
       result.requests += scan.requests;
       deps.health.succeeded(deps.region);
-      const delivered = await deliverEvents({ ...deps, save: deps.saveState }, scan.events, state, signal);
+      const progress = (next: RegionState) => {
+        state = next; // kept even if a later save throws, so accepted events are never posted again
+      };
+      const delivered = await deliverEvents(
+        { ...deps, save: deps.saveState, onProgress: progress, onUndeliverable: (event, error) => reportUndeliverable(deps, event.id, error) },
+        scan.events,
+        state,
+        signal,
+      );
       result.posted += delivered.posted;
-      state = completeScan(delivered.state, plan, deps.window, deps.clock.now());
+      state = completeScan(delivered.state, plan, deps.window, queryNow);
       await deps.saveState(state);
       log.debug(
         { scan: plan.kind, start: new Date(plan.start).toISOString(), end: new Date(plan.end).toISOString(),
@@ -85,9 +118,9 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       credentialFailures = 0;
       if (failingSince !== undefined) {
         log.info({ failedForMs: deps.clock.now() - failingSince }, 'region recovered');
-        if (alerted) await deps.alerter.recovered('region-failing', deps.region, 'LookupEvents answers again');
+        if (alerted) await deps.alerter.recovered(alerted, deps.region, 'LookupEvents answers again');
         failingSince = undefined;
-        alerted = false;
+        alerted = undefined;
       }
       if (!isCaughtUp(plan)) continue; // the next chunk of the backlog, paced by the limiter only
       if (deps.once) {
@@ -95,6 +128,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         return result;
       }
     } catch (error) {
+      if (error instanceof StateWriteError) saveFailed = true;
       if (signal.aborted && isAbortError(error)) break;
       if (error instanceof FatalError) throw error;
       const kind = classifyAwsError(error);
@@ -124,9 +158,9 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         return result;
       }
       if (!alerted && deps.clock.now() - failingSince >= deps.alertAfterMs) {
-        alerted = true;
+        alerted = kind === 'throttled' ? 'throttled' : 'region-failing';
         await deps.alerter.alert({
-          kind: kind === 'throttled' ? 'throttled' : 'region-failing',
+          kind: alerted,
           region: deps.region,
           reason,
           action: actionFor(kind),
@@ -141,47 +175,4 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   }
   result.ok = true;
   return result;
-}
-
-function regionAuthDelay(kind: 'unrecognized-client' | 'access-denied'): number {
-  return kind === 'unrecognized-client' ? DISABLED_REGION_RETRY_MS : DENIED_REGION_RETRY_MS;
-}
-
-function authFatal(kind: 'unrecognized-client' | 'access-denied', reason: string, cause: unknown): FatalError {
-  if (kind === 'access-denied') {
-    return new FatalError(
-      `access denied in every region (${reason}); grant cloudtrail:LookupEvents to these credentials (see the README's IAM policy)`,
-      'access-denied',
-      { cause },
-    );
-  }
-  return new FatalError(
-    `AWS rejected the credentials in every region (${reason}); check the profile or access keys`,
-    'credentials',
-    { cause },
-  );
-}
-
-function credentialsFatal(kind: 'expired-token' | 'no-credentials', reason: string, cause: unknown): FatalError {
-  const what = kind === 'expired-token'
-    ? 'AWS credentials have expired and were not refreshed'
-    : 'no usable AWS credentials were found';
-  return new FatalError(
-    `${what} (${reason}); check --creds-profile / AWS_PROFILE, renew them (aws sso login, new keys, or an instance role) and restart`,
-    'credentials',
-    { cause },
-  );
-}
-
-function actionFor(kind: string): string {
-  switch (kind) {
-    case 'throttled':
-      return 'LookupEvents keeps being throttled: another tool may be calling it in this account and region; lower its rate or lookupRequestsPerSecond';
-    case 'unrecognized-client':
-      return 'enable the region for the account, or remove it from regions';
-    case 'access-denied':
-      return 'allow cloudtrail:LookupEvents in this region (check SCPs and IAM conditions)';
-    default:
-      return 'check network access to CloudTrail and the daemon log; the region retries on its own';
-  }
 }

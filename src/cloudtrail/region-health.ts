@@ -20,12 +20,13 @@ export class RegionHealth {
   }
 
   /**
-   * Records an auth failure. Returns 'fatal' when every region has now failed this way and none has ever
-   * succeeded (bad credentials, or no permission anywhere), else 'region' (only this region is affected).
+   * Records an auth failure. Returns 'fatal' when every region's latest answer is an auth failure (bad or
+   * revoked credentials, or no permission anywhere, including keys revoked while running), else 'region'
+   * (only this region is affected: an opt-in region not enabled, or an SCP denying it).
    */
   failed(region: string, failure: AuthFailure): 'fatal' | 'region' {
     this.#failed.set(region, failure);
-    if (this.#succeeded.size > 0) return 'region';
+    this.#succeeded.delete(region);
     for (const r of this.#regions) if (!this.#failed.has(r)) return 'region';
     return 'fatal';
   }

@@ -17,6 +17,7 @@
  *   bounded and the offset advances chunk by chunk.
  */
 import { pruneDelivered, type RegionState } from '../state/region-state';
+import { EVENT_HISTORY_RETENTION_MS } from '../state/store';
 
 export interface WindowOptions {
   settleMs: number;
@@ -35,28 +36,42 @@ export interface ScanPlan {
 }
 
 /** CloudTrail Event history keeps 90 days; a StartTime before that is out of range. */
-export const RETENTION_MS = 90 * 24 * 3600 * 1000;
+export const RETENTION_MS = EVENT_HISTORY_RETENTION_MS;
 /** Margin inside the retention so a StartTime is never rejected as too old by the time the request lands. */
-const RETENTION_MARGIN_MS = 60 * 60 * 1000;
+const RETENTION_MARGIN_MS = 60 * 1000;
 
 export const DEFAULT_QUICK_OVERLAP_MS = 5 * 60 * 1000;
 export const DEFAULT_MAX_WINDOW_MS = 60 * 60 * 1000;
 
 /** Decides the next scan. `forceFull` (used by --once) never plans a quick scan. */
 export function planScan(state: RegionState, now: number, options: WindowOptions, forceFull = false): ScanPlan {
-  const oldest = now - RETENTION_MS + RETENTION_MARGIN_MS;
-  const offset = Math.min(Math.max(state.offset, oldest), now);
+  const oldest = wholeSecond(now - RETENTION_MS + RETENTION_MARGIN_MS + 999);
+  // Whole seconds: CloudTrail times have 1-second granularity, and a start rounded down can only re-read events
+  // (deduped), never skip one if the service were to truncate a fractional StartTime.
+  const offset = wholeSecond(Math.min(Math.max(state.offset, oldest), now));
   if (now - options.settleMs - offset > options.maxWindowMs) {
     return { kind: 'catch-up', start: offset, end: offset + options.maxWindowMs };
   }
+  // Scan ends in the future mean the clock stepped back: treat them as now, or a quick start would pass its end.
+  const lastScanEnd = state.lastScanEnd === undefined ? undefined : Math.min(state.lastScanEnd, now);
+  const lastFullScanEnd = state.lastFullScanEnd === undefined ? undefined : Math.min(state.lastFullScanEnd, now);
   const fullDue =
     forceFull ||
-    state.lastFullScanEnd === undefined ||
-    state.lastScanEnd === undefined ||
-    now - state.lastFullScanEnd >= options.settleScanIntervalMs;
+    lastFullScanEnd === undefined ||
+    lastScanEnd === undefined ||
+    now - lastFullScanEnd >= options.settleScanIntervalMs;
   if (fullDue) return { kind: 'full', start: offset, end: now };
-  const start = Math.max(offset, (state.lastScanEnd ?? offset) - options.quickOverlapMs);
+  const start = wholeSecond(Math.max(offset, lastScanEnd - options.quickOverlapMs));
   return { kind: 'quick', start, end: now };
+}
+
+/** Where a plan starts later than the state's offset: the events between are past the 90-day retention. */
+export function expiredBefore(state: RegionState, plan: ScanPlan): number | undefined {
+  return plan.kind !== 'quick' && plan.start > state.offset + 1000 ? plan.start : undefined;
+}
+
+function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -68,7 +83,7 @@ export function completeScan(state: RegionState, plan: ScanPlan, options: Window
   if (plan.kind === 'quick') return next;
   if (plan.kind === 'full') next.lastFullScanEnd = plan.end;
   const settled = plan.kind === 'catch-up' ? plan.end : plan.end - options.settleMs;
-  next.offset = Math.max(state.offset, Math.min(settled, plan.end));
+  next.offset = Math.max(state.offset, wholeSecond(Math.min(settled, plan.end)));
   return pruneDelivered(next);
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CloudTrailRecord, EventResource, TrailEvent } from './types';
 
 /** The fields of the SDK's LookupEvents `Event` that we use (kept structural so tests need not build SDK types). */
@@ -37,11 +38,18 @@ function readOnlyOf(lookup: string | undefined, record: CloudTrailRecord | undef
   return typeof record?.readOnly === 'boolean' ? record.readOnly : undefined;
 }
 
-/** LookupEvents `Event` → TrailEvent. Returns undefined only when the event has no ID (nothing to dedupe on). */
-export function fromLookupEvent(raw: LookupEvent, region: string): TrailEvent | undefined {
+/**
+ * A stable stand-in ID for an event that carries none (never seen, but dropping it would miss a change):
+ * the same content gives the same ID on every re-read, so dedupe still works.
+ */
+export function contentId(content: string): string {
+  return `sha256-${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+}
+
+/** LookupEvents `Event` → TrailEvent. Never drops an event: one without an ID gets a content hash. */
+export function fromLookupEvent(raw: LookupEvent, region: string): TrailEvent {
   const { record, error } = parseRecord(raw.CloudTrailEvent);
-  const id = str(raw.EventId) ?? str(record?.eventID);
-  if (id === undefined) return undefined;
+  const id = str(raw.EventId) ?? str(record?.eventID) ?? contentId(raw.CloudTrailEvent ?? JSON.stringify(raw));
   const time = raw.EventTime instanceof Date ? raw.EventTime.getTime() : Date.parse(String(record?.eventTime));
   const resources: EventResource[] = (raw.Resources ?? []).map((r) => ({
     type: str(r.ResourceType),

@@ -31,13 +31,17 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** An awsJson1_1 response, with the request ID header the SDK copies into `$metadata.requestId`. */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+/**
+ * An awsJson1_1 response, with the request ID header the SDK copies into `$metadata.requestId`, and a `Date`
+ * header in the simulator's time (clients read the service's clock from it, as from AWS).
+ */
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, dateMs: number): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(payload),
     'x-amzn-RequestId': randomUUID(),
+    date: new Date(dateMs).toUTCString(),
   });
   res.end(payload);
 }

@@ -138,7 +138,7 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
     record(entry);
     const reply = (status: number, body: unknown) => {
       entry.status = status;
-      sendJson(res, status, body);
+      sendJson(res, status, body, now());
     };
     try {
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {

@@ -1,7 +1,7 @@
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
 import { backoffDelay } from '../lib/backoff';
 import type { Clock } from '../lib/clock';
-import { FatalError } from '../lib/errors';
+import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import type { Logger } from '../logging/logger';
 import type { SlackMessage } from './types';
@@ -52,7 +52,16 @@ export interface SlackSenderOptions {
   backoffBaseMs?: number;
   /** Jitter source in [0, 1); default Math.random. */
   random?: () => number;
+  /** Failing (5xx, network, 429s) this long reports `slack-failing` through onStatusChange. Default 15 min. */
+  unhealthyAfterMs?: number;
+  /** Failing this long throws SlackUnavailableError instead of retrying on (--once). Default: never. */
+  giveUpAfterMs?: number;
   onStatusChange?: (status: SenderStatus) => void;
+}
+
+/** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
+export class SlackUnavailableError extends DaemonError {
+  override name = 'SlackUnavailableError';
 }
 
 /** Slack refuses the webhook itself (revoked, channel gone or archived): a human must act. */
@@ -96,10 +105,11 @@ const REFUSED_ERRORS = new Set([
 const REFUSED_STATUSES = new Set([401, 403, 404, 410]);
 
 const DEFAULT_RETRY_AFTER_MS = 30_000;
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
+// Slack may disable an app that keeps posting after a 429: obey long waits too, up to an hour.
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
 type Attempt =
-  | { kind: 'ok' }
+  | { kind: 'ok'; oddBody?: string }
   | { kind: 'rate-limited'; retryAfterMs: number }
   | { kind: 'message'; status: number; error: string }
   | { kind: 'refused'; status: number; reason: string }
@@ -132,6 +142,10 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   const queue: Job[] = [];
   let draining = false;
   let refused: string | undefined;
+  // Since when posts have been failing (5xx, network, 429), and whether that was reported.
+  let failingSince: number | undefined;
+  let failingReported = false;
+  const unhealthyAfterMs = options.unhealthyAfterMs ?? 15 * 60_000;
 
   // The library hides response headers (API-FACTS C.5): this wrapper keeps status, Retry-After and body.
   const baseFetch = options.fetch ?? globalThis.fetch;
@@ -177,6 +191,34 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
     }
   }
 
+  /** Tracks a run of failures: reports it once it lasts, and gives up (--once) when told to. */
+  function noteFailing(reason: string): void {
+    const now = clock.now();
+    failingSince ??= now;
+    if (!failingReported && now - failingSince >= unhealthyAfterMs) {
+      failingReported = true;
+      log.error({ failingForMs: now - failingSince, reason }, 'slack has been failing; still retrying');
+      setStatus({ healthy: false, kind: 'slack-failing', reason });
+    }
+    if (options.giveUpAfterMs !== undefined && now - failingSince >= options.giveUpAfterMs) {
+      throw new SlackUnavailableError(`Slack kept failing for ${Math.round((now - failingSince) / 1000)} s (${reason}); giving up this pass`);
+    }
+  }
+
+  function noteHealthy(attempt: number): void {
+    failingSince = undefined;
+    if (failingReported) {
+      failingReported = false;
+      log.info({ attempt }, 'slack accepts messages again');
+      setStatus({ healthy: true, kind: 'slack-failing' });
+    }
+    if (refused !== undefined) {
+      log.info({ attempt }, 'slack accepted the webhook again');
+      refused = undefined;
+      setStatus({ healthy: true, kind: 'slack-refused' });
+    }
+  }
+
   async function deliver(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome> {
     let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
@@ -187,10 +229,10 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       switch (result.kind) {
         case 'ok':
           counters.sent += 1;
-          if (refused !== undefined) {
-            log.info({ attempt }, 'slack accepted the webhook again');
-            refused = undefined;
-            setStatus({ healthy: true });
+          noteHealthy(attempt);
+          if (result.oddBody !== undefined) {
+            // A 2xx is Slack taking the message; retrying it could post it twice. Note the odd answer instead.
+            log.warn({ body: scrub(result.oddBody) }, 'slack answered 2xx with an unexpected body; counted as delivered');
           }
           log.debug({ attempt }, 'slack message delivered');
           return { delivered: true };
@@ -200,6 +242,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
           return { delivered: false, error: scrub(result.error) };
         case 'rate-limited':
           counters.rateLimited += 1;
+          noteFailing('rate limited (429)');
           log.warn({ status: 429, retryAfterMs: result.retryAfterMs, attempt }, 'slack rate limited; waiting');
           await clock.sleep(result.retryAfterMs, signal);
           break;
@@ -220,6 +263,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
         }
         case 'transient': {
           failures += 1;
+          noteFailing(scrub(result.error));
           const delayMs = backoffDelay(failures, { baseMs: backoffBaseMs, capMs: maxBackoffMs, random });
           log.warn({ status: result.status, error: scrub(result.error), attempt, delayMs }, 'slack post failed; backing off');
           await clock.sleep(delayMs, signal);
@@ -287,19 +331,22 @@ export function createDryRunSender(write: (line: string) => void): SlackSender {
 function classifyResponse(response: RecordedResponse, now: number): Attempt {
   const { status } = response;
   const body = response.body.trim().slice(0, 100);
-  if (status >= 200 && status < 300 && response.body === 'ok') return { kind: 'ok' };
+  const ok2xx = status >= 200 && status < 300;
+  if (ok2xx && body === 'ok') return { kind: 'ok' };
   if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfterMs(response.retryAfter, now) };
   const code = body || `http_${status}`;
   if (REFUSED_ERRORS.has(body)) return { kind: 'refused', status, reason: code };
   if (status >= 500) return { kind: 'transient', status, error: code };
   if (MESSAGE_ERRORS.has(body)) return { kind: 'message', status, error: code };
+  // A 2xx with another body (`{"ok":true}`, a proxy's page): Slack took it; a retry could post it twice.
+  if (ok2xx) return { kind: 'ok', oddBody: code };
   if (REFUSED_STATUSES.has(status)) return { kind: 'refused', status, reason: code };
   if (status >= 400 && status !== 408) return { kind: 'message', status, error: code };
-  // 408, a 200 with an unknown body, anything odd: retry with backoff.
+  // 408 and anything odd (1xx, 3xx): retry with backoff.
   return { kind: 'transient', status, error: code };
 }
 
-/** Retry-After as seconds or an HTTP-date, in ms, capped at 10 min; missing or unreadable → 30 s. */
+/** Retry-After as seconds or an HTTP-date, in ms, capped at an hour; missing or unreadable → 30 s. */
 export function parseRetryAfterMs(value: string | null | undefined, now: number): number {
   const text = value?.trim() ?? '';
   let ms: number;

@@ -46,9 +46,14 @@ export interface Harness {
 }
 
 /** Starts both simulators on 127.0.0.1 with a shared ManualClock; everything is closed by t.after. */
-export async function startHarness(t: { after(fn: () => unknown): void }): Promise<Harness> {
+export async function startHarness(
+  t: { after(fn: () => unknown): void },
+  options: { serviceClockAheadMs?: number } = {},
+): Promise<Harness> {
   const clock = new ManualClock();
-  const cloudtrail = await startCloudTrailSimulator({ now: () => clock.now() });
+  // CloudTrail's clock may differ from ours: a positive value means our clock runs slow, negative fast.
+  const ahead = options.serviceClockAheadMs ?? 0;
+  const cloudtrail = await startCloudTrailSimulator({ now: () => clock.now() + ahead });
   const slack = await startSlackSimulator({ path: WEBHOOK_PATH, now: () => clock.now() });
   const stateDir = mkdtempSync(join(tmpdir(), 'cts-state-'));
   const stopAuto = clock.autoAdvance();
@@ -81,7 +86,7 @@ export async function startHarness(t: { after(fn: () => unknown): void }): Promi
         proc,
         writeOut: (line) => out.push(line),
         createClient: (region) =>
-          createLookupClient({ region, endpoint: cloudtrail.url, credentials: TEST_CREDENTIALS, requestTimeoutMs: 5000 }),
+          createLookupClient({ region, endpoint: cloudtrail.url, credentials: TEST_CREDENTIALS, requestTimeoutMs: 5000, now: () => clock.now() }),
         forceExit: () => {
           throw new Error('forced exit in a test');
         },

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RegionHealth } from '../src/cloudtrail/region-health';
+
+test('the same auth error in some regions only is a region matter', () => {
+  const health = new RegionHealth(['us-east-1', 'ap-east-1', 'eu-west-1']);
+  health.succeeded('us-east-1');
+  assert.equal(health.failed('ap-east-1', 'unrecognized-client'), 'region');
+  health.succeeded('eu-west-1');
+  assert.deepEqual(health.failing('unrecognized-client'), ['ap-east-1']);
+});
+
+test('every region failing on auth is fatal, also when they worked before (keys revoked while running)', () => {
+  const health = new RegionHealth(['us-east-1', 'eu-west-1']);
+  health.succeeded('us-east-1');
+  health.succeeded('eu-west-1');
+  assert.equal(health.failed('us-east-1', 'access-denied'), 'region');
+  assert.equal(health.failed('eu-west-1', 'access-denied'), 'fatal');
+});
+
+test('a single configured region failing on auth is fatal', () => {
+  assert.equal(new RegionHealth(['us-east-1']).failed('us-east-1', 'unrecognized-client'), 'fatal');
+});
+
+test('a region answering again clears its failure', () => {
+  const health = new RegionHealth(['us-east-1', 'eu-west-1']);
+  health.failed('us-east-1', 'access-denied');
+  health.succeeded('us-east-1');
+  assert.equal(health.failed('eu-west-1', 'access-denied'), 'region');
+});
