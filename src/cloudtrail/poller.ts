@@ -67,6 +67,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
   let saveFailed = false;
   let skewWarned = false;
+  let authWarned: string | undefined;
   let credentialFailures = 0;
   let failingSince: number | undefined;
   // The kind emailed ('region-failing' or 'throttled'), so the recovery closes that same alert.
@@ -116,6 +117,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       );
       failures = 0;
       credentialFailures = 0;
+      authWarned = undefined;
       if (failingSince !== undefined) {
         log.info({ failedForMs: deps.clock.now() - failingSince }, 'region recovered');
         if (alerted) await deps.alerter.recovered(alerted, deps.region, 'LookupEvents answers again');
@@ -137,7 +139,10 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       if (kind === 'unrecognized-client' || kind === 'access-denied') {
         if (deps.health.failed(deps.region, kind) === 'fatal') throw authFatal(kind, reason, error);
         delay = regionAuthDelay(kind);
-        log.warn({ err: error, retryInMs: delay }, kind === 'unrecognized-client'
+        // Said once at warn level; the rare retries after that only at debug, so a disabled region stays quiet.
+        const level = authWarned === kind ? 'debug' : 'warn';
+        authWarned = kind;
+        log[level]({ err: error, retryInMs: delay }, kind === 'unrecognized-client'
           ? 'region answers UnrecognizedClientException while others work: it is probably not enabled for this account'
           : 'access denied in this region only (an SCP or a region condition in the IAM policy?)');
       } else if (kind === 'expired-token' || kind === 'no-credentials') {
