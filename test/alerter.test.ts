@@ -528,7 +528,10 @@ test('treats a corrupt cooldown file as empty, warns, and overwrites it', async 
 test('still sends when the cooldown file cannot be written, and keeps the cooldown in memory', async (t) => {
   const smtp = await startSmtpServer(t);
   const { make, logs, stateDir } = await setup(t, smtp.url);
-  const alerter = make({ stateDir: path.join(stateDir, 'missing') });
+  // A file where the state folder should be: the folder cannot be created, so the cooldown file cannot be written.
+  const blocked = path.join(stateDir, 'not-a-folder');
+  await writeFile(blocked, '');
+  const alerter = make({ stateDir: blocked });
   await alerter.alert({ ...credentialsAlert, kind: 'state-unwritable' });
   await alerter.alert({ ...credentialsAlert, kind: 'state-unwritable' });
   assert.equal(smtp.received.length, 1);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What is remembered about one (kind, region) between alerts, and between restarts. */
@@ -54,6 +54,9 @@ export async function writeAlertState(file: string, state: AlertState): Promise<
   const body = JSON.stringify({ version: VERSION, alerts: Object.fromEntries(state) }, null, 2) + '\n';
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
+    // A fatal error (or a config error) can come before the state store ever created the folder; without the
+    // file the cooldown is lost and a restart loop mails again. Same mode as the state store's folder.
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const handle = await open(tmp, 'wx', 0o600);
     try {
       await handle.writeFile(body, 'utf8');

@@ -1,8 +1,9 @@
+import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError, isAbortError, toError } from '../lib/errors';
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError, isAbortError, toError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import { createLookupClient, type LookupClient } from '../cloudtrail/client';
 import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
@@ -12,8 +13,10 @@ import { createEventFilter } from '../rules/filter';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import { createStateStore, StateWriteError } from '../state/store';
-import { createAlerter, type Alerter } from '../alerts/alerter';
+import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
 import { handleSignals, type SignalSource } from './signals';
+import { holdPidFile } from './hold-pid-file';
+import { createRecoveryOnSave } from './recover-alerts';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -26,18 +29,31 @@ export interface DaemonDeps {
   fetch?: typeof fetch;
   alerter?: Alerter;
   reopenLogs?(): void;
-  /** Second stop signal: leave now. */
+  /** Second stop signal, or the graceful stop outlived config.shutdownTimeoutSeconds: leave now. */
   forceExit?(code: number): void;
+  /** Written to the pid file; default process.pid. */
+  pid?: number;
+  /** Called once the daemon runs: pid file written, signal handlers installed (pm2 wait_ready, the -d parent). */
+  notifyReady?(): void;
 }
 
 /**
  * The composition root's run loop: one poller per region, all under one AbortController. Resolves to the exit
  * code: 0 after a clean stop or a successful --once, 1 when a --once region failed, 77 on a fatal error (after
- * the alert email).
+ * the alert email). Rejects with PidFileError, before anything started, when the pid file is held or cannot be
+ * created.
  */
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
   const stop = new AbortController();
+  // Every poller, sleep and request listens on this one signal: 17 regions exceed Node's default of 10.
+  setMaxListeners(0, stop.signal);
+  // Alert work started from callbacks (Slack status, recoveries): awaited before we return, bounded by the send timeout.
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
   const alerter = deps.alerter ?? createAlerter({
     email: config.email,
     stateDir: config.stateDir,
@@ -47,17 +63,23 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     cooldownMs: config.alertCooldownMinutes * 60_000,
     secrets: [config.slack.webhookUrl],
   });
+  log.info({ config: describeConfig(config) }, 'starting');
+  const releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
   const removeSignals = handleSignals(deps.proc, {
     stop,
     log,
     reopenLogs: deps.reopenLogs,
+    shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     force: () => (deps.forceExit ?? ((code: number) => process.exit(code)))(EXIT_FAILURE),
   });
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   try {
-    log.info({ config: describeConfig(config) }, 'starting');
+    // From here on a signal is handled, not fatal: tests and operators can rely on this line.
+    log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
+    deps.notifyReady?.();
+    const recoverOnSave = createRecoveryOnSave(alerter, track);
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log });
-    const sender = createSender(config, deps, alerter);
+    const sender = createSender(config, deps, alerter, track);
     const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);
     const window: WindowOptions = {
@@ -71,6 +93,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       if (config.dryRun) return; // --dry-run never moves an offset
       try {
         await store.save(region, state);
+        recoverOnSave(region);
         if (stateAlerted) {
           stateAlerted = false;
           await alerter.recovered('state-unwritable', undefined, 'state files are written again');
@@ -124,12 +147,15 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log);
   } finally {
-    removeSignals();
     for (const client of clients) client.destroy?.();
+    await Promise.allSettled([...pending]);
+    await releasePidFile();
+    // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
+    removeSignals();
   }
 }
 
-function createSender(config: Config, deps: DaemonDeps, alerter: Alerter): SlackSender {
+function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track: (work: Promise<void>) => void): SlackSender {
   if (config.dryRun || !config.slack.webhookUrl) return createDryRunSender((line) => deps.writeOut(line));
   return createSlackSender({
     webhookUrl: config.slack.webhookUrl,
@@ -138,16 +164,30 @@ function createSender(config: Config, deps: DaemonDeps, alerter: Alerter): Slack
     fetch: deps.fetch,
     messagesPerSecond: config.slackMessagesPerSecond,
     onRefused: config.once ? 'throw' : 'wait',
+    unhealthyAfterMs: config.alertAfterMinutes * 60_000,
+    // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
+    giveUpAfterMs: config.once ? config.alertAfterMinutes * 60_000 : undefined,
     onStatusChange: (status) => {
-      if (status.healthy) void alerter.recovered('slack-refused', undefined, 'Slack accepts the webhook again');
-      else
-        void alerter.alert({
-          kind: 'slack-refused',
-          reason: `Slack refused the webhook: ${status.reason ?? 'unknown'}`,
-          action: 'check that the incoming webhook still exists and its channel is not archived; posting resumes on its own, nothing is lost meanwhile',
-        });
+      const kind = status.kind ?? 'slack-refused';
+      if (status.healthy) track(alerter.recovered(kind, undefined, 'Slack accepts messages again'));
+      else track(alerter.alert(slackAlert(kind, status.reason)));
     },
   });
+}
+
+function slackAlert(kind: string, reason = 'unknown'): AlertInput {
+  if (kind === 'slack-failing') {
+    return {
+      kind,
+      reason: `Slack posts keep failing: ${reason}`,
+      action: 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
+    };
+  }
+  return {
+    kind,
+    reason: `Slack refused the webhook: ${reason}`,
+    action: 'check that the incoming webhook still exists and its channel is not archived; posting resumes on its own, nothing is lost meanwhile',
+  };
 }
 
 async function concludeRun(
@@ -184,6 +224,7 @@ async function reportFatal(error: Error, alerter: Alerter, log: Logger): Promise
     reason: error.message,
     action: error instanceof FatalError ? 'fix the cause above, then restart the daemon' : 'read the daemon log; it stopped and pm2 will restart it',
   });
+  if (error instanceof ConfigError) return EXIT_CONFIG; // e.g. a profile name the state store refuses
   return error instanceof FatalError ? EXIT_FATAL : EXIT_FAILURE;
 }
 

@@ -10,38 +10,69 @@ export interface SignalSource {
 /** SIGQUIT is the Ruby original's stop signal; pm2 sends SIGINT; systemd and docker send SIGTERM. */
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 
+/** Starts a timer that must not keep the process alive; returns its cancel function. */
+export type StartTimer = (ms: number, fire: () => void) => () => void;
+
 export interface SignalOptions {
   stop: AbortController;
   log: Logger;
-  /** Called on a second stop signal: the user insists, exit now. */
-  force(signal: string): void;
-  /** SIGHUP: reopen the log file (logrotate's postrotate). */
+  /**
+   * Leave now: called on a second stop signal (the user insists) or when the graceful stop outlives
+   * `shutdownTimeoutMs`. The process 'exit' handlers still run (the pid file is removed there).
+   */
+  force(reason: string): void;
+  /** SIGHUP: reopen the log file (logrotate's postrotate). May throw; the old file stays in use then. */
   reopenLogs?(): void;
+  /** A graceful stop must be over by then (kept below pm2's kill_timeout, which SIGKILLs). */
+  shutdownTimeoutMs?: number;
+  /** Default: setTimeout(...).unref(), so the watchdog never holds up an exit that is already happening. */
+  startTimer?: StartTimer;
 }
 
+const startUnrefTimer: StartTimer = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
 /**
- * Installs the handlers; returns the function that removes them. The first stop signal aborts `stop` with
- * ShutdownRequested: pollers make no new request, the Slack message in flight finishes, state is saved.
+ * Installs the handlers; returns the function that removes them (and disarms the watchdog). The first stop signal
+ * aborts `stop` with ShutdownRequested: pollers make no new request, the Slack message in flight finishes, state is
+ * saved. It also arms the watchdog.
  */
 export function handleSignals(proc: SignalSource, options: SignalOptions): () => void {
+  const { log } = options;
+  let disarm: (() => void) | undefined;
   const onStop = (signal: unknown) => {
     const name = String(signal);
     if (options.stop.signal.aborted) {
-      options.log.warn({ signal: name }, 'second stop signal; exiting now');
-      options.force(name);
+      log.warn({ signal: name }, 'second stop signal; exiting now');
+      options.force(`second ${name}`);
       return;
     }
-    options.log.info({ signal: name }, 'stopping');
+    log.info({ signal: name }, 'stopping');
+    if (options.shutdownTimeoutMs !== undefined) {
+      const ms = options.shutdownTimeoutMs;
+      disarm = (options.startTimer ?? startUnrefTimer)(ms, () => {
+        log.error({ timeoutMs: ms }, 'graceful stop took too long; exiting now');
+        options.force('shutdown timeout');
+      });
+    }
     options.stop.abort(new ShutdownRequested());
   };
   const onHup = () => {
-    options.reopenLogs?.();
-    options.log.info({ signal: 'SIGHUP' }, 'log file reopened');
+    try {
+      options.reopenLogs?.();
+      log.info({ signal: 'SIGHUP' }, 'log file reopened');
+    } catch (error) {
+      log.error({ signal: 'SIGHUP', err: error }, 'cannot reopen the log file; still writing to the old one');
+    }
   };
   for (const signal of STOP_SIGNALS) proc.on(signal, onStop);
   proc.on('SIGHUP', onHup);
   return () => {
     for (const signal of STOP_SIGNALS) proc.off(signal, onStop);
     proc.off('SIGHUP', onHup);
+    disarm?.();
   };
 }

@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { ConfigError } from '../lib/errors';
+
+/** Where the JSON log lines go, and how to follow a rotated log file. */
+export interface LogOutput {
+  destination: pino.DestinationStream;
+  /** Reopens the log file by its path (after logrotate moved it). A no-op for stdout/stderr. Throws on failure. */
+  reopen(): void;
+  /** The file, when logging to one. */
+  file: string | undefined;
+}
+
+/**
+ * Opens the log destination: `file` (appended, folders created), else the file descriptor `fd` (1 or 2).
+ * Always synchronous (API-FACTS E.1): with async writes pino can lose or reorder the last lines before an exit,
+ * which are exactly the lines that say why the daemon stopped. A low-volume daemon can afford the blocking write.
+ * Throws ConfigError naming --log when the file cannot be opened.
+ */
+export function openLogOutput(options: { file?: string | undefined; fd?: 1 | 2 }): LogOutput {
+  const { file } = options;
+  if (file === undefined) {
+    return { destination: pino.destination({ dest: options.fd ?? 1, sync: true }), reopen: () => undefined, file };
+  }
+  let destination: ReturnType<typeof pino.destination>;
+  try {
+    destination = pino.destination({ dest: file, sync: true, append: true, mkdir: true });
+  } catch (error) {
+    throw cannotOpenLog(file, error);
+  }
+  return {
+    destination,
+    file,
+    reopen: () => {
+      try {
+        // The old descriptor stays in use when this fails, so no line is lost.
+        destination.reopen();
+      } catch (error) {
+        throw cannotOpenLog(file, error);
+      }
+    },
+  };
+}
+
+/** The --log file cannot be opened: a configuration error naming the flag (exit 78, not restarted by pm2). */
+export function cannotOpenLog(file: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+  return new ConfigError(`--log ${file}: cannot open the log file (${code}); check that its folder is writable by this user`, {
+    cause: error,
+  });
+}
