@@ -1,31 +1,31 @@
-import { loadConfig } from './config/load';
-import { runCli, type CliFlags, type CliHandlers } from './cli/program';
-import { createLogger } from './logging/logger';
-import { systemClock } from './lib/clock';
-import { runDaemon } from './daemon/run-daemon';
-import pino from 'pino';
+import { runCli, type CliFlags, type CliHandlers, type CliIo } from './cli/program';
+import { runCommand as runDaemonCommand } from './daemon/run-command';
+import { forwardStderrLine } from './daemon/daemonize';
+import { runDemoCommand } from './demo/command';
+import { runReplayCommand } from './replay/command';
 
-/** The `run` command: flags → config (validated before any network call) → daemon → exit code. */
+/** stdout and stderr; a stderr line also reaches a -d parent still waiting for us to start (it prints it). */
+const io: CliIo = {
+  writeOut: (s) => process.stdout.write(s),
+  writeErr: (s) => {
+    process.stderr.write(s);
+    forwardStderrLine(process, s);
+  },
+};
+
+/** The `run` command: flags → config → (-d: a background child) → daemon → exit code. */
 async function runCommand(flags: CliFlags): Promise<number> {
-  const config = loadConfig({ flags, env: process.env });
-  // --dry-run prints payloads on stdout, so its logs go to stderr to keep stdout parseable.
-  const log = createLogger({ level: config.logLevel, destination: pino.destination({ dest: config.dryRun ? 2 : 1, sync: true }) });
-  return runDaemon(config, {
-    clock: systemClock,
-    log,
-    proc: process,
-    writeOut: (line) => process.stdout.write(line),
-  });
+  return runDaemonCommand(flags, io);
 }
 
-export const handlers: CliHandlers = { run: runCommand };
+export const handlers: CliHandlers = { run: runCommand, demo: runDemoCommand, replay: runReplayCommand };
 
 /** Entry point used by bin/cloudtrail-slack. Sets process.exitCode and lets the event loop drain. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   try {
-    process.exitCode = await runCli(argv, handlers);
+    process.exitCode = await runCli(argv, handlers, io);
   } catch (error) {
-    process.stderr.write(`cloudtrail-slack: ${(error as Error).message}\n`);
+    io.writeErr(`cloudtrail-slack: ${(error as Error).message}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { createLookupClient } from '../cloudtrail/client';
+import { runDaemon } from '../daemon/run-daemon';
+import type { SignalSource } from '../daemon/signals';
+import { systemClock, type Clock } from '../lib/clock';
+import { EXIT_FAILURE, EXIT_OK } from '../lib/errors';
+import { createLogger } from '../logging/logger';
+import { renderHtmlPage } from '../preview/html';
+import { shouldUseColour } from '../preview/terminal';
+import { startCloudTrailSimulator } from '../sim/cloudtrail-server';
+import { buildDemoConfig } from './config';
+import { describeFinish, describeSetup, noteForLate } from './messages';
+import { planSampleEvents, readSampleRecords, SAMPLE_FILE } from './sample';
+import { startDemoSink } from './sink';
+
+/**
+ * `cloudtrail-slack demo`: the real daemon (runDaemon, unchanged) against a local CloudTrail simulator loaded
+ * with real sample events and a local Slack sink that prints each message. Only 127.0.0.1 is ever contacted:
+ * the client gets the simulator's endpoint and dummy static credentials, and the config never sees the user's
+ * environment (see buildDemoConfig).
+ */
+
+export interface DemoOptions {
+  once?: boolean;
+  /** Write the messages as an HTML page here when the demo ends. */
+  html?: string;
+}
+
+export interface DemoDeps {
+  out: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  err: { write(text: string): unknown };
+  /** Read for NO_COLOR only. */
+  env: Record<string, string | undefined>;
+  /** Ctrl-C (SIGINT) and friends stop the daemon; tests pass an EventEmitter. */
+  proc: SignalSource;
+  clock?: Clock;
+  /** Where the demo's temporary folder is made; default the OS temp folder. */
+  tmpRoot?: string;
+  samplePath?: string;
+  /** Seconds between polls; default 5. */
+  pollIntervalSeconds?: number;
+  lateAfterMs?: readonly number[];
+  forceExit?(code: number): void;
+}
+
+/** Dummy credentials: the simulator reads the region from the SigV4 scope and checks nothing else. */
+const DEMO_CREDENTIALS = { accessKeyId: 'AKIDDEMO', secretAccessKey: 'demo-secret-not-a-real-key' };
+const DEFAULT_POLL_SECONDS = 5;
+
+export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<number> {
+  const clock = deps.clock ?? systemClock;
+  const once = options.once === true;
+  const dir = mkdtempSync(join(deps.tmpRoot ?? tmpdir(), 'cloudtrail-slack-demo-'));
+  const stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
+  const payloadFile = join(dir, 'slack-payloads.jsonl');
+  const logFile = join(dir, 'daemon.log');
+  const pollIntervalSeconds = deps.pollIntervalSeconds ?? DEFAULT_POLL_SECONDS;
+  const write = (text: string) => void deps.out.write(text);
+
+  const startedAt = clock.now();
+  const planned = planSampleEvents(readSampleRecords(deps.samplePath ?? SAMPLE_FILE), { now: startedAt, once, lateAfterMs: deps.lateAfterMs });
+  const late = planned.filter((p) => p.late);
+  const expected = planned.filter((p) => p.expected).length;
+  let announced = false;
+
+  const cloudtrail = await startCloudTrailSimulator({ host: '127.0.0.1', now: () => clock.now() });
+  const sink = await startDemoSink({
+    write: (text) => {
+      write(text);
+      if (!once && !announced && sink.payloads.length >= expected) {
+        announced = true;
+        write(`All ${expected} expected messages are in (${late.length} arrived late). The daemon keeps polling every ${pollIntervalSeconds} s; press Ctrl-C to stop.\n\n`);
+      }
+    },
+    color: shouldUseColour(deps.out, deps.env),
+    width: deps.out.columns ?? 100,
+    payloadFile,
+    noteFor: (raw) => noteForLate(raw, late, startedAt, once),
+  }).catch(async (error: unknown) => {
+    await cloudtrail.close();
+    throw error;
+  });
+  const fileLog = pino.destination({ dest: logFile, sync: true });
+  const log = createLogger({
+    level: 'info',
+    destination: pino.multistream([
+      { level: 'info', stream: fileLog },
+      { level: 'warn', stream: deps.err }, // only what needs attention interrupts the messages
+    ]),
+  });
+
+  let code: number;
+  try {
+    for (const p of planned) cloudtrail.addRecord(p.record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt });
+    const config = buildDemoConfig({ stateDir, cloudtrailUrl: cloudtrail.url, webhookUrl: sink.url, once, pollIntervalSeconds });
+    write(describeSetup({ planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, dir, payloadFile, logFile, once, pollIntervalSeconds }));
+    code = await runDaemon(config, {
+      clock,
+      log,
+      proc: deps.proc,
+      writeOut: () => undefined, // only --dry-run writes here, and the demo posts
+      createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
+      forceExit: deps.forceExit,
+    });
+  } finally {
+    await Promise.all([cloudtrail.close(), sink.close()]);
+    fileLog.end();
+  }
+
+  const html = options.html === undefined ? undefined : resolve(options.html);
+  if (html !== undefined) {
+    const subtitle = `cloudtrail-slack demo, ${new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z')}`;
+    writeFileSync(html, renderHtmlPage(sink.payloads, { subtitle }));
+  }
+  const posted = sink.payloads.length;
+  write(describeFinish({ posted, expected, once, seconds: (clock.now() - startedAt) / 1000, payloadFile, html }));
+  // --once doubles as a smoke test: every expected message must have arrived.
+  if (code === EXIT_OK && once && posted !== expected) return EXIT_FAILURE;
+  return code;
+}
+
+/** The CLI handler: real stdout, stderr, environment and signals. */
+export function runDemoCommand(flags: Record<string, unknown>): Promise<number> {
+  return runDemo(
+    { once: flags.once === true, html: typeof flags.html === 'string' ? flags.html : undefined },
+    {
+      out: process.stdout,
+      err: process.stderr,
+      env: process.env,
+      proc: process,
+      forceExit: (code) => process.exit(code),
+    },
+  );
+}

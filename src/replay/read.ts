@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { fromLookupEvent, fromRecord, parseRecord, type LookupEvent } from '../events/parse';
+import type { CloudTrailRecord, TrailEvent } from '../events/types';
+
+/**
+ * Reading CloudTrail events from files, in the three shapes people have at hand:
+ * - a log file as CloudTrail writes it to S3: `{"Records": [...]}`, gzipped (`.json.gz`) or not;
+ * - JSON lines, one record per line (also one S3 file per line, as `zcat *.json.gz` gives);
+ * - the AWS CLI's `lookup-events` output: `{"Events": [{EventId, EventTime, CloudTrailEvent: "<json>", …}]}`,
+ *   EventTime as an ISO string or epoch seconds.
+ * Gzip is recognised by its magic bytes, not the name. Nothing here throws on bad input: each defect becomes a
+ * problem naming the file and the line or record index, and every good record still goes through.
+ */
+
+export interface ReplayProblem {
+  file: string;
+  /** `line 7`, `Records[3]`, `Events[0]`, or undefined for the whole file. */
+  where?: string;
+  message: string;
+}
+
+export interface ReadResult {
+  events: TrailEvent[];
+  problems: ReplayProblem[];
+  /** Records found, good or bad. */
+  records: number;
+}
+
+/** A broken 10,000-line file must not print 10,000 lines: the rest are counted in one more. */
+const MAX_PROBLEMS_PER_FILE = 20;
+const GZIP_MAGIC = [0x1f, 0x8b];
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+type Obj = Record<string, unknown>;
+const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** `file: line 3: not valid JSON (…)`: one line, without control characters from the file. */
+export function formatProblem(problem: ReplayProblem): string {
+  const where = problem.where === undefined ? '' : `${problem.where}: `;
+  return `${problem.file}: ${where}${problem.message}`.replace(CONTROL, ' ');
+}
+
+/** Reads one file (name as the user gave it, for messages; path to open). */
+export function readEventFile(name: string, path = name, read: (p: string) => Buffer = readFileSync): ReadResult {
+  let bytes: Buffer;
+  try {
+    bytes = read(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? 'error'})`;
+    return { events: [], records: 0, problems: [{ file: name, message: why }] };
+  }
+  if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      return { events: [], records: 0, problems: [{ file: name, message: `not valid gzip data (${(error as Error).message})` }] };
+    }
+  }
+  return parseEventText(name, bytes.toString('utf8'));
+}
+
+/** Parses a file's text (any of the three shapes). Pure. */
+export function parseEventText(file: string, text: string): ReadResult {
+  const result: ReadResult = { events: [], problems: [], records: 0 };
+  const body = text.replace(/^\uFEFF/, '');
+  const lines = body.split(/\r?\n/);
+  const firstLine = lines.find((line) => line.trim() !== '');
+  if (firstLine === undefined) return withProblem(result, file, undefined, 'empty file: no CloudTrail records');
+  const whole = tryParse(body);
+  if (whole.ok) {
+    readDocument(whole.value, file, '', result);
+  } else if (lines.filter((line) => line.trim() !== '').length > 1 && tryParse(firstLine).ok) {
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      const parsed = tryParse(line);
+      if (parsed.ok) readDocument(parsed.value, file, `line ${i + 1}`, result);
+      else addProblem(result, file, `line ${i + 1}`, `not valid JSON (${parsed.reason})`);
+    });
+  } else {
+    addProblem(result, file, undefined, `not valid JSON (${whole.reason}${positionOf(whole.position, body)})`);
+  }
+  const hidden = result.problems.length - MAX_PROBLEMS_PER_FILE;
+  if (hidden > 0) {
+    result.problems.splice(MAX_PROBLEMS_PER_FILE, hidden, { file, message: `and ${hidden} more problems in this file` });
+  }
+  return result;
+}
+
+/** One parsed JSON value: a log file, a lookup-events dump, an array of records, or one record. */
+function readDocument(value: unknown, file: string, where: string, result: ReadResult): void {
+  const at = (suffix: string) => (where === '' ? suffix : `${where} ${suffix}`);
+  if (Array.isArray(value)) return value.forEach((item, i) => readRecord(item, file, at(`[${i}]`), result));
+  if (!isObject(value)) return addProblem(result, file, where || undefined, 'not a JSON object');
+  if ('Records' in value) {
+    if (!Array.isArray(value.Records)) return addProblem(result, file, where || undefined, 'Records is not an array');
+    return value.Records.forEach((item, i) => readRecord(item, file, at(`Records[${i}]`), result));
+  }
+  if ('Events' in value) {
+    if (!Array.isArray(value.Events)) return addProblem(result, file, where || undefined, 'Events is not an array');
+    return value.Events.forEach((item, i) => readLookupEvent(item, file, at(`Events[${i}]`), result));
+  }
+  if ('eventID' in value || 'eventName' in value) return readRecord(value, file, where || 'record', result);
+  addProblem(result, file, where || undefined, 'not CloudTrail data: expected a Records array (log file), an Events array (lookup-events output) or one record per line');
+}
+
+function readRecord(value: unknown, file: string, where: string, result: ReadResult): void {
+  result.records += 1;
+  if (!isObject(value)) return addProblem(result, file, where, 'not a JSON object');
+  const event = fromRecord(value as CloudTrailRecord);
+  if (event === undefined) return addProblem(result, file, where, 'record has no eventID');
+  result.events.push(event);
+}
+
+function readLookupEvent(value: unknown, file: string, where: string, result: ReadResult): void {
+  result.records += 1;
+  if (!isObject(value)) return addProblem(result, file, where, 'not a JSON object');
+  const cloudTrailEvent = str(value.CloudTrailEvent);
+  const { record, error } = parseRecord(cloudTrailEvent);
+  const raw: LookupEvent = {
+    EventId: str(value.EventId),
+    EventName: str(value.EventName),
+    ReadOnly: str(value.ReadOnly),
+    AccessKeyId: str(value.AccessKeyId),
+    EventTime: toDate(value.EventTime),
+    EventSource: str(value.EventSource),
+    Username: str(value.Username),
+    Resources: Array.isArray(value.Resources)
+      ? value.Resources.filter(isObject).map((r) => ({ ResourceType: str(r.ResourceType), ResourceName: str(r.ResourceName) }))
+      : [],
+    CloudTrailEvent: cloudTrailEvent,
+  };
+  // Event history is per region; the dump does not say which, the record inside does.
+  const region = str(record?.awsRegion) || 'us-east-1';
+  const event = fromLookupEvent(raw, region);
+  if (event === undefined) return addProblem(result, file, where, 'event has no EventId');
+  // Still posted, as the daemon would (with a note), but the input was damaged: say so.
+  if (error !== undefined) addProblem(result, file, where, error);
+  result.events.push(event);
+}
+
+/** ISO string (`2023-07-10T11:42:18+00:00`) or epoch seconds, as the AWS CLI prints it. */
+function toDate(value: unknown): Date | undefined {
+  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false; reason: string; position?: number };
+
+function tryParse(text: string): Parsed {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    // V8 may quote the input after the reason: keep the reason only.
+    const reason = message.split(/, "| in JSON|\n/)[0]?.slice(0, 80) || 'syntax error';
+    return { ok: false, reason, position: position === undefined ? undefined : Number(position) };
+  }
+}
+
+function positionOf(position: number | undefined, text: string): string {
+  if (position === undefined) return '';
+  const before = text.slice(0, position);
+  return ` at line ${before.split('\n').length}, column ${position - before.lastIndexOf('\n')}`;
+}
+
+function addProblem(result: ReadResult, file: string, where: string | undefined, message: string): void {
+  result.problems.push({ file, where, message });
+}
+
+function withProblem(result: ReadResult, file: string, where: string | undefined, message: string): ReadResult {
+  addProblem(result, file, where, message);
+  return result;
+}

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fromRecord } from '../src/events/parse';
+import type { CloudTrailRecord } from '../src/events/types';
+import { renderHtmlPage } from '../src/preview/html';
+import { formatEventMessage } from '../src/slack/format';
+import { loadFixtureRecords } from './support/fixtures';
+
+/**
+ * The HTML preview in a real browser: Debian's headless Chromium takes a screenshot and dumps the DOM it built.
+ * Skipped only where Chromium is not installed (CI installs it in .ci/run).
+ */
+
+const WIDTH = 1000;
+const HEIGHT = 2400;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function findChromium(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' });
+  const path = found.status === 0 ? found.stdout.trim() : '';
+  return path !== '' && existsSync(path) ? path : undefined;
+}
+
+/** Runs chromium headless, offline, with a throwaway profile; resolves to its stdout. */
+function runChromium(binary: string, profileRoot: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const profile = mkdtempSync(join(profileRoot, 'profile-'));
+  const flags = [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(binary, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+/** A few real events of each colour, and one SYNTHETIC hostile event. */
+function previewPayloads(): unknown[] {
+  const writes = loadFixtureRecords().filter((r) => r.readOnly === false);
+  const pick = (predicate: (r: CloudTrailRecord) => boolean) => writes.find(predicate) as CloudTrailRecord;
+  const records = [
+    pick((r) => r.eventName === 'CreateRole' && !r.errorCode),
+    pick((r) => String(r.eventName).startsWith('Delete') && !r.errorCode),
+    pick((r) => String(r.eventName).startsWith('Terminate')),
+    pick((r) => typeof r.errorCode === 'string'),
+    pick((r) => r.userIdentity?.type === 'AssumedRole'),
+    { ...pick((r) => r.eventName === 'PutBucketPolicy'), userAgent: '<script>document.title="pwned"</script>' },
+  ];
+  return records.map((r) => formatEventMessage(fromRecord(r)!));
+}
+
+test('headless Chromium renders the preview: a real screenshot, every message with its colour bar', async (t) => {
+  const chromium = findChromium();
+  if (chromium === undefined) {
+    t.skip('chromium not installed: apt-get install chromium');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cts-chromium-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const payloads = previewPayloads();
+  const page = join(dir, 'page.html');
+  writeFileSync(page, renderHtmlPage(payloads, { subtitle: 'chromium test' }));
+  const url = pathToFileURL(page).href;
+
+  const shot = join(dir, 'shot.png');
+  const screenshot = await runChromium(chromium, dir, [`--screenshot=${shot}`, `--window-size=${WIDTH},${HEIGHT}`, url]);
+  assert.ok(existsSync(shot), `screenshot written (exit ${screenshot.code}): ${screenshot.err.slice(-500)}`);
+  const png = readFileSync(shot);
+  assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'a PNG');
+  assert.equal(png.readUInt32BE(16), WIDTH, 'IHDR width');
+  assert.equal(png.readUInt32BE(20), HEIGHT, 'IHDR height');
+  // A blank page of this size compresses to a few KB; six rendered messages with text are far larger.
+  assert.ok(png.length > 50_000, `non-trivial screenshot: ${png.length} bytes`);
+
+  const dom = await runChromium(chromium, dir, ['--dump-dom', url]);
+  assert.equal(dom.code, 0, dom.err.slice(-500));
+  const messages = [...dom.out.matchAll(/<article class="message" data-message="\d+">/g)];
+  assert.equal(messages.length, payloads.length, 'the DOM holds every message');
+  const bars = [...dom.out.matchAll(/data-colour-bar="" style="background-color: ?(#[0-9a-f]{6}|rgb\([\d, ]+\));?"/g)];
+  assert.equal(bars.length, payloads.length, 'each with its colour bar');
+  assert.equal(new Set(bars.map((b) => b[1])).size >= 4, true, 'good, danger, warning and failed colours all present');
+  assert.ok(!/<script/i.test(dom.out), 'the hostile user agent built no script element');
+  assert.match(dom.out, /&lt;script&gt;document\.title="pwned"&lt;\/script&gt;/);
+  assert.match(dom.out, /<title>cloudtrail-slack: message preview<\/title>/, 'the title was not rewritten');
+});
