@@ -4,12 +4,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createAlerter, type AlertMail, type AlerterOptions, type MailSender } from '../src/alerts/alerter';
 import { createMailTransport, describeSmtp } from '../src/alerts/mailer';
 import { ConfigError } from '../src/lib/errors';
 import { createLogger, type Logger } from '../src/logging/logger';
 import { ManualClock } from './support/manual-clock';
+import { startSmtp } from './support/smtp';
 
 const USER = 'alerts';
 const PASSWORD = 'hunter2';
@@ -23,65 +23,8 @@ const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 
 // ---- fakes -------------------------------------------------------------------------------------------------
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-  headers: string;
-  subject: string;
-  body: string;
-}
-
 /** The real smtp-server on 127.0.0.1: AUTH PLAIN checked against USER/PASSWORD, STARTTLS disabled. */
-async function startSmtpServer(t: TestContext) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authMethods: ['PLAIN'],
-    disableReverseLookup: true,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === USER && auth.password === PASSWORD) return callback(null, { user: USER });
-      return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const envelopeFrom = session.envelope.mailFrom;
-        received.push({
-          from: envelopeFrom === false ? '' : envelopeFrom.address,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          ...parseMessage(raw),
-        });
-        callback(null, 'Queued');
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.server.address() as net.AddressInfo).port;
-  return { port, url: `smtp://${USER}:${PASSWORD}@127.0.0.1:${port}`, received };
-}
-
-/** Headers unfolded, body decoded from quoted-printable when nodemailer chose it (long lines). */
-function parseMessage(raw: string): { raw: string; headers: string; subject: string; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  let body = raw.slice(split + 4);
-  if (/^content-transfer-encoding:\s*quoted-printable/im.test(headers)) {
-    body = Buffer.from(
-      body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-      'latin1',
-    ).toString('utf8');
-  } else if (/^content-transfer-encoding:\s*base64/im.test(headers)) {
-    body = Buffer.from(body, 'base64').toString('utf8');
-  }
-  const subject = /^subject:\s*(.*)$/im.exec(headers)?.[1] ?? '';
-  return { raw, headers, subject, body: body.replace(/\r\n/g, '\n') };
-}
+const startSmtpServer = (t: TestContext) => startSmtp(t, { user: USER, password: PASSWORD });
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
