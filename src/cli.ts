@@ -22,6 +22,11 @@ export const handlers: CliHandlers = { run: runCommand, demo: runDemoCommand, re
 
 /** Entry point used by bin/cloudtrail-slack. Sets process.exitCode and lets the event loop drain. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  // `--dry-run | head`: a reader that went away ends the run quietly, as Unix tools do, instead of a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   try {
     process.exitCode = await runCli(argv, handlers, io);
   } catch (error) {

@@ -127,3 +127,17 @@ test('a bad flag or a missing webhook exits 78 with one line before any request'
   assert.match(stderr, /SLACK_WEBHOOK_URL/);
   assert.equal(env.cloudtrail.requests.length, 0, 'no network call');
 });
+
+test('a reader that closes the pipe early (`| head`) ends the run quietly with exit 0', BOUNDED, async () => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'replay', join(ROOT, 'test', 'fixtures', 'cloudtrail', 'events.jsonl')],
+    { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+});
