@@ -111,3 +111,12 @@ test('the background child gets the same flags minus -d, with absolute paths', a
     configFile: join(dir, 'conf.json'),
   });
 });
+
+test('-d with a state folder it cannot write: the parent reports the child\'s reason, exit 77, nothing left running', async (t) => {
+  const { dir, env, pidFile } = await setup(t);
+  writeFileSync(join(dir, 'afile'), 'not a folder\n');
+  const run = await runCliToEnd(t, ['-r', 'us-east-1', '--endpoint', 'http://127.0.0.1:9', '-s', 'afile/state', '-d', '-p', 'run.pid'], { cwd: dir, env });
+  assert.equal(run.code, 77, run.stderr);
+  assert.doesNotMatch(run.stderr, /running in the background/);
+  assert.equal(existsSync(pidFile), false, 'the pid file is gone with the child');
+});

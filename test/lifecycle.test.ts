@@ -98,3 +98,11 @@ test('a graceful stop that outlives --shutdown-timeout ends with exit 1 (the wat
   const messages = logMessages(logFile);
   assert.ok(messages.includes('graceful stop took too long; exiting now'), messages.join(' | '));
 });
+
+test('a pid file path that cannot be created is a configuration error: exit 78 (pm2 does not restart-loop)', async (t) => {
+  const { dir, env, args } = await setup(t);
+  writeFileSync(join(dir, 'afile'), 'not a folder\n');
+  const run = await runCliToEnd(t, [...args, '-p', 'afile/run.pid'], { cwd: dir, env });
+  assert.equal(run.code, 78, run.stderr);
+  assert.match(run.stderr, /afile\/run\.pid/);
+});

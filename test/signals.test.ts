@@ -82,3 +82,13 @@ test('SIGHUP reopens the log; a failed reopen is logged and nothing stops', () =
   assert.equal(failing.stop.signal.aborted, false);
   assert.deepEqual(failing.forced, []);
 });
+
+test('a stop already under way for a fatal error is not a "second signal": the first signal only arms the watchdog', () => {
+  const { proc, stop, forced, timers } = setup();
+  stop.abort(new Error('access denied in every region'));
+  proc.emit('SIGTERM', 'SIGTERM');
+  assert.deepEqual(forced, [], 'the fatal alert may still go out');
+  assert.deepEqual(timers.map((t) => t.ms), [10_000]);
+  proc.emit('SIGINT', 'SIGINT');
+  assert.deepEqual(forced, ['second SIGINT']);
+});

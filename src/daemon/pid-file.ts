@@ -49,7 +49,7 @@ export async function acquirePidFile(file: string, deps: PidFileDeps): Promise<P
   for (let attempt = 0; ; attempt += 1) {
     try {
       await fsp.writeFile(file, `${pid}\n`, { flag: 'wx', mode: 0o644 });
-      log.info({ path: file, pid }, 'pid file created');
+      log.info({ path: file, filePid: pid }, 'pid file created');
       return { release: createRelease(file, pid, log) };
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw cannotCreate(file, error);
@@ -110,7 +110,7 @@ function createRelease(file: string, pid: number, log: Logger): () => Promise<vo
     try {
       const holder = parsePid(await fsp.readFile(file, 'utf8'));
       if (holder !== pid) {
-        log.warn({ path: file, pid, holder }, 'pid file now holds another pid; left in place');
+        log.warn({ path: file, filePid: pid, holder }, 'pid file now holds another pid; left in place');
         return;
       }
       await fsp.unlink(file);

@@ -1,7 +1,7 @@
 import type { Alerter } from '../alerts/alerter';
 
 /** Alerts that end the process (or outlive it): a later run that works again is what clears them. */
-const PROCESS_KINDS = ['config', 'credentials', 'access-denied', 'fatal', 'state-unwritable'] as const;
+const PROCESS_KINDS = ['config', 'credentials', 'access-denied', 'fatal', 'state-unwritable', 'state-unreadable'] as const;
 /** Per-region alerts an earlier process may have left open (a restart between alert and recovery). */
 const REGION_KINDS = ['region-failing', 'throttled'] as const;
 

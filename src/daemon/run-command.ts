@@ -72,7 +72,9 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
     if (!(error instanceof PidFileError)) throw error;
     log.error({ err: error }, 'cannot start');
     io.writeErr(`cloudtrail-slack: ${error.message}\n`);
-    return EXIT_FAILURE;
+    // Another live instance is a runtime condition (1: pm2 may retry); a pid path we cannot use is configuration
+    // (78: no restart loop), like an unusable --log.
+    return error.holderPid === undefined ? EXIT_CONFIG : EXIT_FAILURE;
   }
   exitIfStuck(code, config.shutdownTimeoutSeconds * 1000, log, proc);
   return code;

@@ -1,3 +1,5 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
@@ -64,7 +66,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     secrets: [config.slack.webhookUrl],
   });
   log.info({ config: describeConfig(config) }, 'starting');
-  const releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
+  // Handlers first: a stop signal during start-up is a clean stop (pollers see the abort), never the default
+  // action that would leave the pid file behind.
   const removeSignals = handleSignals(deps.proc, {
     stop,
     log,
@@ -72,9 +75,18 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     force: () => (deps.forceExit ?? ((code: number) => process.exit(code)))(EXIT_FAILURE),
   });
+  let releasePidFile: () => Promise<void>;
+  try {
+    releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
+  } catch (error) {
+    removeSignals();
+    throw error;
+  }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   try {
-    // From here on a signal is handled, not fatal: tests and operators can rely on this line.
+    // A state folder we cannot write fails the start (a -d parent reports it) instead of failing after "ready".
+    if (!config.dryRun) await probeStateDir(config.stateDir, config.stateProfile);
+    // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
     const recoverOnSave = createRecoveryOnSave(alerter, track);
@@ -228,3 +240,19 @@ async function reportFatal(error: Error, alerter: Alerter, log: Logger): Promise
   return error instanceof FatalError ? EXIT_FATAL : EXIT_FAILURE;
 }
 
+/** Creates the state folder if needed and writes, syncs and removes a probe file there. */
+async function probeStateDir(dir: string, profile: string): Promise<void> {
+  const probe = join(dir, `.${profile}.probe-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, 'probe\n', { mode: 0o600 });
+    await rm(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new FatalError(
+      `cannot write the state folder ${dir} (${code}); make it writable by this user or choose another with --state-dir`,
+      'state-unwritable',
+      { cause: error },
+    );
+  }
+}

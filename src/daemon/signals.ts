@@ -43,13 +43,17 @@ const startUnrefTimer: StartTimer = (ms, fire) => {
 export function handleSignals(proc: SignalSource, options: SignalOptions): () => void {
   const { log } = options;
   let disarm: (() => void) | undefined;
+  let requested = false;
   const onStop = (signal: unknown) => {
     const name = String(signal);
-    if (options.stop.signal.aborted) {
+    // A second *signal* forces the exit. A stop already under way for a fatal error (the abort reason is that
+    // error) is not a signal: the first signal then only arms the watchdog, so the fatal alert can still go out.
+    if (requested) {
       log.warn({ signal: name }, 'second stop signal; exiting now');
       options.force(`second ${name}`);
       return;
     }
+    requested = true;
     log.info({ signal: name }, 'stopping');
     if (options.shutdownTimeoutMs !== undefined) {
       const ms = options.shutdownTimeoutMs;
@@ -58,7 +62,7 @@ export function handleSignals(proc: SignalSource, options: SignalOptions): () =>
         options.force('shutdown timeout');
       });
     }
-    options.stop.abort(new ShutdownRequested());
+    if (!options.stop.signal.aborted) options.stop.abort(new ShutdownRequested());
   };
   const onHup = () => {
     try {

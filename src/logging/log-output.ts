@@ -27,6 +27,11 @@ export function openLogOutput(options: { file?: string | undefined; fd?: 1 | 2 }
   } catch (error) {
     throw cannotOpenLog(file, error);
   }
+  // sonic-boom reports a failed reopen (SIGHUP after logrotate) or write (disk full) as an 'error' event; unheard,
+  // pino re-emits it and it kills the daemon. Keep writing to the old descriptor and say so on stderr instead.
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`cloudtrail-slack: log file ${file}: ${error.code ?? error.message}; still writing to the previous file\n`);
+  });
   return {
     destination,
     file,
