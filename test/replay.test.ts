@@ -1,13 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../src/events/types';
 import { ConfigError, EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
-import { parseEventText } from '../src/replay/read';
-import { runReplay, type ReplayOptions } from '../src/replay/command';
+import { formatProblem, parseEventText } from '../src/replay/read';
+import { runReplay, type ReplayDeps, type ReplayOptions } from '../src/replay/command';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { handlers } from '../src/cli';
 import { captureLogger } from './support/daemon-harness';
@@ -22,10 +23,17 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-async function replay(files: string[], options: ReplayOptions = {}, env: Record<string, string> = {}, cwd?: string) {
+async function replay(
+  files: string[],
+  options: ReplayOptions = {},
+  env: Record<string, string> = {},
+  cwd?: string,
+  deps: Partial<ReplayDeps> = {},
+) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runReplay(files, options, {
+    ...deps,
     env,
     cwd,
     writeOut: (s) => void out.push(s),
@@ -176,6 +184,89 @@ describe('replay', () => {
       'other.json: not CloudTrail data: expected a Records array (log file), an Events array (lookup-events output) or one record per line',
     ]);
     assert.match(problems[3] ?? '', /at line 3, column \d+\)$/, 'a pretty-printed file gets one line with the position');
+  });
+
+  test('a gzip bomb or an oversized file is one problem naming it (with a lowered limit); the good file still goes through', async (t) => {
+    const dir = tempDir(t);
+    const good = loadFixtureRecords().filter(isPosted).slice(0, 2);
+    writeFileSync(join(dir, 'good.jsonl'), good.map((r) => JSON.stringify(r)).join('\n'));
+    // 5 MiB of JSON lines squeezed into a few KB: over a 1 MiB limit once decompressed, not on disk.
+    writeFileSync(join(dir, 'bomb.json.gz'), gzipSync(Buffer.alloc(5 * 1024 * 1024, `${JSON.stringify(good[0])}\n`)));
+    // 2 MiB of real records on disk: posted (as duplicates) if the limit were ignored.
+    const line = `${JSON.stringify(good[1])}\n`;
+    writeFileSync(join(dir, 'big.jsonl'), line.repeat(Math.ceil((2 * 1024 * 1024) / line.length)));
+    const run = await replay(['bomb.json.gz', 'good.jsonl', 'big.jsonl'], {}, {}, dir, { maxFileBytes: 1024 * 1024 });
+    assert.equal(run.code, EXIT_FAILURE);
+    assert.deepEqual(idsOf(run.payloads).sort(), good.map((r) => String(r.eventID)).sort(), 'the good file still goes through');
+    assert.equal(run.errLines.length, 3, run.err);
+    assert.match(run.errLines[0] ?? '', /^cloudtrail-slack replay: bomb\.json\.gz: decompresses to more than 1 MiB, .*: gunzip it and split it into smaller files/);
+    assert.match(run.errLines[1] ?? '', /^cloudtrail-slack replay: big\.jsonl: is 2 MiB, more than the 1 MiB .*: split it into smaller files/);
+    assert.match(run.errLines[2] ?? '', /3 file\(s\), 2 record\(s\): 2 printed, .*, 2 problem\(s\)$/);
+  });
+
+  test('the default limit (256 MiB) holds against a real gzip bomb and a 300 MiB file, without reading either whole', async (t) => {
+    const dir = tempDir(t);
+    const good = loadFixtureRecords().filter(isPosted).slice(0, 1);
+    writeFileSync(join(dir, 'good.jsonl'), JSON.stringify(good[0]));
+    // 600 gzip members of 1 MiB of zeros (~600 KB): 600 MiB decompressed, more than a string may hold.
+    const member = gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
+    writeFileSync(join(dir, 'bomb.json.gz'), Buffer.concat(Array.from({ length: 600 }, () => member)));
+    writeFileSync(join(dir, 'huge.json'), '');
+    truncateSync(join(dir, 'huge.json'), 300 * 1024 * 1024); // sparse: costs no disk
+    const run = await replay(['bomb.json.gz', 'huge.json', 'good.jsonl'], {}, {}, dir);
+    assert.equal(run.code, EXIT_FAILURE);
+    assert.equal(run.payloads.length, 1, 'the good file still goes through');
+    assert.match(run.errLines[0] ?? '', /^cloudtrail-slack replay: bomb\.json\.gz: decompresses to more than 256 MiB/);
+    assert.match(run.errLines[1] ?? '', /^cloudtrail-slack replay: huge\.json: is 300 MiB, more than the 256 MiB /);
+    assert.equal(run.errLines.length, 3, run.err);
+  });
+
+  test('a FIFO or a device is refused with one line instead of blocking; the good file still goes through', async (t) => {
+    const dir = tempDir(t);
+    const fifo = join(dir, 'events.fifo');
+    const made = spawnSync('mkfifo', [fifo]);
+    if (made.error !== undefined || made.status !== 0) {
+      t.skip(`mkfifo is not available here (${made.error?.message ?? made.stderr.toString().trim()}), so no FIFO can be made`);
+      return;
+    }
+    // A writer that closes after 1 s: should the FIFO be read after all, the test fails instead of hanging.
+    const writer = spawn('sh', ['-c', 'exec sleep 1 > "$0"', fifo], { stdio: 'ignore' });
+    t.after(() => void writer.kill());
+    writeFileSync(join(dir, 'good.jsonl'), JSON.stringify(loadFixtureRecords().filter(isPosted)[0]));
+    const run = await replay(['events.fifo', '/dev/null', 'good.jsonl'], {}, {}, dir);
+    assert.equal(run.code, EXIT_FAILURE);
+    assert.equal(run.payloads.length, 1);
+    assert.deepEqual(run.errLines.slice(0, 2), [
+      'cloudtrail-slack replay: events.fifo: is not a regular file (a FIFO): replay reads files only; save the data to a file and replay that',
+      'cloudtrail-slack replay: /dev/null: is not a regular file (a device): replay reads files only; save the data to a file and replay that',
+    ]);
+    assert.equal(writer.exitCode, null, 'the FIFO was never opened, so its writer still waits');
+  });
+
+  test('--post: control and bidi characters in event IDs, Slack answers and file content never reach the terminal', async (t) => {
+    const dir = tempDir(t);
+    const slack = await startSlackSimulator();
+    t.after(() => slack.close());
+    const hostile = '\x1b[2J\x1b]0;owned\x07\u009b31m\u202e\x7f';
+    const record = { ...loadFixtureRecords().filter(isPosted)[0], eventID: `1b2c3d4e-0000-4000-8000-00000000abcd${hostile}` };
+    writeFileSync(join(dir, 'a.jsonl'), `${JSON.stringify(record)}\n\u202e\x1b[31m\n`);
+    const hostileStderr = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+    slack.setDefault({ status: 400, body: `invalid_payload${hostile}` });
+    const rejected = await replay(['a.jsonl'], { post: true }, { SLACK_WEBHOOK_URL: slack.url }, dir);
+    assert.equal(rejected.code, EXIT_FAILURE);
+    assert.equal(slack.requests.length, 2, 'the message and its plain retry were posted');
+    assert.match(rejected.err, /a\.jsonl: line 2: not valid JSON/);
+    assert.match(rejected.err, /event 1b2c3d4e-0000-4000-8000-00000000abcd .*: Slack rejected the message \(invalid_payload /);
+    assert.ok(!hostileStderr.test(rejected.err), `stderr is inert: ${JSON.stringify(rejected.err)}`);
+
+    slack.setDefault({ status: 404, body: `gone${hostile}` });
+    const refused = await replay(['a.jsonl'], { post: true }, { SLACK_WEBHOOK_URL: slack.url }, dir);
+    assert.equal(refused.code, EXIT_FATAL);
+    assert.match(refused.err, /Slack refused the webhook \(HTTP 404 gone /);
+    assert.ok(!hostileStderr.test(refused.err), `stderr is inert: ${JSON.stringify(refused.err)}`);
+    // formatProblem itself, for other callers: bidi controls too, not only C0/C1.
+    assert.equal(formatProblem({ file: 'e\u202evil.json', where: 'line 1', message: `bad${hostile}` }), 'e vil.json: line 1: bad [2J ]0;owned  31m  ');
   });
 
   test('a file of many broken lines is summarised after 20', () => {

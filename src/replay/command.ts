@@ -8,6 +8,7 @@ import { ConfigError, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError } from '../l
 import { createLogger, type Logger } from '../logging/logger';
 import { renderHtmlPage } from '../preview/html';
 import { createEventFilter } from '../rules/filter';
+import { neutraliseControls } from '../slack/escape';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { createSlackSender } from '../slack/sender';
 import type { SlackMessage } from '../slack/types';
@@ -19,6 +20,8 @@ import { formatProblem, readEventFile, type ReplayProblem } from './read';
  * (--post), and/or writes the HTML preview (--html). Events go oldest first; an event ID seen twice goes once.
  * Exit code: 0 when every file was read cleanly (and every post accepted), 1 when any file, line or record was
  * bad or a message was refused, 77 when Slack refused the webhook itself, 78 for a usage or config error.
+ * Every stderr line goes through `say`, which makes control and bidi characters from event data or Slack's
+ * answers inert: an event ID must not be able to drive the terminal.
  */
 
 export interface ReplayOptions {
@@ -36,6 +39,8 @@ export interface ReplayDeps {
   fetch?: typeof fetch;
   log?: Logger;
   cwd?: string;
+  /** Bytes one file may hold, on disk and once gunzipped (tests lower it); default read.ts's MAX_FILE_BYTES. */
+  maxFileBytes?: number;
 }
 
 interface Tally {
@@ -52,16 +57,24 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   const config = loadConfig({ flags: { configFile: options.config, dryRun: !options.post }, env: deps.env, cwd });
   const dryRun = options.dryRun === true || (!options.post && options.html === undefined);
 
+  const say = (line: string) => deps.writeErr(`cloudtrail-slack replay: ${neutraliseControls(line)}\n`);
+
   const problems: ReplayProblem[] = [];
   const tally: Tally = { records: 0, readOnly: 0, excluded: 0, duplicates: 0 };
   const events: TrailEvent[] = [];
   for (const file of files) {
-    const read = readEventFile(file, resolve(cwd, file));
-    problems.push(...read.problems);
-    tally.records += read.records;
-    events.push(...read.events);
+    try {
+      const read = readEventFile(file, resolve(cwd, file), { maxBytes: deps.maxFileBytes });
+      problems.push(...read.problems);
+      tally.records += read.records;
+      events.push(...read.events);
+    } catch (error) {
+      // readEventFile reports what it can; anything else is still this file's problem, not the run's.
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push({ file, message: `could not be read (${why}): check the file, or split it into smaller ones` });
+    }
   }
-  for (const problem of problems) deps.writeErr(`cloudtrail-slack replay: ${formatProblem(problem)}\n`);
+  for (const problem of problems) say(formatProblem(problem));
 
   const messages = selectMessages(events, config.exclude, tally);
   if (dryRun) for (const { message } of messages) deps.writeOut(`${JSON.stringify(message)}\n`);
@@ -72,16 +85,16 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   let rejected = 0;
   if (options.post) {
     const webhookUrl = config.slack.webhookUrl as string; // loadConfig demands one unless dryRun
-    const posted = await postAll(messages, webhookUrl, config.slackMessagesPerSecond, deps);
+    const posted = await postAll(messages, webhookUrl, config.slackMessagesPerSecond, deps, say);
     if (posted === 'refused') return EXIT_FATAL;
     rejected = posted;
   }
 
   const verb = options.post ? 'posted' : dryRun ? 'printed' : 'rendered';
-  deps.writeErr(
-    `cloudtrail-slack replay: ${files.length} file(s), ${tally.records} record(s): ${messages.length - rejected} ${verb}, ` +
+  say(
+    `${files.length} file(s), ${tally.records} record(s): ${messages.length - rejected} ${verb}, ` +
       `${tally.readOnly} read-only, ${tally.excluded} excluded, ${tally.duplicates} duplicate(s)` +
-      `${problems.length + rejected > 0 ? `, ${problems.length + rejected} problem(s)` : ''}\n`,
+      `${problems.length + rejected > 0 ? `, ${problems.length + rejected} problem(s)` : ''}`,
   );
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
 }
@@ -120,6 +133,7 @@ async function postAll(
   webhookUrl: string,
   perSecond: number,
   deps: ReplayDeps,
+  say: (line: string) => void,
 ): Promise<number | 'refused'> {
   const log = deps.log ?? createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
   const sender = createSlackSender({ webhookUrl, clock: deps.clock ?? systemClock, log, fetch: deps.fetch, messagesPerSecond: perSecond, onRefused: 'throw' });
@@ -131,11 +145,11 @@ async function postAll(
       const second = await sender.send(formatPlainMessage(event));
       if (second.delivered) continue;
       rejected += 1;
-      deps.writeErr(`cloudtrail-slack replay: event ${event.id}: Slack rejected the message (${second.error})\n`);
+      say(`event ${event.id}: Slack rejected the message (${second.error})`);
     }
   } catch (error) {
     if (!(error instanceof FatalError)) throw error;
-    deps.writeErr(`cloudtrail-slack replay: ${error.message}\n`);
+    say(error.message);
     return 'refused';
   }
   return rejected;

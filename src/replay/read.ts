@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fromLookupEvent, fromRecord, parseRecord, type LookupEvent } from '../events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../events/types';
+import { neutraliseControls } from '../slack/escape';
 
 /**
  * Reading CloudTrail events from files, in the three shapes people have at hand:
@@ -11,7 +12,17 @@ import type { CloudTrailRecord, TrailEvent } from '../events/types';
  *   EventTime as an ISO string or epoch seconds.
  * Gzip is recognised by its magic bytes, not the name. Nothing here throws on bad input: each defect becomes a
  * problem naming the file and the line or record index, and every good record still goes through.
+ * Only regular files are read (a FIFO or a device would block or never end), and at most MAX_FILE_BYTES of one,
+ * on disk and again once gunzipped, so a gzip bomb or a huge file is one problem, not an exhausted heap.
  */
+
+/** The most one file may hold, on disk and once decompressed (a CloudTrail S3 log file is a few MB at most). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Bytes one file may hold, on disk and once decompressed; default MAX_FILE_BYTES. */
+  maxBytes?: number;
+}
 
 export interface ReplayProblem {
   file: string;
@@ -30,37 +41,102 @@ export interface ReadResult {
 /** A broken 10,000-line file must not print 10,000 lines: the rest are counted in one more. */
 const MAX_PROBLEMS_PER_FILE = 20;
 const GZIP_MAGIC = [0x1f, 0x8b];
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const MiB = 1024 * 1024;
+const SPLIT_ADVICE = 'split it into smaller files (e.g. split -l 100000) and replay those';
 
 type Obj = Record<string, unknown>;
 const isObject = (value: unknown): value is Obj => value !== null && typeof value === 'object' && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** `file: line 3: not valid JSON (…)`: one line, without control characters from the file. */
+/** `file: line 3: not valid JSON (…)`: one line, without control or bidi characters from the file. */
 export function formatProblem(problem: ReplayProblem): string {
   const where = problem.where === undefined ? '' : `${problem.where}: `;
-  return `${problem.file}: ${where}${problem.message}`.replace(CONTROL, ' ');
+  return neutraliseControls(`${problem.file}: ${where}${problem.message}`);
 }
 
-/** Reads one file (name as the user gave it, for messages; path to open). */
-export function readEventFile(name: string, path = name, read: (p: string) => Buffer = readFileSync): ReadResult {
+/**
+ * Reads one file (name as the user gave it, for messages; path to open). Never throws: anything that goes wrong
+ * with this file, memory limits included, is this file's one problem.
+ */
+export function readEventFile(name: string, path = name, options: ReadOptions = {}): ReadResult {
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const problem = (message: string): ReadResult => ({ events: [], records: 0, problems: [{ file: name, message }] });
   let bytes: Buffer;
   try {
-    bytes = read(path);
+    // Stat before opening: opening a FIFO waits for a writer, reading a device may never end.
+    const refused = refusal(statSync(path), maxBytes);
+    if (refused !== undefined) return problem(refused);
+    const read = readBounded(path, maxBytes);
+    if (typeof read === 'string') return problem(read);
+    bytes = read;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? 'error'})`;
-    return { events: [], records: 0, problems: [{ file: name, message: why }] };
+    return problem(code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? errorText(error)})`);
   }
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
-      return { events: [], records: 0, problems: [{ file: name, message: `not valid gzip data (${(error as Error).message})` }] };
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        return problem(`decompresses to more than ${size(maxBytes)}, the most replay reads from one file: gunzip it and ${SPLIT_ADVICE}`);
+      }
+      return problem(`not valid gzip data (${errorText(error)})`);
     }
   }
-  return parseEventText(name, bytes.toString('utf8'));
+  try {
+    return parseEventText(name, bytes.toString('utf8'));
+  } catch (error) {
+    // Out of memory for strings or objects (RangeError): this file's problem, not the run's.
+    return problem(`could not be processed (${errorText(error)}): ${SPLIT_ADVICE}`);
+  }
+}
+
+/** Why a file with these stats is not read, or undefined when it may be. */
+function refusal(stats: Stats, maxBytes: number): string | undefined {
+  if (stats.isDirectory()) return 'is a folder';
+  if (!stats.isFile()) {
+    const kind = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : 'special';
+    return `is not a regular file (${kind}): replay reads files only; save the data to a file and replay that`;
+  }
+  if (stats.size > maxBytes) return `is ${size(stats.size)}, more than the ${size(maxBytes)} replay reads from one file: ${SPLIT_ADVICE}`;
+  return undefined;
+}
+
+/**
+ * The file's bytes, reading at most maxBytes + 1 whatever its size becomes after the stat, or why not.
+ * O_NONBLOCK: should the path have become a FIFO since the stat, opening it must not wait for a writer.
+ */
+function readBounded(path: string, maxBytes: number): Buffer | string {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stats = fstatSync(fd);
+    const refused = refusal(stats, maxBytes);
+    if (refused !== undefined) return refused;
+    let buffer = Buffer.allocUnsafe(stats.size + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        // Grown since the stat (a log still being written): keep reading, up to the limit.
+        if (length > maxBytes) return `grew past ${size(maxBytes)} while being read, the most replay reads from one file: ${SPLIT_ADVICE}`;
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(2 * length, 64 * 1024)));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) return buffer.subarray(0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function size(bytes: number): string {
+  return bytes >= MiB ? `${Math.round((bytes / MiB) * 10) / 10} MiB` : `${bytes} bytes`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Parses a file's text (any of the three shapes). Pure. */
