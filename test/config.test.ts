@@ -245,6 +245,7 @@ describe('loadConfig errors: one line, naming the key, flag or variable', () => 
     ['SMTP_URL unparseable', { env: { SLACK_WEBHOOK_URL: WEBHOOK, SMTP_URL: 'alerts:hunter2 at mail' } }, /^SMTP_URL is not/],
     ['ALERT_EMAIL_TO bad', { env: { SLACK_WEBHOOK_URL: WEBHOOK, ALERT_EMAIL_TO: 'a@example.com,,ops' } }, /^ALERT_EMAIL_TO: expected comma-separated email addresses.*found "ops"/],
     ['ALERT_EMAIL_FROM bad', { env: { SLACK_WEBHOOK_URL: WEBHOOK, ALERT_EMAIL_FROM: 'ops at example' } }, /^ALERT_EMAIL_FROM: expected an email address/],
+    ['AWS_ENDPOINT_URL_CLOUDTRAIL bad', { env: { SLACK_WEBHOOK_URL: WEBHOOK, AWS_ENDPOINT_URL_CLOUDTRAIL: 'notaurl' } }, /^AWS_ENDPOINT_URL_CLOUDTRAIL: expected an http\(s\) URL/],
     ['AWS_PROFILE with a slash', { env: { SLACK_WEBHOOK_URL: WEBHOOK, AWS_PROFILE: 'a/b' } }, /^AWS_PROFILE: expected a profile name without/],
     ['no webhook', { env: {} }, /^no Slack webhook: set SLACK_WEBHOOK_URL or slack\.webhookUrl in the config file \(or use --dry-run\)$/],
     ['smtp without recipient', { env: { SLACK_WEBHOOK_URL: WEBHOOK, SMTP_URL: SMTP } }, /server but no recipient: set ALERT_EMAIL_TO or email\.to/],

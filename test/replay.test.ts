@@ -275,6 +275,24 @@ describe('replay', () => {
     assert.equal(result.problems[20]?.message, 'and 11 more problems in this file');
   });
 
+  test('the summary counts every problem, also those folded into "and N more"', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'junk.jsonl'), ['{}', ...Array.from({ length: 30 }, () => 'nope')].join('\n'));
+    const run = await replay(['junk.jsonl'], {}, {}, dir);
+    assert.equal(run.code, EXIT_FAILURE);
+    // `{}` (a record without an eventID) and the 30 broken lines: 20 shown, "and 11 more", 31 in the summary.
+    assert.match(run.errLines.at(-1) ?? '', /, 31 problem\(s\)$/);
+  });
+
+  test('an --html path that cannot be written is a one-line error naming --html (exit 78)', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'afile'), 'x');
+    writeFileSync(join(dir, 'ok.jsonl'), '');
+    const run = await replay(['ok.jsonl'], { html: 'afile/page.html' }, {}, dir);
+    assert.equal(run.code, 78);
+    assert.match(run.err, /--html afile\/page\.html: cannot write the page/);
+  });
+
   test('the CLI has the replay and demo commands wired', () => {
     assert.equal(typeof handlers.replay, 'function');
     assert.equal(typeof handlers.demo, 'function');

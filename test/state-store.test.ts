@@ -363,3 +363,17 @@ test('profile or region that could escape the state dir is rejected', (t) => {
   assert.throws(() => store.pathFor('../../tmp'), ConfigError);
   assert.throws(() => store.pathFor('us-east-1/x'), ConfigError);
 });
+
+test('a read-only store (--dry-run) reads legacy and corrupt files but changes nothing on disk', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cts-ro-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clock = new ManualClock();
+  const store = createStateStore({ dir, profile: 'default', clock, log: createLogger({ level: 'silent' }), readOnly: true });
+  fs.writeFileSync(store.pathFor('us-east-1'), 'latest_event_time=2026-11-26 11:50:00\n');
+  fs.writeFileSync(store.pathFor('eu-west-1'), '{"version":1,"offset":');
+  const before = fs.readdirSync(dir).sort();
+  assert.equal((await store.load('us-east-1', { initialLookbackMinutes: 20 })).source, 'legacy');
+  assert.equal((await store.load('eu-west-1', { initialLookbackMinutes: 20 })).source, 'corrupt');
+  assert.deepEqual(fs.readdirSync(dir).sort(), before, 'no file added, renamed or upgraded');
+  assert.equal(fs.readFileSync(store.pathFor('us-east-1'), 'utf8'), 'latest_event_time=2026-11-26 11:50:00\n');
+});

@@ -68,7 +68,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     .helpOption('-h, --help', 'show this help and exit')
     // Root options must come before a subcommand, so `demo --once` reaches demo.
     .enablePositionalOptions()
-    .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain; state files use "default")')
+    .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain; it also names the state files)')
     .addOption(
       new Option('-r, --regions <list>', 'comma-separated regions (default: every region enabled by default)').argParser(
         parseRegions,

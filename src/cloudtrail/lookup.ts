@@ -11,6 +11,7 @@ export interface LookupDeps {
   /** The region's limiter (LookupEvents: 2 requests/s per account per region), taken before every request. */
   limiter: RateLimiter;
   clock: Clock;
+  /** The region's child logger: lines carry `region` from it. */
   log: Logger;
   region: string;
   /** Attempts per page for throttled/transient failures, the first included. Default 5. */
@@ -55,7 +56,7 @@ async function fetchPage(
       const baseMs = kind === 'throttled' ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS;
       const delayMs = backoffDelay(attempt, { baseMs, random: deps.random });
       deps.log.warn(
-        { region: deps.region, page, attempt, kind, delayMs, err: describeAwsError(error) },
+        { page, attempt, kind, delayMs, err: describeAwsError(error) },
         'lookup page failed; retrying',
       );
       await deps.clock.sleep(delayMs, signal);
@@ -77,7 +78,7 @@ async function readAllPages(
     const result = await fetchPage(deps, { start: window.start, end: window.end, nextToken }, page, counter, signal);
     raw.push(...result.events);
     deps.log.debug(
-      { region: deps.region, page, events: result.events.length, nextToken: result.nextToken !== undefined },
+      { page, events: result.events.length, nextToken: result.nextToken !== undefined },
       'lookup page',
     );
     if (result.nextToken === undefined) return raw;
@@ -98,7 +99,7 @@ function toOldestFirst(deps: LookupDeps, raw: readonly LookupEvent[]): TrailEven
     const event = fromLookupEvent(item, deps.region);
     if (!item.EventId) {
       deps.log.warn(
-        { region: deps.region, eventId: event.id, eventName: item.EventName, eventTime: item.EventTime?.toISOString() },
+        { eventId: event.id, eventName: item.EventName, eventTime: item.EventTime?.toISOString() },
         'event without an EventId; deduplicating it by a hash of its content',
       );
     }
@@ -128,7 +129,7 @@ export async function lookupWindow(
     } catch (error) {
       if (restarted || signal?.aborted || classifyAwsError(error) !== 'invalid-next-token') throw error;
       restarted = true;
-      deps.log.warn({ region: deps.region, err: describeAwsError(error) }, 'next token rejected; restarting window');
+      deps.log.warn({ err: describeAwsError(error) }, 'next token rejected; restarting window');
     }
   }
 }

@@ -388,6 +388,13 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
   if (emailFrom !== undefined && !isEmailAddress(emailFrom)) {
     throw new ConfigError(`ALERT_EMAIL_FROM: expected an email address like ops@example.com, found ${describeValue(emailFrom)}`);
   }
+  // Read by the AWS SDK itself, not by us; checked here so a typo fails at start (78), not in every region later.
+  for (const name of ['AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL']) {
+    const endpoint = nonEmpty(env[name]);
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) {
+      throw new ConfigError(`${name}: expected an http(s) URL like https://cloudtrail.us-east-1.amazonaws.com, found ${describeValue(endpoint)}`);
+    }
+  }
   return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom };
 }
 

@@ -90,7 +90,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
     const recoverOnSave = createRecoveryOnSave(alerter, track);
-    const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log });
+    const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     const sender = createSender(config, deps, alerter, track);
     const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { loadConfig } from '../config/load';
 import type { TrailEvent } from '../events/types';
 import { systemClock, type Clock } from '../lib/clock';
-import { ConfigError, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError } from '../lib/errors';
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError } from '../lib/errors';
 import { createLogger, type Logger } from '../logging/logger';
 import { renderHtmlPage } from '../preview/html';
 import { createEventFilter } from '../rules/filter';
@@ -80,7 +80,13 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   if (dryRun) for (const { message } of messages) deps.writeOut(`${JSON.stringify(message)}\n`);
   if (options.html !== undefined) {
     const subtitle = `cloudtrail-slack replay of ${files.length} file${files.length === 1 ? '' : 's'}`;
-    writeFileSync(resolve(cwd, options.html), renderHtmlPage(messages.map((m) => m.message), { subtitle }));
+    const page = renderHtmlPage(messages.map((m) => m.message), { subtitle });
+    try {
+      writeFileSync(resolve(cwd, options.html), page);
+    } catch (error) {
+      say(`--html ${options.html}: cannot write the page (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose a writable path`);
+      return EXIT_CONFIG;
+    }
   }
   let rejected = 0;
   if (options.post) {
@@ -91,10 +97,11 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   }
 
   const verb = options.post ? 'posted' : dryRun ? 'printed' : 'rendered';
+  const problemCount = problems.reduce((sum, p) => sum + (p.count ?? 1), 0) + rejected;
   say(
     `${files.length} file(s), ${tally.records} record(s): ${messages.length - rejected} ${verb}, ` +
       `${tally.readOnly} read-only, ${tally.excluded} excluded, ${tally.duplicates} duplicate(s)` +
-      `${problems.length + rejected > 0 ? `, ${problems.length + rejected} problem(s)` : ''}`,
+      `${problemCount > 0 ? `, ${problemCount} problem(s)` : ''}`,
   );
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
 }

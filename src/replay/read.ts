@@ -29,6 +29,8 @@ export interface ReplayProblem {
   /** `line 7`, `Records[3]`, `Events[0]`, or undefined for the whole file. */
   where?: string;
   message: string;
+  /** How many problems this entry stands for (the "and N more" line); default 1. */
+  count?: number;
 }
 
 export interface ReadResult {
@@ -161,7 +163,7 @@ export function parseEventText(file: string, text: string): ReadResult {
   }
   const hidden = result.problems.length - MAX_PROBLEMS_PER_FILE;
   if (hidden > 0) {
-    result.problems.splice(MAX_PROBLEMS_PER_FILE, hidden, { file, message: `and ${hidden} more problems in this file` });
+    result.problems.splice(MAX_PROBLEMS_PER_FILE, hidden, { file, message: `and ${hidden} more problems in this file`, count: hidden });
   }
   return result;
 }

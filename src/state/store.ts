@@ -14,6 +14,8 @@ export interface StateStoreOptions {
   clock: Clock;
   log: Logger;
   fs?: StateFs;
+  /** --dry-run: read state as usual but never write: no legacy upgrade, no corrupt file moved aside. */
+  readOnly?: boolean;
 }
 
 export type LoadSource = 'new' | 'file' | 'legacy' | 'corrupt';
@@ -116,6 +118,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       // Offset = the recorded second itself, not +1 s as the original did: the original's +1 s lost events that
       // shared that second. Re-reading it is safe because the poller's settle window dedupes by event ID.
       const state = clamp({ version: 1, offset: legacyOffset, delivered: {}, updatedAt: now }, now, file, rlog);
+      if (options.readOnly) {
+        rlog.info({ file }, 'read a legacy state file; not upgrading it (read-only run)');
+        return { state, source: 'legacy' as const };
+      }
       const backup = `${file}.legacy-${formatStamp(now)}`;
       await guardWrite(backup, () => fs.copyFile(file, backup, fsp.constants.COPYFILE_EXCL), ['EEXIST']);
       await save(region, state);
@@ -129,6 +135,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     const parsed = parseJson(text);
     if (typeof parsed !== 'string') return { state: clamp(parsed, now, file, rlog), source: 'file' as const };
 
+    if (options.readOnly) {
+      rlog.error({ file, reason: parsed }, 'state file is corrupt; reading from the initial lookback, file left as it is (read-only run)');
+      return { state: clamp(initialState(now, initialLookbackMinutes), now, file, rlog), source: 'corrupt' as const };
+    }
     const movedTo = await moveAside(file, now);
     rlog.error(
       { file, movedTo, reason: parsed },
