@@ -196,3 +196,21 @@ test('an event Slack rejects twice is recorded as undeliverable, alerted, and th
   assert.equal(JSON.parse(undeliverable[0]!).id, records[0]!.eventID);
   assert.ok(run.logs.lines.some((l) => JSON.stringify(l).includes('undeliverable')));
 });
+
+test('a state offset older than the 90-day retention is reported as expired events, then delivery goes on', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const [record] = writeRecords(1);
+  const now = h.clock.now();
+  h.cloudtrail.addRecord(record!, { region: REGION, eventTime: now - 5 * MIN });
+  const ancient = now - 120 * 24 * 60 * MIN;
+  writeFileSync(
+    join(h.stateDir, `.default.${REGION}.cloudtrail.state`),
+    JSON.stringify({ version: 1, offset: ancient, delivered: {}, updatedAt: ancient }),
+  );
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  const expired = run.logs.lines.find((l) => l.msg === 'events expired before delivery');
+  assert.ok(expired, 'the gap is reported');
+  assert.ok(run.logs.lines.some((l) => JSON.stringify(l).includes('events-expired')), 'and alerted');
+  assert.equal(h.slack.received.length, 1, 'what is still in Event history is delivered');
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { completeScan, planScan, RETENTION_MS, type WindowOptions } from '../src/cloudtrail/window';
+import { completeScan, planScan, type WindowOptions } from '../src/cloudtrail/window';
+import { EVENT_HISTORY_RETENTION_MS } from '../src/cloudtrail/retention';
 import { initialState, markDelivered, type RegionState } from '../src/state/region-state';
 
 const MIN = 60_000;
@@ -85,7 +86,7 @@ test('after downtime the backlog is read in bounded chunks, oldest first, and th
 test('an offset older than the 90-day retention is clamped inside it', () => {
   const state: RegionState = { ...initialState(T0, 20), offset: T0 - 200 * 24 * 60 * MIN };
   const plan = planScan(state, T0, options);
-  assert.ok(plan.start > T0 - RETENTION_MS, 'start inside the retention');
+  assert.ok(plan.start > T0 - EVENT_HISTORY_RETENTION_MS, 'start inside the retention');
   assert.equal(plan.kind, 'catch-up');
 });
 

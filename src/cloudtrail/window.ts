@@ -17,7 +17,7 @@
  *   bounded and the offset advances chunk by chunk.
  */
 import { pruneDelivered, type RegionState } from '../state/region-state';
-import { EVENT_HISTORY_RETENTION_MS } from '../state/store';
+import { EVENT_HISTORY_RETENTION_MS } from './retention';
 
 export interface WindowOptions {
   settleMs: number;
@@ -35,8 +35,6 @@ export interface ScanPlan {
   end: number;
 }
 
-/** CloudTrail Event history keeps 90 days; a StartTime before that is out of range. */
-export const RETENTION_MS = EVENT_HISTORY_RETENTION_MS;
 /** Margin inside the retention so a StartTime is never rejected as too old by the time the request lands. */
 const RETENTION_MARGIN_MS = 60 * 1000;
 
@@ -45,7 +43,7 @@ export const DEFAULT_MAX_WINDOW_MS = 60 * 60 * 1000;
 
 /** Decides the next scan. `forceFull` (used by --once) never plans a quick scan. */
 export function planScan(state: RegionState, now: number, options: WindowOptions, forceFull = false): ScanPlan {
-  const oldest = wholeSecond(now - RETENTION_MS + RETENTION_MARGIN_MS + 999);
+  const oldest = wholeSecond(now - EVENT_HISTORY_RETENTION_MS + RETENTION_MARGIN_MS + 999);
   // Whole seconds: CloudTrail times have 1-second granularity, and a start rounded down can only re-read events
   // (deduped), never skip one if the service were to truncate a fractional StartTime.
   const offset = wholeSecond(Math.min(Math.max(state.offset, oldest), now));

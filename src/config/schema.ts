@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_HISTORY_RETENTION_MS } from '../cloudtrail/retention';
 import { DEFAULT_REGIONS, type Config } from './types';
 
 export type LogLevel = Config['logLevel'];
@@ -10,7 +11,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 // CloudTrail Event history keeps 90 days: looking back further finds nothing.
-const MAX_LOOKBACK_MINUTES = 90 * 24 * 60;
+const MAX_LOOKBACK_MINUTES = EVENT_HISTORY_RETENTION_MS / 60_000;
 const MAX_SETTLE_MINUTES = 24 * 60;
 
 /** Every default in one place (config file keys; `once`, `dryRun`, `daemonize` default to false). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EVENT_HISTORY_RETENTION_MS } from '../cloudtrail/retention';
 import { SimServiceError } from './cloudtrail-errors';
 import type { StoredEvent, WireEvent } from './cloudtrail-events';
 
@@ -17,7 +18,7 @@ type AttributeKey = (typeof ATTRIBUTE_KEYS)[number];
 
 const MAX_RESULTS = 50;
 const MAX_ATTRIBUTE_VALUE = 2000;
-const RETENTION_SECONDS = 90 * 24 * 3600;
+const RETENTION_SECONDS = EVENT_HISTORY_RETENTION_MS / 1000;
 
 export interface LookupQuery {
   attribute?: { key: AttributeKey; value: string };

@@ -63,9 +63,6 @@ export class StateReadError extends DaemonError {
   }
 }
 
-const MINUTE_MS = 60_000;
-/** CloudTrail Event history keeps 90 days per region (docs/API-FACTS.md); an older StartTime is useless. */
-export const EVENT_HISTORY_RETENTION_MS = 90 * 24 * 60 * MINUTE_MS;
 
 /**
  * The Ruby original's one line, in the server's local time. Ruby's Time#to_s also appends " +hhmm"; honour it
@@ -256,22 +253,15 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 }
 
 /**
- * Moves the offset back inside what LookupEvents can serve: not in the future (clock skew, a hand-edited file)
- * and not before Event history's 90 days (a long outage), leaving a minute of margin for the request itself.
+ * Moves offsets and scan ends out of the future (clock skew, a hand-edited file). An offset older than Event
+ * history's 90 days is kept as it is: the poller's window starts inside the retention and reports the events
+ * that aged out (poll-failures reportExpired), which it could not if the offset were quietly moved here.
  */
 function clamp(state: RegionState, now: number, file: string, log: Logger): RegionState {
   let next = state;
   if (next.offset > now) {
     log.warn({ file, offset: new Date(next.offset).toISOString() }, 'state offset is in the future; clamped to now');
     next = { ...next, offset: now };
-  }
-  const oldest = now - EVENT_HISTORY_RETENTION_MS + MINUTE_MS;
-  if (next.offset < oldest) {
-    log.warn(
-      { file, offset: new Date(next.offset).toISOString(), clampedTo: new Date(oldest).toISOString() },
-      'state offset is older than the 90 days of event history; events before that are gone',
-    );
-    next = { ...next, offset: oldest };
   }
   for (const key of ['lastScanEnd', 'lastFullScanEnd'] as const) {
     const end = next[key];
@@ -298,7 +288,7 @@ function parseLegacy(text: string): number | undefined {
   }
   const [sign, offsetHours, offsetMinutes] = [match[7], match[8], match[9]];
   if (sign !== undefined) {
-    const offsetMs = (Number(offsetHours) * 60 + Number(offsetMinutes)) * MINUTE_MS;
+    const offsetMs = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
     return check.getTime() - (sign === '+' ? offsetMs : -offsetMs);
   }
   // The server's local time zone, as the Ruby original wrote it.
