@@ -36,7 +36,6 @@ export interface PollerDeps extends Omit<DeliverDeps, 'log' | 'save'> {
   alertAfterMs: number;
   /** --once: one full pass, then return; failures are returned instead of retried. */
   once: boolean;
-  profile: string;
 }
 
 export interface PollerResult {

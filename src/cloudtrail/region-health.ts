@@ -7,7 +7,6 @@ export type AuthFailure = 'unrecognized-client' | 'access-denied';
 
 export class RegionHealth {
   readonly #regions: ReadonlySet<string>;
-  readonly #succeeded = new Set<string>();
   readonly #failed = new Map<string, AuthFailure>();
 
   constructor(regions: readonly string[]) {
@@ -15,7 +14,6 @@ export class RegionHealth {
   }
 
   succeeded(region: string): void {
-    this.#succeeded.add(region);
     this.#failed.delete(region);
   }
 
@@ -26,7 +24,6 @@ export class RegionHealth {
    */
   failed(region: string, failure: AuthFailure): 'fatal' | 'region' {
     this.#failed.set(region, failure);
-    this.#succeeded.delete(region);
     for (const r of this.#regions) if (!this.#failed.has(r)) return 'region';
     return 'fatal';
   }

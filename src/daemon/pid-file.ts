@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { DaemonError } from '../lib/errors';
+import { DaemonError, errnoOf } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 
 /** Another live process holds the pid file, or the pid file cannot be created. */
@@ -151,7 +151,3 @@ function cannotCreate(file: string, error: unknown): PidFileError {
   );
 }
 
-function errnoOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
-}

@@ -144,7 +144,6 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
           pollIntervalMs: config.pollIntervalSeconds * 1000,
           alertAfterMs: config.alertAfterMinutes * 60_000,
           once: config.once,
-          profile: config.stateProfile,
         },
         stop.signal,
       ).catch((error: unknown) => {

@@ -37,6 +37,12 @@ export const EXIT_CONFIG = 78;
 /** A fatal condition a human must fix (bad credentials, AccessDenied, webhook revoked). */
 export const EXIT_FATAL = 77;
 
+/** A Node error's `code` (ENOENT, EACCES, …), or 'UNKNOWN'. */
+export function errnoOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : 'UNKNOWN';
+}
+
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === 'string' ? value : JSON.stringify(value));

@@ -1,7 +1,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Clock } from '../lib/clock';
-import { ConfigError, DaemonError } from '../lib/errors';
+import { ConfigError, DaemonError, errnoOf } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import { initialState, parseRegionState, pruneDelivered, type RegionState } from './region-state';
 
@@ -338,10 +338,6 @@ function formatStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
-function errnoOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : 'UNKNOWN';
-}
 
 function adviceFor(code: string, dir: string): string {
   switch (code) {
