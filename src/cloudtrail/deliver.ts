@@ -65,30 +65,51 @@ export async function deliverEvents(
   return result;
 }
 
-/** Rich message; if Slack rejects that payload, one plain-text retry; if that fails too, record it and go on. */
-async function sendWithFallback(deps: DeliverDeps, event: TrailEvent, signal?: AbortSignal): Promise<SendOutcome> {
-  const log = deps.log.child({ eventId: event.id, eventName: event.name });
-  let message: SlackMessage;
+/** What posting one event needs: the daemon's deps fit, and so does replay's sender. */
+export interface PostDeps {
+  format(event: TrailEvent): SlackMessage;
+  formatPlain(event: TrailEvent): SlackMessage;
+  send(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome>;
+  /** Told what happened; without one, nothing is logged (replay reports on stderr itself). */
+  log?: Logger;
+}
+
+/** The rich message; if the formatter throws, the plain version (a formatter bug must not lose the event). */
+export function formatWithFallback(deps: Omit<PostDeps, 'send'>, event: TrailEvent): SlackMessage {
   try {
-    message = deps.format(event);
+    return deps.format(event);
   } catch (error) {
     // A formatter bug must not stop the region: the plain version carries the essentials.
-    log.error({ err: error }, 'formatting failed; sending the plain version');
-    message = deps.formatPlain(event);
+    eventLog(deps.log, event)?.error({ err: error }, 'formatting failed; sending the plain version');
+    return deps.formatPlain(event);
   }
-  const first = await deps.send(message, signal);
+}
+
+/** Rich message; if Slack rejects that payload, one plain-text retry. Returns the last outcome. */
+export async function postWithFallback(deps: PostDeps, event: TrailEvent, signal?: AbortSignal): Promise<SendOutcome> {
+  const log = eventLog(deps.log, event);
+  const first = await deps.send(formatWithFallback(deps, event), signal);
   if (first.delivered) {
-    log.info('event posted');
+    log?.info('event posted');
     return first;
   }
-  log.warn({ slackError: first.error }, 'slack rejected the message; retrying as plain text');
+  log?.warn({ slackError: first.error }, 'slack rejected the message; retrying as plain text');
   const second = await deps.send(deps.formatPlain(event), signal);
-  if (second.delivered) {
-    log.info('event posted as plain text');
-    return second;
-  }
-  log.error({ slackError: second.error }, 'slack rejected the plain message too; recorded as undeliverable');
-  await deps.recordUndeliverable({ id: event.id, name: event.name, time: event.time, error: second.error, at: deps.now() });
-  await deps.onUndeliverable?.(event, second.error);
+  if (second.delivered) log?.info('event posted as plain text');
   return second;
+}
+
+function eventLog(log: Logger | undefined, event: TrailEvent): Logger | undefined {
+  return log?.child({ eventId: event.id, eventName: event.name });
+}
+
+/** postWithFallback; if the plain message fails too, record it and go on. */
+async function sendWithFallback(deps: DeliverDeps, event: TrailEvent, signal?: AbortSignal): Promise<SendOutcome> {
+  const outcome = await postWithFallback(deps, event, signal);
+  if (outcome.delivered) return outcome;
+  const log = deps.log.child({ eventId: event.id, eventName: event.name });
+  log.error({ slackError: outcome.error }, 'slack rejected the plain message too; recorded as undeliverable');
+  await deps.recordUndeliverable({ id: event.id, name: event.name, time: event.time, error: outcome.error, at: deps.now() });
+  await deps.onUndeliverable?.(event, outcome.error);
+  return outcome;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudTrailRecord } from '../events/types';
+import { DEFAULT_EXCLUDED_EVENT_NAMES } from '../rules/filter';
 
 /**
  * The demo's events: the bundled real records (data/sample-events.jsonl, see data/SOURCES.md) moved to the
@@ -54,9 +55,9 @@ export function readSampleRecords(path = SAMPLE_FILE): CloudTrailRecord[] {
     .map((line) => JSON.parse(line) as CloudTrailRecord);
 }
 
-/** Whether the daemon's default filter posts this record (kept in step with src/rules/filter.ts's defaults). */
+/** Whether the daemon's default filter posts this record (read-only and DEFAULT_EXCLUDED_EVENT_NAMES are not). */
 export function isExpectedWrite(record: CloudTrailRecord): boolean {
-  return record.readOnly !== true && record.eventName !== 'ConsoleLogin';
+  return record.readOnly !== true && !DEFAULT_EXCLUDED_EVENT_NAMES.includes(record.eventName ?? '');
 }
 
 /** Shifts, spreads and schedules the records; keeps their order and their real spacing in time. */

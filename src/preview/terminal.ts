@@ -1,4 +1,5 @@
 import { parseMrkdwn, type Span } from './mrkdwn';
+import { neutraliseControls } from '../slack/escape';
 import { formatTs, NAMED_COLOURS, toPreviewMessage, type PreviewAttachment, type PreviewField } from './payload';
 
 /**
@@ -31,19 +32,14 @@ const NAMED_SGR: Readonly<Record<string, string>> = {
   [NAMED_COLOURS.warning ?? '']: '33',
   [NAMED_COLOURS.danger ?? '']: '31',
 };
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// Every control character from the payload (ESC included) except newline becomes a space.
+const KEEP_NEWLINES = { keepNewlines: true } as const;
 const MIN_WIDTH = 40;
 const INDENT = '  ';
 
 /** Colour only on a terminal, and never when NO_COLOR is set to anything but '' (https://no-color.org). */
 export function shouldUseColour(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '';
-}
-
-/** Replaces every control character (ESC included) except newline with a space. */
-export function stripControls(s: string): string {
-  return s.replace(CONTROL, ' ');
 }
 
 function barSgr(colour: string): string {
@@ -56,10 +52,10 @@ function barSgr(colour: string): string {
 function spanSegments(span: Span): Segment[] {
   const styles = [span.bold && '1', span.italic && '3', span.strike && '9', (span.code || span.pre) && '36', span.mention && '33']
     .filter((s): s is string => typeof s === 'string');
-  const text = stripControls(span.text);
+  const text = neutraliseControls(span.text, KEEP_NEWLINES);
   const main: Segment = { text, sgr: span.href !== undefined ? [...styles, '4'].join(';') : styles.join(';') || undefined };
   // A link shows where it goes; the text alone could claim anything.
-  return span.href !== undefined && span.href !== span.text ? [main, { text: ` (${stripControls(span.href)})`, sgr: '2' }] : [main];
+  return span.href !== undefined && span.href !== span.text ? [main, { text: ` (${neutraliseControls(span.href, KEEP_NEWLINES)})`, sgr: '2' }] : [main];
 }
 
 /** mrkdwn → lines of styled segments (a newline in the text starts a new line). */
@@ -116,7 +112,7 @@ function wrap(line: Line, width: number): Line[] {
 }
 
 function fieldLine(field: PreviewField): Line[] {
-  return mrkdwnLines(field.value, [{ text: stripControls(field.title), sgr: '1' }, { text: ': ' }]);
+  return mrkdwnLines(field.value, [{ text: neutraliseControls(field.title, KEEP_NEWLINES), sgr: '1' }, { text: ': ' }]);
 }
 
 /** Short fields side by side when both fit in half the width, as Slack lays them out in two columns. */
@@ -143,12 +139,12 @@ function fieldLines(fields: readonly PreviewField[], width: number): Line[] {
 function attachmentLines(a: PreviewAttachment, width: number): Line[] {
   const lines: Line[] = [];
   if (a.title !== undefined) {
-    lines.push([{ text: stripControls(a.title), sgr: '1' }, ...(a.titleLink ? [{ text: ` (${stripControls(a.titleLink)})`, sgr: '2' }] : [])]);
+    lines.push([{ text: neutraliseControls(a.title, KEEP_NEWLINES), sgr: '1' }, ...(a.titleLink ? [{ text: ` (${neutraliseControls(a.titleLink, KEEP_NEWLINES)})`, sgr: '2' }] : [])]);
   }
   if (a.text !== undefined) lines.push(...mrkdwnLines(a.text));
   lines.push(...fieldLines(a.fields, width));
   const footer = [a.footer, a.ts === undefined ? undefined : formatTs(a.ts)].filter((p): p is string => !!p);
-  if (footer.length > 0) lines.push([{ text: stripControls(footer.join(' | ')), sgr: '2' }]);
+  if (footer.length > 0) lines.push([{ text: neutraliseControls(footer.join(' | '), KEEP_NEWLINES), sgr: '2' }]);
   return lines;
 }
 
@@ -169,6 +165,6 @@ export function renderTerminalMessage(payload: unknown, options: TerminalOptions
       out.push(...wrap(line, width - 2).map((l) => bar + paint(l, options.color)));
     }
   }
-  if (options.note !== undefined) out.push(paint([{ text: stripControls(options.note), sgr: '2' }], options.color));
+  if (options.note !== undefined) out.push(paint([{ text: neutraliseControls(options.note, KEEP_NEWLINES), sgr: '2' }], options.color));
   return `${out.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino from 'pino';
+import { formatWithFallback, postWithFallback } from '../cloudtrail/deliver';
 import { loadConfig } from '../config/load';
 import type { TrailEvent } from '../events/types';
 import { systemClock, type Clock } from '../lib/clock';
@@ -106,6 +107,9 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
+/** The daemon's formatters; no log, so nothing but `say` reaches stderr. */
+const FORMATTERS = { format: formatEventMessage, formatPlain: formatPlainMessage };
+
 /** Oldest first (stable, so file order breaks ties), each ID once, through the daemon's filter and formatter. */
 function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally) {
   const filter = createEventFilter(exclude);
@@ -123,13 +127,8 @@ function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createE
       else tally.excluded += 1;
       continue;
     }
-    let message: SlackMessage;
-    try {
-      message = formatEventMessage(event);
-    } catch {
-      message = formatPlainMessage(event); // as the daemon does: a formatter bug must not lose the event
-    }
-    out.push({ event, message });
+    // As the daemon does: a formatter bug must not lose the event.
+    out.push({ event, message: formatWithFallback(FORMATTERS, event) });
   }
   return out;
 }
@@ -147,12 +146,11 @@ async function postAll(
   let rejected = 0;
   try {
     for (const { event, message } of messages) {
-      const first = await sender.send(message);
-      if (first.delivered) continue;
-      const second = await sender.send(formatPlainMessage(event));
-      if (second.delivered) continue;
+      // The message already formatted (as printed or rendered); a plain-text retry if Slack rejects it.
+      const outcome = await postWithFallback({ ...FORMATTERS, format: () => message, send: (m) => sender.send(m) }, event);
+      if (outcome.delivered) continue;
       rejected += 1;
-      say(`event ${event.id}: Slack rejected the message (${second.error})`);
+      say(`event ${event.id}: Slack rejected the message (${outcome.error})`);
     }
   } catch (error) {
     if (!(error instanceof FatalError)) throw error;

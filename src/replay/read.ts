@@ -1,7 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { fromLookupEvent, fromRecord, parseRecord, type LookupEvent } from '../events/parse';
+import { fromLookupEvent, fromRecord, type LookupEvent } from '../events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../events/types';
+import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
 import { neutraliseControls } from '../slack/escape';
 
 /**
@@ -156,10 +157,10 @@ export function parseEventText(file: string, text: string): ReadResult {
       if (line.trim() === '') return;
       const parsed = tryParse(line);
       if (parsed.ok) readDocument(parsed.value, file, `line ${i + 1}`, result);
-      else addProblem(result, file, `line ${i + 1}`, `not valid JSON (${parsed.reason})`);
+      else addProblem(result, file, `line ${i + 1}`, `not valid JSON (${jsonErrorReason(parsed.error)})`);
     });
   } else {
-    addProblem(result, file, undefined, `not valid JSON (${whole.reason}${positionOf(whole.position, body)})`);
+    addProblem(result, file, undefined, `not valid JSON (${jsonErrorReason(whole.error)} ${jsonErrorPosition(body)})`);
   }
   const hidden = result.problems.length - MAX_PROBLEMS_PER_FILE;
   if (hidden > 0) {
@@ -196,8 +197,6 @@ function readRecord(value: unknown, file: string, where: string, result: ReadRes
 function readLookupEvent(value: unknown, file: string, where: string, result: ReadResult): void {
   result.records += 1;
   if (!isObject(value)) return addProblem(result, file, where, 'not a JSON object');
-  const cloudTrailEvent = str(value.CloudTrailEvent);
-  const { record, error } = parseRecord(cloudTrailEvent);
   const raw: LookupEvent = {
     EventId: str(value.EventId),
     EventName: str(value.EventName),
@@ -209,14 +208,13 @@ function readLookupEvent(value: unknown, file: string, where: string, result: Re
     Resources: Array.isArray(value.Resources)
       ? value.Resources.filter(isObject).map((r) => ({ ResourceType: str(r.ResourceType), ResourceName: str(r.ResourceName) }))
       : [],
-    CloudTrailEvent: cloudTrailEvent,
+    CloudTrailEvent: str(value.CloudTrailEvent),
   };
+  const event = fromLookupEvent(raw, 'us-east-1');
   // Event history is per region; the dump does not say which, the record inside does.
-  const region = str(record?.awsRegion) || 'us-east-1';
-  const event = fromLookupEvent(raw, region);
-  if (event === undefined) return addProblem(result, file, where, 'event has no EventId');
+  event.region = str(event.record?.awsRegion) || 'us-east-1';
   // Still posted, as the daemon would (with a note), but the input was damaged: say so.
-  if (error !== undefined) addProblem(result, file, where, error);
+  if (event.recordError !== undefined) addProblem(result, file, where, event.recordError);
   result.events.push(event);
 }
 
@@ -226,24 +224,14 @@ function toDate(value: unknown): Date | undefined {
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
-type Parsed = { ok: true; value: unknown } | { ok: false; reason: string; position?: number };
+type Parsed = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 function tryParse(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /at position (\d+)/.exec(message)?.[1];
-    // V8 may quote the input after the reason: keep the reason only.
-    const reason = message.split(/, "| in JSON|\n/)[0]?.slice(0, 80) || 'syntax error';
-    return { ok: false, reason, position: position === undefined ? undefined : Number(position) };
+    return { ok: false, error };
   }
-}
-
-function positionOf(position: number | undefined, text: string): string {
-  if (position === undefined) return '';
-  const before = text.slice(0, position);
-  return ` at line ${before.split('\n').length}, column ${position - before.lastIndexOf('\n')}`;
 }
 
 function addProblem(result: ReadResult, file: string, where: string | undefined, message: string): void {

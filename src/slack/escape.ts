@@ -26,9 +26,20 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
 }
 
-/** Replaces control, line-separator and bidi-control characters with a space, and lone surrogates with U+FFFD. */
-export function neutraliseControls(s: string): string {
-  return s.replace(LONE_SURROGATE, '\ufffd').replace(UNSAFE_CHARACTERS, ' ');
+export interface NeutraliseOptions {
+  /** Keep '\n' as it is (text that is shown line by line, such as the terminal preview); default false. */
+  keepNewlines?: boolean;
+}
+
+/**
+ * Replaces control, line-separator and bidi-control characters with a space, and lone surrogates with U+FFFD.
+ * With `keepNewlines`, '\n' is kept (every other control character, '\r' included, still becomes a space).
+ */
+export function neutraliseControls(s: string, options: NeutraliseOptions = {}): string {
+  const sound = s.replace(LONE_SURROGATE, '\ufffd');
+  return options.keepNewlines === true
+    ? sound.replace(UNSAFE_CHARACTERS, (c) => (c === '\n' ? c : ' '))
+    : sound.replace(UNSAFE_CHARACTERS, ' ');
 }
 
 /**

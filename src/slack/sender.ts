@@ -1,5 +1,6 @@
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
 import { backoffDelay } from '../lib/backoff';
+import { scrubSecrets } from '../alerts/scrub';
 import type { Clock } from '../lib/clock';
 import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
@@ -374,6 +375,7 @@ function createScrubber(webhookUrl: string): (text: string) => string {
   } catch {
     // Not a URL: only the whole string is known to be secret.
   }
-  const sorted = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return (text) => sorted.reduce((out, secret) => out.split(secret).join('[REDACTED]'), text);
+  // Longest first, so a segment never masks part of the path or URL it belongs to.
+  const parts = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  return (text) => scrubSecrets(text, parts);
 }
