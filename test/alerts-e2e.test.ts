@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_CONFIG, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 import { daemonEnv, runCliToEnd, tempDir } from './support/cli-process';
+import { ensureDist } from './support/dist';
 import { startHarness } from './support/daemon-harness';
 import { startSims } from './support/sims';
 import { SMTP_PASSWORD, startSmtp, type ReceivedMail } from './support/smtp';
@@ -122,4 +123,27 @@ test('throttling that does not clear sends a "throttled" email, and its clearing
   run.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await run.done, EXIT_OK);
   assert.equal(smtp.received.length, 2);
+});
+
+test('an uncaught exception (a bug) exits 1 with one alert email; a crash loop sends no second one', async (t) => {
+  // The compiled daemon, as pm2 runs it: tsx installs its own uncaught-exception handler that exits at once.
+  ensureDist();
+  const { dir, smtp, env, sims } = await setup(t);
+  const args = ['-r', 'us-east-1,eu-west-1', '--endpoint', sims.cloudtrail.url, '-s', 'state'];
+  const run = (extra: string[], envOverride: NodeJS.ProcessEnv) =>
+    runCliToEnd(t, [...args, ...extra], { cwd: dir, env: envOverride, kind: 'dist' });
+  // A bug injected from outside: the daemon itself has none on purpose.
+  const boom = join(dir, 'boom.js');
+  writeFileSync(boom, "setTimeout(() => { throw new Error('boom from a test'); }, 1500);\n");
+  const crashEnv = { ...env, NODE_OPTIONS: `--require ${boom}` };
+  const first = await run([], crashEnv);
+  assert.equal(first.code, 1);
+  assert.match(first.stderr, /boom from a test/);
+  assert.match(first.stdout, /uncaught exception; exiting/);
+  await smtp.waitForMails(1);
+  assert.match(smtp.received[0]?.body ?? '', /uncaught exception: boom from a test/);
+  assertNoSecret(smtp.received[0]!);
+  const second = await run([], crashEnv);
+  assert.equal(second.code, 1);
+  assert.equal(smtp.received.length, 1, 'the cooldown holds across the crash loop');
 });

@@ -6,6 +6,7 @@ import { ConfigError, EXIT_CONFIG, EXIT_FAILURE } from '../lib/errors';
 import { createLogger, type Logger } from '../logging/logger';
 import { openLogOutput } from '../logging/log-output';
 import { toChildArgs } from './child-args';
+import { alertOnCrash } from './crash-alert';
 import { sendConfigAlert } from './config-alert';
 import { daemonize, READY, tellParent, type ParentLink } from './daemonize';
 import { PidFileError } from './pid-file';
@@ -56,8 +57,9 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
   // --dry-run prints payloads on stdout, so its logs go to stderr to keep stdout parseable.
   const output = openLogOutput({ file: config.logFile, fd: config.dryRun ? 2 : 1 });
   const log = createLogger({ level: config.logLevel, destination: output.destination });
-  // Node still prints the stack and exits 1 (running 'exit' handlers: the pid file goes); this puts it in the log.
-  proc.on('uncaughtExceptionMonitor', (error) => log.fatal({ err: error }, 'uncaught exception; exiting'));
+  // An uncaught exception: the stack on stderr, a fatal log line, one alert email, exit 1 ('exit' handlers still
+  // run: the pid file goes).
+  alertOnCrash(config, log, proc);
   let code: number;
   try {
     code = await runDaemon(config, {

@@ -89,7 +89,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
-    const recoverOnSave = createRecoveryOnSave(alerter, track);
+    const recoverOnSave = createRecoveryOnSave(alerter, track, { now: () => clock.now(), startedAt: clock.now() });
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     const sender = createSender(config, deps, alerter, track);
     const filter = createEventFilter(config.exclude);
