@@ -214,3 +214,21 @@ test('a state offset older than the 90-day retention is reported as expired even
   assert.ok(run.logs.lines.some((l) => JSON.stringify(l).includes('events-expired')), 'and alerted');
   assert.equal(h.slack.received.length, 1, 'what is still in Event history is delivered');
 });
+
+test('a month of downtime on a quiet region is caught up in a few dozen requests, without missing an event', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const records = writeRecords(4);
+  const now = h.clock.now();
+  const day = 24 * 60 * MIN;
+  const times = [now - 29 * day, now - 15 * day, now - 2 * day, now - 30 * MIN];
+  records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: times[i] }));
+  writeFileSync(
+    join(h.stateDir, `.default.${REGION}.cloudtrail.state`),
+    JSON.stringify({ version: 1, offset: now - 30 * day, delivered: {}, updatedAt: now - 30 * day }),
+  );
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  const ids = h.slack.received.map((m) => /[0-9a-f-]{36}/.exec(m.raw)?.[0]);
+  assert.deepEqual(ids, records.map((r) => r.eventID), 'all four, oldest first');
+  assert.ok(h.cloudtrail.requests.length < 30, `${h.cloudtrail.requests.length} requests (fixed one-hour chunks: 720)`);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { completeScan, planScan, type WindowOptions } from '../src/cloudtrail/window';
+import { completeScan, nextCatchUpWindow, planScan, type WindowOptions } from '../src/cloudtrail/window';
 import { EVENT_HISTORY_RETENTION_MS } from '../src/cloudtrail/retention';
 import { initialState, markDelivered, type RegionState } from '../src/state/region-state';
 
@@ -109,4 +109,13 @@ test('offsets and starts are whole seconds', () => {
   const full = planScan(state, T0 + 10 * MIN + 789, options);
   assert.equal(full.start % 1000, 0);
   assert.equal(completeScan(state, full, options, T0 + 10 * MIN + 789).offset % 1000, 0);
+});
+
+test('catch-up chunks grow across quiet stretches and shrink in busy ones, within bounds', () => {
+  const hour = 60 * MIN;
+  assert.equal(nextCatchUpWindow(hour, 0, hour), 4 * hour);
+  assert.equal(nextCatchUpWindow(4 * 24 * hour, 10, hour), 7 * 24 * hour, 'capped at a week');
+  assert.equal(nextCatchUpWindow(4 * hour, 2_000, hour), 4 * hour, 'a normal chunk keeps its length');
+  assert.equal(nextCatchUpWindow(4 * hour, 20_000, hour), 2 * hour);
+  assert.equal(nextCatchUpWindow(hour / 4, 20_000, hour), hour / 4, 'never below a quarter of the base');
 });

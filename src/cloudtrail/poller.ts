@@ -6,7 +6,7 @@ import type { RegionState } from '../state/region-state';
 import { classifyAwsError, describeAwsError, type LookupClient } from './client';
 import { lookupWindow } from './lookup';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { completeScan, expiredBefore, isCaughtUp, planScan, type WindowOptions } from './window';
+import { completeScan, expiredBefore, isCaughtUp, nextCatchUpWindow, planScan, type WindowOptions } from './window';
 import { StateWriteError } from '../state/store';
 import { deliverEvents, type DeliverDeps } from './deliver';
 import type { RegionHealth } from './region-health';
@@ -67,6 +67,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   let saveFailed = false;
   let skewWarned = false;
   let authWarned: string | undefined;
+  let catchUpWindowMs = deps.window.maxWindowMs;
   let credentialFailures = 0;
   let failingSince: number | undefined;
   // The kind emailed ('region-failing' or 'throttled'), so the recovery closes that same alert.
@@ -86,7 +87,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         log.warn({ skewMs: skew }, 'local clock differs from AWS; planning windows in AWS time (is NTP running?)');
       }
       const queryNow = deps.clock.now() + skew;
-      const plan = planScan(state, queryNow, deps.window, deps.once);
+      const plan = planScan(state, queryNow, { ...deps.window, maxWindowMs: catchUpWindowMs }, deps.once);
       const expired = expiredBefore(state, plan);
       if (expired !== undefined) await reportExpired(deps, state.offset, expired);
       const scan = await lookupWindow(
@@ -123,7 +124,11 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         failingSince = undefined;
         alerted = undefined;
       }
-      if (!isCaughtUp(plan)) continue; // the next chunk of the backlog, paced by the limiter only
+      if (!isCaughtUp(plan)) {
+        catchUpWindowMs = nextCatchUpWindow(catchUpWindowMs, scan.events.length, deps.window.maxWindowMs);
+        continue; // the next chunk of the backlog, paced by the limiter only
+      }
+      catchUpWindowMs = deps.window.maxWindowMs;
       if (deps.once) {
         result.ok = true;
         return result;

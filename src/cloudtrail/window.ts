@@ -85,6 +85,22 @@ export function completeScan(state: RegionState, plan: ScanPlan, options: Window
   return pruneDelivered(next);
 }
 
+/** A catch-up chunk this sparse lets the next one be 4× longer; this dense halves it. */
+const SPARSE_CHUNK_EVENTS = 500;
+const DENSE_CHUNK_EVENTS = 5_000;
+const MAX_CATCH_UP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The next catch-up chunk's length after one that held `events`: quiet stretches of a long backlog are crossed in
+ * a few requests (a month of nothing in ~10, not 720), busy ones in small chunks so memory stays bounded. Never
+ * below `baseMs / 4` nor above a week.
+ */
+export function nextCatchUpWindow(currentMs: number, events: number, baseMs: number): number {
+  if (events < SPARSE_CHUNK_EVENTS) return Math.min(currentMs * 4, MAX_CATCH_UP_WINDOW_MS);
+  if (events > DENSE_CHUNK_EVENTS) return Math.max(currentMs / 2, baseMs / 4);
+  return currentMs;
+}
+
 /** Whether the region has read everything up to (about) now: false while a catch-up is under way. */
 export function isCaughtUp(plan: ScanPlan): boolean {
   return plan.kind !== 'catch-up';
