@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-write';
 import path from 'node:path';
 
 /** What is remembered about one (kind, region) between alerts, and between restarts. */
@@ -52,23 +53,10 @@ export async function readAlertState(file: string): Promise<ReadResult> {
 /** Writes the cooldown file with mode 0600: temp file, fsync, rename, so a reader never sees half a file. */
 export async function writeAlertState(file: string, state: AlertState): Promise<void> {
   const body = JSON.stringify({ version: VERSION, alerts: Object.fromEntries(state) }, null, 2) + '\n';
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    // A fatal error (or a config error) can come before the state store ever created the folder; without the
-    // file the cooldown is lost and a restart loop mails again. Same mode as the state store's folder.
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(body, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  // A fatal error (or a config error) can come before the state store ever created the folder; without the
+  // file the cooldown is lost and a restart loop mails again. Same mode as the state store's folder.
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, body, { tempName: `${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp` });
 }
 
 /** Per key, the record changed last; on a tie `mine` (this process's memory) wins. */

@@ -1,6 +1,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Clock } from '../lib/clock';
+import { writeFileAtomic } from '../lib/atomic-write';
 import { ConfigError, DaemonError, errnoOf } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import { initialState, parseRegionState, pruneDelivered, type RegionState } from './region-state';
@@ -178,39 +179,8 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   async function writeAtomically(file: string, content: string): Promise<void> {
     await ensureDir();
     tempCounter += 1;
-    const temp = path.join(dir, `${path.basename(file)}.tmp-${process.pid}-${tempCounter}`);
-    try {
-      await guardWrite(file, async () => {
-        const handle = await fs.open(temp, 'wx', 0o600);
-        try {
-          await handle.writeFile(content, 'utf8');
-          // The umask may have narrowed the mode already; make it exactly 0600 whatever the old file had.
-          await handle.chmod(0o600);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await fs.rename(temp, file);
-      });
-    } catch (error) {
-      await fs.rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    await syncDir();
-  }
-
-  /** Makes the rename durable. Best-effort: some file systems refuse to open or fsync a directory. */
-  async function syncDir(): Promise<void> {
-    try {
-      const handle = await fs.open(dir, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      // ignored on purpose: the data is already fsynced; only the rename's durability is at stake
-    }
+    const tempName = `${path.basename(file)}.tmp-${process.pid}-${tempCounter}`;
+    await guardWrite(file, () => writeFileAtomic(file, content, { tempName, fs }));
   }
 
   async function ensureDir(): Promise<void> {
