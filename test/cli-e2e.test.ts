@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { loadFixtureRecords } from './support/fixtures';
+import { runCliToEnd, startCli, type TestContextLike } from './support/cli-process';
 
 const ROOT = join(__dirname, '..');
 /** A broken daemon must fail a test, not hang the run. */
@@ -36,8 +37,8 @@ async function setUp(t: { after(fn: () => unknown): void }): Promise<Env> {
 }
 
 /** The real CLI in a child process, with dummy credentials and no way to reach AWS. */
-function startCli(env: Env, args: string[], t: { after(fn: () => unknown): void }, extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
+function startE2e(env: Env, args: string[], t: TestContextLike, extraEnv: Record<string, string> = {}) {
+  const run = startCli(t, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -48,17 +49,8 @@ function startCli(env: Env, args: string[], t: { after(fn: () => unknown): void 
       AWS_EC2_METADATA_DISABLED: 'true',
       ...extraEnv,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, exited, output: () => ({ stdout, stderr }) };
+  return { ...run, output: () => ({ stdout: run.stdout(), stderr: run.stderr() }) };
 }
 
 function seed(env: Env, count: number): string[] {
@@ -80,7 +72,7 @@ test('the CLI with --once posts each event once and exits 0 without a throttled 
   const env = await setUp(t);
   const ids = seed(env, 6);
   // The SDK's own endpoint variable works unchanged (no --endpoint flag here).
-  const cli = startCli(env, ['--once', '-r', REGIONS.join(','), '-s', env.stateDir], t, {
+  const cli = startE2e(env, ['--once', '-r', REGIONS.join(','), '-s', env.stateDir], t, {
     AWS_ENDPOINT_URL_CLOUDTRAIL: env.cloudtrail.url,
   });
   assert.equal(await cli.exited, 0, cli.output().stderr + cli.output().stdout);
@@ -94,14 +86,14 @@ test('the CLI with --once posts each event once and exits 0 without a throttled 
 test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', BOUNDED, async (t) => {
   const env = await setUp(t);
   const ids = seed(env, 9);
-  const first = startCli(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  const first = startE2e(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
   await env.slack.waitForMessages(3);
   first.child.kill('SIGKILL');
   await first.exited;
   const before = env.slack.received.length;
   assert.ok(before < ids.length, 'killed before the end');
 
-  const second = startCli(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  const second = startE2e(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
   assert.equal(await second.exited, 0, second.output().stderr);
   const posted = postedIds(env.slack, ids);
   assert.deepEqual(new Set(posted), new Set(ids), 'every event delivered');
@@ -110,21 +102,17 @@ test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in fl
 
 test('a bad flag or a missing webhook exits 78 with one line before any request', BOUNDED, async (t) => {
   const env = await setUp(t);
-  const bad = startCli(env, ['--regoins', 'us-east-1'], t);
+  const bad = startE2e(env, ['--regoins', 'us-east-1'], t);
   assert.equal(await bad.exited, 78);
   assert.equal(bad.output().stderr.trim().split('\n').length, 1);
   assert.match(bad.output().stderr, /--regions/);
 
-  const noHook = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), '--once', '--endpoint', env.cloudtrail.url], {
+  const noHook = await runCliToEnd(t, ['--once', '--endpoint', env.cloudtrail.url], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: env.home },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  noHook.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => noHook.on('exit', resolve));
-  assert.equal(code, 78);
-  assert.match(stderr, /SLACK_WEBHOOK_URL/);
+  assert.equal(noHook.code, 78);
+  assert.match(noHook.stderr, /SLACK_WEBHOOK_URL/);
   assert.equal(env.cloudtrail.requests.length, 0, 'no network call');
 });
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runDemo } from '../src/demo/command';
 import { DEMO_REGIONS, isExpectedWrite, planSampleEvents, readSampleRecords, SAMPLE_FILE } from '../src/demo/sample';
 import { EXIT_OK } from '../src/lib/errors';
+import { runCliToEnd, type TestContextLike } from './support/cli-process';
 
 const ROOT = join(__dirname, '..');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -26,20 +27,10 @@ function eventIdOf(payload: unknown): string {
   return id;
 }
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+async function run(t: TestContextLike, args: string[], env: Record<string, string>) {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err, ms: Date.now() - started });
-    });
-  });
+  const result = await runCliToEnd(t, args, { cwd: ROOT, env });
+  return { code: result.code, out: result.stdout, err: result.stderr, ms: Date.now() - started };
 }
 
 describe('the bundled sample', () => {
@@ -79,21 +70,22 @@ describe('the bundled sample', () => {
 });
 
 describe('cloudtrail-slack demo', () => {
-  test('demo --once: exits 0, shows every message, saves one payload line per write event, writes the HTML', async (t) => {
+  test('demo --once: exits 0, shows every message, saves one payload line per write event, writes the HTML', { timeout: 90_000 }, async (t) => {
     const dir = tempDir(t);
     const html = join(dir, 'preview.html');
     // The user's settings must not leak into the demo: each of these would fail or hang the run if used.
     const poisoned = {
-      SLACK_WEBHOOK_URL: 'http://192.0.2.1:9/services/T/B/NOT-THE-DEMO',
+      // Loopback's discard port: used, it would refuse the connection; nothing ever leaves the machine.
+      SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/services/T/B/NOT-THE-DEMO',
       CLOUDTRAIL_SLACK_CONFIG: join(dir, 'no-such-config.json'),
-      AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://192.0.2.1:9',
-      AWS_ENDPOINT_URL: 'http://192.0.2.1:9',
+      AWS_ENDPOINT_URL_CLOUDTRAIL: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
       AWS_PROFILE: 'no-such-profile',
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
       AWS_CONFIG_FILE: join(dir, 'none'),
-      SMTP_URL: 'smtp://192.0.2.1:25',
+      SMTP_URL: 'smtp://127.0.0.1:9',
     };
-    const result = await run(['demo', '--once', '--html', html], { PATH: process.env.PATH ?? '', TMPDIR: dir, ...poisoned });
+    const result = await run(t, ['demo', '--once', '--html', html], { PATH: process.env.PATH ?? '', TMPDIR: dir, ...poisoned });
     assert.equal(result.code, EXIT_OK, result.err);
     assert.ok(result.ms < 30_000, `took ${result.ms} ms`);
 
