@@ -214,11 +214,7 @@ async function concludeRun(
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
   const requests = done.reduce((sum, r) => sum + r.requests, 0);
-  if (signal.aborted) {
-    log.info({ posted, requests }, 'stopped');
-    return EXIT_OK;
-  }
-  if (config.once) {
+  if (config.once && !signal.aborted) {
     for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
     log.info({ posted, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
     return failed.length === 0 ? EXIT_OK : EXIT_FAILURE;
