@@ -1,52 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromRecord } from '../src/events/parse';
-import type { CloudTrailRecord, TrailEvent } from '../src/events/types';
+import type { TrailEvent } from '../src/events/types';
 import { actorKey, DEFAULT_DIGEST_OPTIONS, planNext, type DigestOptions, type Plan } from '../src/pipeline/plan';
 import type { QueueItem } from '../src/pipeline/types';
 import type { Level } from '../src/rules/decision';
+import { queueItem, ROLE_ARN, T0, type ItemSpec } from './support/queue-items';
 
-const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
-const ROLE = 'arn:aws:sts::111122223333:assumed-role/Deployer/terraform';
-
-interface Spec {
-  id?: string;
-  name?: string;
-  at?: number;
-  arn?: string;
-  region?: string;
-  level?: Level;
-  mention?: string;
-  enqueuedAt?: number;
-}
-
-let counter = 0;
-function item(spec: Spec = {}): QueueItem {
-  counter += 1;
-  const id = spec.id ?? `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
-  const region = spec.region ?? 'eu-west-1';
-  const record: CloudTrailRecord = {
-    eventID: id,
-    eventName: spec.name ?? 'CreateTags',
-    eventSource: 'ec2.amazonaws.com',
-    eventTime: new Date(spec.at ?? T0).toISOString(),
-    awsRegion: region,
-    readOnly: false,
-    userIdentity: { type: 'AssumedRole', arn: spec.arn ?? ROLE, accountId: '111122223333' },
-    recipientAccountId: '111122223333',
-  };
-  const event = fromRecord(record) as TrailEvent;
-  const level = spec.level ?? 'informational';
-  return {
-    event,
-    decision: { level, matched: [], muted: false, routes: [{ webhook: 'default', mention: spec.mention }] },
-    webhook: 'default',
-    mention: spec.mention,
-    actor: actorKey(event),
-    target: region,
-    enqueuedAt: spec.enqueuedAt ?? T0 + counter,
-  };
-}
+const ROLE = ROLE_ARN;
+const item = queueItem;
+type Spec = ItemSpec;
 
 const ids = (plan: Plan) => plan.items.map((i) => i.event.id);
 const options = (overrides: Partial<DigestOptions> = {}): DigestOptions => ({ ...DEFAULT_DIGEST_OPTIONS, ...overrides });
