@@ -151,7 +151,7 @@ describe('formatDigestMessage', () => {
     const message = formatDigestMessage(items, { repeatWindowMs: WINDOW });
     const lines = attachmentText(message).split('\n');
     assert.equal(lines.length, 4, lines.join('\n'));
-    assert.match(lines[0] ?? '', /\|CreateTags>\* `i-0abc` ×5 \(until <!date\^\d+\^\{time_secs\}\|12:09:00 UTC>\)$/);
+    assert.match(lines[0] ?? '', /\|CreateTags> `i-0abc` ×5 \(until <!date\^\d+\^\{time_secs\}\|12:09:00 UTC>\)$/);
     assert.ok(lines[0]?.includes(`#/events/${encodeURIComponent(items[0]?.event.id ?? '')}|`), 'links the first of the run');
     assert.ok(!/×/.test(lines.slice(1).join('\n')), 'other resource, name or error: not folded');
     assert.match(message.text, /^8 changes \(1 failed\)/);

@@ -87,7 +87,7 @@ function renderLine(line: DigestLine, style: LineStyle, consoleDomain: string | 
   const parts = [timeOf(event.time, style.time)];
   // A backtick in the name would pair with a code span's later on the line and swallow the text between.
   const name = event.name.replace(/`/g, '\u02cb');
-  if (linked) parts.push(`*${boldLink(url, name, style.name)}*`);
+  if (linked) parts.push(linkOf(url, name, style.name));
   else parts.push(style.link ? boldSpan(name, style.name) : safeText(name, style.name));
   const resource = firstResourceOf(event);
   if (resource !== undefined && style.resource > 0) parts.push(codeSpan(shownResource(resource), style.resource));
@@ -110,9 +110,12 @@ function eventUrlOf(event: TrailEvent, consoleDomain: string | undefined): strin
   }
 }
 
-/** `<url|name>` with the name cut to `max` escaped code points; `*` and `|` inside cannot end the bold or link. */
-function boldLink(url: string, name: string, max: number): string {
-  const shown = safeText(name.replace(/\*/g, '\u2217').replace(/\|/g, '\u00a6'), max);
+/**
+ * `<url|name>` with the name cut to `max` escaped code points (a `|` cannot end the link text). Not wrapped in
+ * `*…*`: a link is already set apart, and the previews do not parse emphasis around a link.
+ */
+function linkOf(url: string, name: string, max: number): string {
+  const shown = safeText(name.replace(/\|/g, '\u00a6'), max);
   // formatLink escapes its text itself: hand it the cut text unescaped, so the cut happens once, here.
   return formatLink(url, shown.replace(/&(lt|gt|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&' })[e] ?? ''));
 }
