@@ -19,7 +19,7 @@ export function textOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-/** The record's errorCode (absent on success, API-FACTS issue 8 item 8). */
+/** The record's errorCode (absent on success: issue 8, "field facts"). */
 export function errorCodeOf(event: TrailEvent): string | undefined {
   return textOf(event.record?.errorCode);
 }
