@@ -104,7 +104,20 @@ function checkMute(entry: unknown, path: KeyPath): string[] {
 
 type Condition = (facts: EventFacts) => boolean;
 
-function compileMute(mute: MuteConfig): Condition {
+/** userNamesOf once per event, however many `userNames` mutes there are (exclude.* gives one per pattern). */
+function createUserNameCache(): (facts: EventFacts) => Array<string | undefined> {
+  let last: EventFacts | undefined;
+  let names: Array<string | undefined> = [];
+  return (facts) => {
+    if (facts !== last) {
+      names = userNamesOf(facts.event);
+      last = facts;
+    }
+    return names;
+  };
+}
+
+function compileMute(mute: MuteConfig, userNames: (facts: EventFacts) => Array<string | undefined>): Condition {
   const conditions: Condition[] = [];
   const glob = (patterns: string[] | undefined, valuesOf: (facts: EventFacts) => Array<string | undefined>): void => {
     if (patterns === undefined) return;
@@ -119,7 +132,7 @@ function compileMute(mute: MuteConfig): Condition {
   glob(mute.eventSources, (facts) => [facts.event.source]);
   glob(mute.accounts, (facts) => [facts.account]);
   glob(mute.regions, (facts) => [facts.region]);
-  glob(mute.userNames, (facts) => userNamesOf(facts.event)); // last: the costliest
+  glob(mute.userNames, userNames); // last: the costliest
   const unless = mute.unlessLevel;
   if (unless !== undefined) conditions.push((facts) => !isAtLeast(facts.level, unless));
   // Defensive: an entry with no key at all (validateMutes refuses it) mutes nothing rather than everything.
@@ -129,6 +142,7 @@ function compileMute(mute: MuteConfig): Condition {
 
 /** Compiles the mutes once; the returned function gives the name of the first mute that drops the event. */
 export function compileMutes(mutes: readonly NamedMute[]): (facts: EventFacts) => string | undefined {
-  const compiled = mutes.map(({ name, mute }) => ({ name, holds: compileMute(mute) }));
+  const userNames = createUserNameCache();
+  const compiled = mutes.map(({ name, mute }) => ({ name, holds: compileMute(mute, userNames) }));
   return (facts) => compiled.find((entry) => entry.holds(facts))?.name;
 }
