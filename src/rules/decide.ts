@@ -1,0 +1,79 @@
+import type { TrailEvent } from '../events/types';
+import { LEVEL_ORDER, type Decision, type Level, type RuleHit } from './decide-types';
+import type { EventFacts } from './match-facts';
+import { compileMutes, type NamedMute } from './mute';
+import { compileRoutes, type RouteConfig } from './routes';
+
+/**
+ * The decide stage of issue 8's pipeline (pipeline.md): one event → its Decision (level, matched rules, mute,
+ * routes). Everything is compiled once by createDecider; the returned function is pure and never throws.
+ */
+
+/** The rule engine as the decider uses it (src/rules/sigma): the rules that match one raw CloudTrail record. */
+export interface RuleIndex {
+  match(record: unknown): ReadonlyArray<{ id: string; title: string; level: Level; tags: readonly string[] }>;
+}
+
+/** Where the event was read from: the target's account (when known) and region. */
+export interface DecisionTarget {
+  account?: string;
+  region: string;
+}
+
+export interface DeciderOptions {
+  index: RuleIndex;
+  /** Validated config `routes` (validateRoutes); none: every event goes to `default`. */
+  routes?: readonly RouteConfig[];
+  /** Every mute in effect, named: collectMutes({ mute, exclude }). */
+  mutes?: readonly NamedMute[];
+  /**
+   * Called when the rule index throws on a record. The event then counts as matching no rule and is still routed:
+   * one odd record must neither stop a poller nor be lost. Log it here.
+   */
+  onRuleError?: (error: unknown, event: TrailEvent) => void;
+}
+
+/** Highest level first, then title, then id: a stable order whatever order the index returns. */
+function compareHits(a: RuleHit, b: RuleHit): number {
+  const byLevel = LEVEL_ORDER[b.level] - LEVEL_ORDER[a.level];
+  if (byLevel !== 0) return byLevel;
+  if (a.title !== b.title) return a.title < b.title ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The event's account: the target's when known, else the record's recipientAccountId (written by CloudTrail). */
+function accountOf(event: TrailEvent, target: DecisionTarget): string | undefined {
+  if (target.account !== undefined) return target.account;
+  const recipient = event.record?.recipientAccountId;
+  return typeof recipient === 'string' && recipient !== '' ? recipient : undefined;
+}
+
+/**
+ * Builds the decide function. Rules see the raw record (`event.record`); an event without one (its CloudTrailEvent
+ * JSON was unreadable) matches no rule but is still muted or routed by its other fields, never lost.
+ * A muted event gets no routes: nothing is posted for it.
+ */
+export function createDecider(options: DeciderOptions): (event: TrailEvent, target: DecisionTarget) => Decision {
+  const { index, onRuleError } = options;
+  const routeOf = compileRoutes(options.routes ?? []);
+  const muteOf = compileMutes(options.mutes ?? []);
+
+  const matchRules = (event: TrailEvent): RuleHit[] => {
+    if (event.record === undefined) return [];
+    try {
+      return index.match(event.record).map((rule) => ({ id: rule.id, title: rule.title, level: rule.level, tags: [...rule.tags] }));
+    } catch (error) {
+      onRuleError?.(error, event);
+      return [];
+    }
+  };
+
+  return (event, target) => {
+    const matched = matchRules(event).sort(compareHits);
+    const level: Level = matched[0]?.level ?? 'informational';
+    const facts: EventFacts = { event, account: accountOf(event, target), region: target.region, hits: matched, level };
+    const muteReason = muteOf(facts);
+    if (muteReason !== undefined) return { level, matched, muted: true, muteReason, routes: [] };
+    return { level, matched, muted: false, routes: routeOf(facts) };
+  };
+}
