@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { fromLookupEvent, fromRecord, type LookupEvent } from '../events/parse';
+import { fromLookupEvent, fromRecord } from '../events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../events/types';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
 import { neutraliseControls } from '../slack/escape';
@@ -197,31 +197,13 @@ function readRecord(value: unknown, file: string, where: string, result: ReadRes
 function readLookupEvent(value: unknown, file: string, where: string, result: ReadResult): void {
   result.records += 1;
   if (!isObject(value)) return addProblem(result, file, where, 'not a JSON object');
-  const raw: LookupEvent = {
-    EventId: str(value.EventId),
-    EventName: str(value.EventName),
-    ReadOnly: str(value.ReadOnly),
-    AccessKeyId: str(value.AccessKeyId),
-    EventTime: toDate(value.EventTime),
-    EventSource: str(value.EventSource),
-    Username: str(value.Username),
-    Resources: Array.isArray(value.Resources)
-      ? value.Resources.filter(isObject).map((r) => ({ ResourceType: str(r.ResourceType), ResourceName: str(r.ResourceName) }))
-      : [],
-    CloudTrailEvent: str(value.CloudTrailEvent),
-  };
-  const event = fromLookupEvent(raw, 'us-east-1');
+  // fromLookupEvent reads any shape: EventTime as the CLI prints it (ISO or epoch seconds), odd types, no record.
+  const event = fromLookupEvent(value, 'us-east-1');
   // Event history is per region; the dump does not say which, the record inside does.
   event.region = str(event.record?.awsRegion) || 'us-east-1';
   // Still posted, as the daemon would (with a note), but the input was damaged: say so.
   if (event.recordError !== undefined) addProblem(result, file, where, event.recordError);
   result.events.push(event);
-}
-
-/** ISO string (`2023-07-10T11:42:18+00:00`) or epoch seconds, as the AWS CLI prints it. */
-function toDate(value: unknown): Date | undefined {
-  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; error: unknown };
