@@ -61,7 +61,11 @@ function isoSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The LookupEvents `Username`: the IAM user name, else the role behind an assumed-role session. */
+/**
+ * The LookupEvents `Username`: the IAM user name, else (the simulator's choice) the role behind an assumed-role
+ * session. Whether AWS puts the role or the session name there is UNCONFIRMED (API-FACTS B.5); the daemon does
+ * not depend on it (src/events/principal.ts).
+ */
 function usernameOf(record: CloudTrailRecord): string | undefined {
   const identity = record.userIdentity;
   return nonEmpty(identity?.userName) ?? nonEmpty(identity?.sessionContext?.sessionIssuer?.userName);
