@@ -67,15 +67,26 @@ export function readEventFile(name: string, path = name, options: ReadOptions = 
   let bytes: Buffer;
   try {
     // Stat before opening: opening a FIFO waits for a writer, reading a device may never end.
-    const refused = refusal(statSync(path), maxBytes);
+    const refused = refusal(statSync(path), maxBytes, name);
     if (refused !== undefined) return problem(refused);
-    const read = readBounded(path, maxBytes);
+    const read = readBounded(path, maxBytes, name);
     if (typeof read === 'string') return problem(read);
     bytes = read;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return problem(code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? errorText(error)})`);
   }
+  return readEventBytes(name, bytes, options);
+}
+
+/**
+ * Reads one input's bytes (a file's, or stdin's): gunzipped when they start with gzip's magic, then parsed as any
+ * of the three shapes. Never throws.
+ */
+export function readEventBytes(name: string, data: Buffer, options: ReadOptions = {}): ReadResult {
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const problem = (message: string): ReadResult => ({ events: [], records: 0, problems: [{ file: name, message }] });
+  let bytes = data;
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
@@ -95,11 +106,11 @@ export function readEventFile(name: string, path = name, options: ReadOptions = 
 }
 
 /** Why a file with these stats is not read, or undefined when it may be. */
-function refusal(stats: Stats, maxBytes: number): string | undefined {
+function refusal(stats: Stats, maxBytes: number, name: string): string | undefined {
   if (stats.isDirectory()) return 'is a folder';
   if (!stats.isFile()) {
     const kind = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : 'special';
-    return `is not a regular file (${kind}): replay reads files only; save the data to a file and replay that`;
+    return `is not a regular file (${kind}): to read it, pipe it in: cloudtrail-slack replay - < ${name}`;
   }
   if (stats.size > maxBytes) return `is ${size(stats.size)}, more than the ${size(maxBytes)} replay reads from one file: ${SPLIT_ADVICE}`;
   return undefined;
@@ -109,11 +120,11 @@ function refusal(stats: Stats, maxBytes: number): string | undefined {
  * The file's bytes, reading at most maxBytes + 1 whatever its size becomes after the stat, or why not.
  * O_NONBLOCK: should the path have become a FIFO since the stat, opening it must not wait for a writer.
  */
-function readBounded(path: string, maxBytes: number): Buffer | string {
+function readBounded(path: string, maxBytes: number, name: string): Buffer | string {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const stats = fstatSync(fd);
-    const refused = refusal(stats, maxBytes);
+    const refused = refusal(stats, maxBytes, name);
     if (refused !== undefined) return refused;
     let buffer = Buffer.allocUnsafe(stats.size + 1);
     let length = 0;
@@ -134,7 +145,8 @@ function readBounded(path: string, maxBytes: number): Buffer | string {
   }
 }
 
-function size(bytes: number): string {
+/** `1.5 MiB` or `512 bytes`, for messages about limits. */
+export function size(bytes: number): string {
   return bytes >= MiB ? `${Math.round((bytes / MiB) * 10) / 10} MiB` : `${bytes} bytes`;
 }
 
