@@ -103,7 +103,7 @@ function tryFormat(deps: Omit<PostDeps, 'send'>, event: TrailEvent, plain: boole
   } catch (error) {
     // Our own error text (a formatter bug), never the event's values: it goes to the log and the state folder.
     const why = error instanceof Error ? error.name : typeof error;
-    eventLog(deps.log, event)?.error({ err: error }, 'the plain version could not be formatted either');
+    eventLog(deps.log, event)?.error({ err: error }, plain ? 'the plain version could not be formatted' : 'formatting failed, the plain version too');
     return { delivered: false, error: `${FORMAT_FAILED} (${why})` };
   }
 }
@@ -143,7 +143,7 @@ async function sendWithFallback(deps: DeliverDeps, event: TrailEvent, signal?: A
   const outcome = await postWithFallback(deps, event, signal);
   if (outcome.delivered) return outcome;
   const log = deps.log.child({ eventId: event.id, eventName: event.name });
-  if (outcome.error.startsWith(FORMAT_FAILED)) log.error({ reason: outcome.error }, 'event could not be formatted; recorded as undeliverable');
+  if (outcome.error.startsWith(FORMAT_FAILED)) log.error({ reason: outcome.error }, 'not formattable; recorded as undeliverable');
   else log.error({ slackError: outcome.error }, 'slack rejected the plain message too; recorded as undeliverable');
   await deps.recordUndeliverable({ id: event.id, name: event.name, time: event.time, error: outcome.error, at: deps.now() });
   await deps.onUndeliverable?.(event, outcome.error);

@@ -98,11 +98,13 @@ function insightFields(event: TrailEvent, insight: Insight): Field[] {
   add('API', insight.eventName === undefined ? undefined : codeSpan(insight.eventName, MAX_NAME));
   add('Event Source', insight.eventSource === undefined ? undefined : codeSpan(insight.eventSource, MAX_NAME));
   add('AWS Region', safeText(event.region, MAX_SHORT));
-  add(stateWord(insight) === 'ended' ? 'Ended' : 'Started', slackDateOf(event.time));
+  const word = stateWord(insight);
+  add(word === 'ended' ? 'Ended' : word === 'started' ? 'Started' : 'Event Time', slackDateOf(event.time));
   add('Baseline', baseline(insight));
   add('Insight', insightAverage(insight));
   add('Duration', insight.insightDuration === undefined ? undefined : readableMinutes(insight.insightDuration));
-  add('Account ID', textOf(event.record?.recipientAccountId) === undefined ? undefined : safeText(String(event.record?.recipientAccountId), MAX_SHORT));
+  const account = textOf(event.record?.recipientAccountId);
+  add('Account ID', account === undefined ? undefined : safeText(account, MAX_SHORT));
   for (const attribution of insight.attributions) {
     const field = attributionField(attribution);
     if (field !== undefined) fields.push(field);
