@@ -82,7 +82,8 @@ describe('event sources and user names', () => {
     });
     assert.equal(createEventFilter({ ...NONE, userNames: ['admin/*'] })(role).post, false);
     assert.equal(createEventFilter({ ...NONE, userNames: ['ALICE@example.com'] })(role).post, false);
-    assert.equal(createEventFilter({ ...NONE, userNames: ['Admin'] })(role).post, true, 'exact: role alone is not the name');
+    assert.equal(createEventFilter({ ...NONE, userNames: ['Admin'] })(role).post, false, 'the role name alone matches too');
+    assert.equal(createEventFilter({ ...NONE, userNames: ['Adm'] })(role).post, true, 'whole names only');
     assert.equal(createEventFilter({ ...NONE, userNames: ['alice'] })(event()).post, false);
     assert.equal(createEventFilter({ ...NONE, userNames: ['bob'] })(event()).post, true);
   });

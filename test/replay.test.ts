@@ -13,6 +13,7 @@ import { startSlackSimulator } from '../src/sim/slack-server';
 import { handlers } from '../src/cli';
 import { captureLogger } from './support/daemon-harness';
 import { loadFixtureRecords } from './support/fixtures';
+import { ManualClock } from './support/manual-clock';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const isPosted = (r: CloudTrailRecord) => r.readOnly === false && r.eventName !== 'ConsoleLogin';
@@ -121,17 +122,20 @@ describe('replay', () => {
 
   test('--post goes through the daemon\'s sender to the webhook, one message per second', async (t) => {
     const dir = tempDir(t);
-    const slack = await startSlackSimulator({ path: '/services/T0/B0/REPLAYTOKEN' });
+    // The sender's pace is measured on an injected clock (no real waiting), as Slack's double sees it.
+    const clock = new ManualClock();
+    t.after(clock.autoAdvance());
+    const slack = await startSlackSimulator({ path: '/services/T0/B0/REPLAYTOKEN', now: () => clock.now() });
     t.after(() => slack.close());
     const writes = loadFixtureRecords().filter(isPosted).slice(0, 3);
     writeFileSync(join(dir, 'a.jsonl'), writes.map((r) => JSON.stringify(r)).join('\n'));
     const dry = await replay(['a.jsonl'], {}, {}, dir);
-    const run = await replay(['a.jsonl'], { post: true }, { SLACK_WEBHOOK_URL: slack.url }, dir);
+    const run = await replay(['a.jsonl'], { post: true }, { SLACK_WEBHOOK_URL: slack.url }, dir, { clock });
     assert.equal(run.code, EXIT_OK, run.err);
     assert.equal(run.payloads.length, 0, 'nothing printed when posting');
     assert.deepEqual(slack.received.map((m) => m.body), dry.payloads, 'the same payloads as --dry-run prints');
     const first = slack.received[0]?.at ?? 0;
-    assert.ok((slack.received[2]?.at ?? 0) - first >= 1900, 'paced at 1 message/s like the daemon');
+    assert.ok((slack.received[2]?.at ?? 0) - first >= 2000, 'paced at 1 message/s like the daemon');
     assert.match(run.err, /3 posted/);
     assert.ok(!run.err.includes('REPLAYTOKEN'), 'the webhook never shows');
   });
@@ -237,8 +241,8 @@ describe('replay', () => {
     assert.equal(run.code, EXIT_FAILURE);
     assert.equal(run.payloads.length, 1);
     assert.deepEqual(run.errLines.slice(0, 2), [
-      'cloudtrail-slack replay: events.fifo: is not a regular file (a FIFO): replay reads files only; save the data to a file and replay that',
-      'cloudtrail-slack replay: /dev/null: is not a regular file (a device): replay reads files only; save the data to a file and replay that',
+      'cloudtrail-slack replay: events.fifo: is not a regular file (a FIFO): to read it, pipe it in: cloudtrail-slack replay - < events.fifo',
+      'cloudtrail-slack replay: /dev/null: is not a regular file (a device): to read it, pipe it in: cloudtrail-slack replay - < /dev/null',
     ]);
     assert.equal(writer.exitCode, null, 'the FIFO was never opened, so its writer still waits');
   });

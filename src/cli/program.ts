@@ -111,7 +111,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     const command = program
       .command('replay')
       .description('format CloudTrail events from files (JSON or JSON lines)')
-      .argument('<files...>', 'event files')
+      .argument('<files...>', 'event files, folders of them, or - for standard input')
       .option('--post', 'post the messages to Slack')
       .option('--dry-run', 'print the Slack payloads (the default)')
       .option('--html <file>', 'write the messages as an HTML preview')

@@ -1,6 +1,7 @@
 import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig } from '@aws-sdk/client-cloudtrail';
 import { fromIni } from '@aws-sdk/credential-providers';
 import type { LookupEvent } from '../events/parse';
+import { addLenientEventTimes } from './lenient-answer';
 
 /** The LookupEvents port: one page of write events in [start, end] (ms epoch, inclusive), newest first. */
 export interface LookupClient {
@@ -61,6 +62,7 @@ export function createLookupClient(options: LookupClientOptions): AwsLookupClien
     },
   });
 
+  addLenientEventTimes(client); // one odd EventTime must not make the SDK reject the whole page
   const now = options.now ?? Date.now;
   let serverOffset = 0;
   client.middlewareStack.add(

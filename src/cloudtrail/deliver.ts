@@ -3,6 +3,7 @@ import type { TrailEvent } from '../events/types';
 import type { SlackMessage } from '../slack/types';
 import type { SendOutcome } from '../slack/sender';
 import { isDelivered, markDelivered, type RegionState } from '../state/region-state';
+import { dedupeTime } from './window';
 
 /** What delivering a scan needs; every part injectable. */
 export interface DeliverDeps {
@@ -34,18 +35,27 @@ export interface DeliverResult {
  * Posts a scan's events oldest first and records each one in the state as soon as Slack accepted it, so a crash
  * re-posts at most the one message in flight. Throws (abort, Slack refused in --once, state write failure) with
  * the state as saved so far; the caller re-reads the window next time and skips what was recorded.
+ * `window` is the scanned [start, end] (ms): an ID is kept under dedupeTime(event time, window), so an event whose
+ * time lies outside the window it came from is still deduplicated on every later scan that returns it. Without a
+ * window (replay), the event's time is used, or now when it is unknown.
  */
 export async function deliverEvents(
   deps: DeliverDeps,
   events: readonly TrailEvent[],
   initial: RegionState,
   signal?: AbortSignal,
+  window?: { start: number; end: number },
 ): Promise<DeliverResult> {
   const result: DeliverResult = { state: initial, posted: 0, skippedDelivered: 0, filtered: 0, undeliverable: 0 };
+  const keepAs = (event: TrailEvent) =>
+    window !== undefined ? dedupeTime(event.time, window) : event.time > 0 ? event.time : deps.now();
   for (const event of events) {
     signal?.throwIfAborted();
     if (isDelivered(result.state, event.id)) {
       result.skippedDelivered += 1;
+      // Returned again: keep it at least as long as this window can be re-read (an odd time is not its own).
+      const keep = keepAs(event);
+      if ((result.state.delivered[event.id] ?? keep) < keep) result.state = markDelivered(result.state, event.id, keep);
       continue;
     }
     const verdict = deps.filter(event);
@@ -57,8 +67,7 @@ export async function deliverEvents(
     const accepted = await sendWithFallback(deps, event, signal);
     if (!accepted.delivered) result.undeliverable += 1;
     else result.posted += 1;
-    // An event without a readable time is deduped until the offset passes "now", not dropped at once (time 0).
-    result.state = markDelivered(result.state, event.id, event.time > 0 ? event.time : deps.now());
+    result.state = markDelivered(result.state, event.id, keepAs(event));
     deps.onProgress?.(result.state);
     await deps.save(result.state);
   }
@@ -85,16 +94,42 @@ export function formatWithFallback(deps: Omit<PostDeps, 'send'>, event: TrailEve
   }
 }
 
-/** Rich message; if Slack rejects that payload, one plain-text retry. Returns the last outcome. */
+const FORMAT_FAILED = 'could not be formatted';
+
+/** The formatted message, or an outcome saying it could not be formatted at all (rich and plain both threw). */
+function tryFormat(deps: Omit<PostDeps, 'send'>, event: TrailEvent, plain: boolean): SlackMessage | SendOutcome {
+  try {
+    return plain ? deps.formatPlain(event) : formatWithFallback(deps, event);
+  } catch (error) {
+    // Our own error text (a formatter bug), never the event's values: it goes to the log and the state folder.
+    const why = error instanceof Error ? error.name : typeof error;
+    eventLog(deps.log, event)?.error({ err: error }, plain ? 'the plain version could not be formatted' : 'formatting failed, the plain version too');
+    return { delivered: false, error: `${FORMAT_FAILED} (${why})` };
+  }
+}
+
+function isOutcome(value: SlackMessage | SendOutcome): value is SendOutcome {
+  return 'delivered' in value;
+}
+
+/**
+ * Rich message; if Slack rejects that payload, one plain-text retry. Returns the last outcome. An event that
+ * cannot be formatted at all is not sent: its outcome is `delivered: false`, like a rejected one, so the caller
+ * records it as undeliverable and goes on (one odd event must never stall a region).
+ */
 export async function postWithFallback(deps: PostDeps, event: TrailEvent, signal?: AbortSignal): Promise<SendOutcome> {
   const log = eventLog(deps.log, event);
-  const first = await deps.send(formatWithFallback(deps, event), signal);
+  const rich = tryFormat(deps, event, false);
+  if (isOutcome(rich)) return rich;
+  const first = await deps.send(rich, signal);
   if (first.delivered) {
     log?.info('event posted');
     return first;
   }
   log?.warn({ slackError: first.error }, 'slack rejected the message; retrying as plain text');
-  const second = await deps.send(deps.formatPlain(event), signal);
+  const plain = tryFormat(deps, event, true);
+  if (isOutcome(plain)) return plain;
+  const second = await deps.send(plain, signal);
   if (second.delivered) log?.info('event posted as plain text');
   return second;
 }
@@ -108,7 +143,8 @@ async function sendWithFallback(deps: DeliverDeps, event: TrailEvent, signal?: A
   const outcome = await postWithFallback(deps, event, signal);
   if (outcome.delivered) return outcome;
   const log = deps.log.child({ eventId: event.id, eventName: event.name });
-  log.error({ slackError: outcome.error }, 'slack rejected the plain message too; recorded as undeliverable');
+  if (outcome.error.startsWith(FORMAT_FAILED)) log.error({ reason: outcome.error }, 'not formattable; recorded as undeliverable');
+  else log.error({ slackError: outcome.error }, 'slack rejected the plain message too; recorded as undeliverable');
   await deps.recordUndeliverable({ id: event.id, name: event.name, time: event.time, error: outcome.error, at: deps.now() });
   await deps.onUndeliverable?.(event, outcome.error);
   return outcome;

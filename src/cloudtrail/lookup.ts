@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { fromLookupEvent, type LookupEvent } from '../events/parse';
 import type { TrailEvent } from '../events/types';
+import { textOf } from '../events/untrusted';
 import { backoffDelay } from '../lib/backoff';
 import type { Clock } from '../lib/clock';
 import type { RateLimiter } from '../lib/rate-limiter';
@@ -64,6 +65,31 @@ async function fetchPage(
   }
 }
 
+/**
+ * A page's events as a list of objects. The SDK does not check the answer's types (issue 7, item 4): `Events` that
+ * is not a list, or an entry that is not an object, holds nothing we could post; it is logged and left out, and
+ * the region goes on (an object, however odd its fields, is kept: fromLookupEvent reads anything).
+ */
+function pageEvents(deps: LookupDeps, events: unknown, page: number): LookupEvent[] {
+  if (!Array.isArray(events)) {
+    if (events !== undefined && events !== null) deps.log.warn({ page, type: typeof events }, 'lookup page events are not a list; page skipped');
+    return [];
+  }
+  const objects = events.filter((e): e is LookupEvent => e !== null && typeof e === 'object' && !Array.isArray(e));
+  if (objects.length < events.length) {
+    deps.log.warn({ page, skipped: events.length - objects.length }, 'lookup page entries that are not events; left out');
+  }
+  return objects;
+}
+
+/** The NextToken to follow: a non-empty string. Anything else ends the window (logged): it cannot be sent back. */
+function tokenOf(deps: LookupDeps, token: unknown, page: number): string | undefined {
+  if (token === undefined || token === null || token === '') return undefined;
+  if (typeof token === 'string') return token;
+  deps.log.warn({ page, type: typeof token }, 'lookup page next token is not a string; window ends here');
+  return undefined;
+}
+
 /** Follows the NextToken chain from the first page; every page repeats the same StartTime/EndTime/filter. */
 async function readAllPages(
   deps: LookupDeps,
@@ -76,14 +102,13 @@ async function readAllPages(
   for (let page = 1; ; page += 1) {
     signal?.throwIfAborted();
     const result = await fetchPage(deps, { start: window.start, end: window.end, nextToken }, page, counter, signal);
-    raw.push(...result.events);
-    deps.log.debug(
-      { page, events: result.events.length, nextToken: result.nextToken !== undefined },
-      'lookup page',
-    );
-    if (result.nextToken === undefined) return raw;
-    if (result.nextToken === nextToken) throw new Error('LookupEvents returned the same NextToken twice');
-    nextToken = result.nextToken;
+    const events = pageEvents(deps, result.events, page);
+    raw.push(...events);
+    const token = tokenOf(deps, result.nextToken, page);
+    deps.log.debug({ page, events: events.length, nextToken: token !== undefined }, 'lookup page');
+    if (token === undefined) return raw;
+    if (token === nextToken) throw new Error('LookupEvents returned the same NextToken twice');
+    nextToken = token;
   }
 }
 
@@ -97,9 +122,9 @@ function toOldestFirst(deps: LookupDeps, raw: readonly LookupEvent[]): TrailEven
   const converted: Array<{ event: TrailEvent; arrival: number }> = [];
   raw.forEach((item, arrival) => {
     const event = fromLookupEvent(item, deps.region);
-    if (!item.EventId) {
+    if (textOf(item.EventId) === undefined && textOf(event.record?.eventID) === undefined) {
       deps.log.warn(
-        { eventId: event.id, eventName: item.EventName, eventTime: item.EventTime?.toISOString() },
+        { eventId: event.id, eventName: event.name, eventTime: event.time },
         'event without an EventId; deduplicating it by a hash of its content',
       );
     }

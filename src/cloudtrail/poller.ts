@@ -105,6 +105,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         scan.events,
         state,
         signal,
+        plan,
       );
       result.posted += delivered.posted;
       state = completeScan(delivered.state, plan, deps.window, queryNow);

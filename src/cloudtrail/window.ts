@@ -85,6 +85,18 @@ export function completeScan(state: RegionState, plan: ScanPlan, options: Window
   return pruneDelivered(next);
 }
 
+/**
+ * The time under which a delivered event's ID is kept in the state (RegionState.delivered), so that pruning
+ * (IDs below the offset go) never drops an ID that a later scan could still return. An event's own time is
+ * used when it lies inside the window that returned it: a later scan returns it only if its window holds that
+ * time, and no scan starts before the offset. An event whose time is outside that window (1970, 0 for unknown,
+ * the far future: the service's answer is odd, not its index) may be returned by any scan overlapping this
+ * window, so its ID is kept with the window's end, which the offset passes only once no scan reads it again.
+ */
+export function dedupeTime(eventTime: number, window: { start: number; end: number }): number {
+  return eventTime >= window.start && eventTime <= window.end ? eventTime : window.end;
+}
+
 /** A catch-up chunk this sparse lets the next one be 4× longer; this dense halves it. */
 const SPARSE_CHUNK_EVENTS = 500;
 const DENSE_CHUNK_EVENTS = 5_000;

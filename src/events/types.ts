@@ -3,18 +3,19 @@
  * CloudTrail log record (replay). Every string in it is controlled by whoever made the API call: hostile.
  */
 export interface TrailEvent {
-  /** EventId / eventID (a GUID). */
+  /** EventId / eventID (a GUID); a content hash when neither has one. Never empty. */
   id: string;
+  /** e.g. `CreateBucket`; for an Insights record the API it is about; '' when nothing names the event. */
   name: string;
-  /** e.g. `ec2.amazonaws.com`. */
+  /** e.g. `ec2.amazonaws.com`; 'unknown' when nothing says. */
   source: string;
-  /** Event time, ms since the epoch (CloudTrail has whole seconds). */
+  /** Event time, ms since the epoch (CloudTrail has whole seconds); 0 when unknown. Always inside Date's range. */
   time: number;
   /** The region whose Event history returned it (or the record's awsRegion). */
   region: string;
   /** false for write events; undefined when neither LookupEvents nor the record said. */
   readOnly: boolean | undefined;
-  /** LookupEvents' top-level `Username`. */
+  /** LookupEvents' top-level `Username` (from a log record: userIdentity.userName). Match callers with principal.ts. */
   username?: string;
   accessKeyId?: string;
   resources: EventResource[];
@@ -29,7 +30,10 @@ export interface EventResource {
   name?: string;
 }
 
-/** The CloudTrailEvent JSON (a CloudTrail log record). Every field optional: never trust its shape. */
+/**
+ * The CloudTrailEvent JSON (a CloudTrail log record). Every field optional, and the types below are what AWS
+ * documents, not what a record is guaranteed to hold: read fields through src/events/untrusted.ts.
+ */
 export interface CloudTrailRecord {
   eventVersion?: string;
   userIdentity?: UserIdentity;

@@ -1,26 +1,29 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import { formatWithFallback, postWithFallback } from '../cloudtrail/deliver';
+import { formatWithFallback } from '../cloudtrail/deliver';
 import { loadConfig } from '../config/load';
+import { isInsightRecord } from '../events/insight';
 import type { TrailEvent } from '../events/types';
 import { systemClock, type Clock } from '../lib/clock';
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError } from '../lib/errors';
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../lib/errors';
 import { createLogger, type Logger } from '../logging/logger';
 import { renderHtmlPage } from '../preview/html';
 import { createEventFilter } from '../rules/filter';
 import { neutraliseControls } from '../slack/escape';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
-import { createSlackSender } from '../slack/sender';
+import { unnamedParts } from '../slack/format-unnamed';
 import type { SlackMessage } from '../slack/types';
-import { formatProblem, readEventFile, type ReplayProblem } from './read';
+import { expandInputs, readStdin, type ReplayInput } from './inputs';
+import { postMessages } from './post';
+import { formatProblem, MAX_FILE_BYTES, readEventBytes, readEventFile, type ReadResult, type ReplayProblem } from './read';
 
 /**
- * `cloudtrail-slack replay <files…>`: CloudTrail events from files through the daemon's own filter and
- * formatter. Prints the payloads as JSON lines (--dry-run, the default), posts them paced like the daemon
+ * `cloudtrail-slack replay <files, folders or ->`: CloudTrail events from files (a folder: every file in it that
+ * looks like CloudTrail data, see inputs.ts; `-`: standard input) through the daemon's own filter and formatter. Prints the payloads as JSON lines (--dry-run, the default), posts them paced like the daemon
  * (--post), and/or writes the HTML preview (--html). Events go oldest first; an event ID seen twice goes once.
  * Exit code: 0 when every file was read cleanly (and every post accepted), 1 when any file, line or record was
- * bad or a message was refused, 77 when Slack refused the webhook itself, 78 for a usage or config error.
+ * bad or a message was refused (a record with nothing to describe is skipped and counted, not a problem), 77 when Slack refused the webhook itself, 78 for a usage or config error.
  * Every stderr line goes through `say`, which makes control and bidi characters from event data or Slack's
  * answers inert: an event ID must not be able to drive the terminal.
  */
@@ -42,6 +45,8 @@ export interface ReplayDeps {
   cwd?: string;
   /** Bytes one file may hold, on disk and once gunzipped (tests lower it); default read.ts's MAX_FILE_BYTES. */
   maxFileBytes?: number;
+  /** What `-` reads; default process.stdin. */
+  stdin?: AsyncIterable<unknown> & { isTTY?: boolean };
 }
 
 interface Tally {
@@ -49,9 +54,13 @@ interface Tally {
   readOnly: number;
   excluded: number;
   duplicates: number;
+  /** Records with nothing to describe (no eventName, eventType, eventSource or insightDetails). */
+  skipped: number;
 }
 
-export async function runReplay(files: readonly string[], options: ReplayOptions, deps: ReplayDeps): Promise<number> {
+const SKIPPED_REASON = 'no eventName, eventType, eventSource or insightDetails';
+
+export async function runReplay(args: readonly string[], options: ReplayOptions, deps: ReplayDeps): Promise<number> {
   if (options.post && options.dryRun) throw new ConfigError('replay: --post and --dry-run contradict each other; choose one');
   const cwd = deps.cwd ?? process.cwd();
   // Without --post nothing is sent, so no webhook is needed (dryRun); --config adds its exclusions either way.
@@ -60,39 +69,50 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
 
   const say = (line: string) => deps.writeErr(`cloudtrail-slack replay: ${neutraliseControls(line)}\n`);
 
-  const problems: ReplayProblem[] = [];
-  const tally: Tally = { records: 0, readOnly: 0, excluded: 0, duplicates: 0 };
+  const expanded = expandInputs(args, cwd);
+  const problems: ReplayProblem[] = [...expanded.problems];
+  const tally: Tally = { records: 0, readOnly: 0, excluded: 0, duplicates: 0, skipped: 0 };
   const events: TrailEvent[] = [];
-  for (const file of files) {
+  for (const input of expanded.inputs) {
     try {
-      const read = readEventFile(file, resolve(cwd, file), { maxBytes: deps.maxFileBytes });
+      const read = await readInput(input, deps);
       problems.push(...read.problems);
       tally.records += read.records;
       events.push(...read.events);
     } catch (error) {
-      // readEventFile reports what it can; anything else is still this file's problem, not the run's.
+      // readEventFile reports what it can; anything else is still this input's problem, not the run's.
       const why = error instanceof Error ? error.message : String(error);
-      problems.push({ file, message: `could not be read (${why}): check the file, or split it into smaller ones` });
+      problems.push({ file: input.name, message: `could not be read (${why}): check the file, or split it into smaller ones` });
     }
   }
+  for (const note of expanded.notes) say(note);
   for (const problem of problems) say(formatProblem(problem));
 
-  const messages = selectMessages(events, config.exclude, tally);
+  const messages = selectMessages(events, config.exclude, tally, problems);
   if (dryRun) for (const { message } of messages) deps.writeOut(`${JSON.stringify(message)}\n`);
   if (options.html !== undefined) {
-    const subtitle = `cloudtrail-slack replay of ${files.length} file${files.length === 1 ? '' : 's'}`;
+    const subtitle = `cloudtrail-slack replay of ${args.length} input${args.length === 1 ? '' : 's'}`;
     const page = renderHtmlPage(messages.map((m) => m.message), { subtitle });
+    const path = resolve(cwd, options.html);
     try {
-      writeFileSync(resolve(cwd, options.html), page);
+      writeFileSync(path, page);
     } catch (error) {
       say(`--html ${options.html}: cannot write the page (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose a writable path`);
       return EXIT_CONFIG;
     }
+    say(`wrote the HTML preview of ${messages.length} message(s) to ${path}`);
   }
   let rejected = 0;
   if (options.post) {
-    const webhookUrl = config.slack.webhookUrl as string; // loadConfig demands one unless dryRun
-    const posted = await postAll(messages, webhookUrl, config.slackMessagesPerSecond, deps, say);
+    const log = deps.log ?? createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
+    const posted = await postMessages(messages, {
+      webhookUrl: config.slack.webhookUrl as string, // loadConfig demands one unless dryRun
+      perSecond: config.slackMessagesPerSecond,
+      clock: deps.clock ?? systemClock,
+      log,
+      fetch: deps.fetch,
+      say,
+    });
     if (posted === 'refused') return EXIT_FATAL;
     rejected = posted;
   }
@@ -100,18 +120,35 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   const verb = options.post ? 'posted' : dryRun ? 'printed' : 'rendered';
   const problemCount = problems.reduce((sum, p) => sum + (p.count ?? 1), 0) + rejected;
   say(
-    `${files.length} file(s), ${tally.records} record(s): ${messages.length - rejected} ${verb}, ` +
+    `${expanded.inputs.length} file(s), ${tally.records} record(s): ${messages.length - rejected} ${verb}, ` +
       `${tally.readOnly} read-only, ${tally.excluded} excluded, ${tally.duplicates} duplicate(s)` +
+      `${tally.skipped > 0 ? `, ${tally.skipped} skipped (${SKIPPED_REASON})` : ''}` +
       `${problemCount > 0 ? `, ${problemCount} problem(s)` : ''}`,
   );
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
+/** One input's events: a file through readEventFile, `-` from standard input (bounded like a file). */
+async function readInput(input: ReplayInput, deps: ReplayDeps): Promise<ReadResult> {
+  if (input.kind === 'file') return readEventFile(input.name, input.path, { maxBytes: deps.maxFileBytes });
+  const bytes = await readStdin(deps.stdin ?? process.stdin, deps.maxFileBytes ?? MAX_FILE_BYTES);
+  if (typeof bytes === 'string') return { events: [], records: 0, problems: [{ file: input.name, message: bytes }] };
+  return readEventBytes(input.name, bytes, { maxBytes: deps.maxFileBytes });
+}
+
 /** The daemon's formatters; no log, so nothing but `say` reaches stderr. */
 const FORMATTERS = { format: formatEventMessage, formatPlain: formatPlainMessage };
 
-/** Oldest first (stable, so file order breaks ties), each ID once, through the daemon's filter and formatter. */
-function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally) {
+/** A record that says nothing we could describe: not an Insight, and no name, type, category or source. */
+function hasNothingToDescribe(event: TrailEvent): boolean {
+  return event.name === '' && !isInsightRecord(event.record) && Object.keys(unnamedParts(event)).length === 0;
+}
+
+/**
+ * Oldest first (stable, so file order breaks ties), each ID once, through the daemon's filter and formatter. An
+ * event that cannot be formatted at all is a problem (the daemon records it as undeliverable), not a crash.
+ */
+function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally, problems: ReplayProblem[]) {
   const filter = createEventFilter(exclude);
   const seen = new Set<string>();
   const out: Array<{ event: TrailEvent; message: SlackMessage }> = [];
@@ -121,43 +158,24 @@ function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createE
       continue;
     }
     seen.add(event.id);
+    if (hasNothingToDescribe(event)) {
+      tally.skipped += 1;
+      continue;
+    }
     const verdict = filter(event);
     if (!verdict.post) {
       if (event.readOnly === true) tally.readOnly += 1;
       else tally.excluded += 1;
       continue;
     }
-    // As the daemon does: a formatter bug must not lose the event.
-    out.push({ event, message: formatWithFallback(FORMATTERS, event) });
+    try {
+      // As the daemon does: a formatter bug must not lose the event, so the plain version if the rich one throws.
+      out.push({ event, message: formatWithFallback(FORMATTERS, event) });
+    } catch (error) {
+      problems.push({ file: `event ${event.id}`, message: `could not be formatted (${error instanceof Error ? error.name : typeof error})` });
+    }
   }
   return out;
-}
-
-/** Posts through the daemon's sender (1 message/s, Retry-After, backoff); returns how many Slack rejected. */
-async function postAll(
-  messages: ReadonlyArray<{ event: TrailEvent; message: SlackMessage }>,
-  webhookUrl: string,
-  perSecond: number,
-  deps: ReplayDeps,
-  say: (line: string) => void,
-): Promise<number | 'refused'> {
-  const log = deps.log ?? createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
-  const sender = createSlackSender({ webhookUrl, clock: deps.clock ?? systemClock, log, fetch: deps.fetch, messagesPerSecond: perSecond, onRefused: 'throw' });
-  let rejected = 0;
-  try {
-    for (const { event, message } of messages) {
-      // The message already formatted (as printed or rendered); a plain-text retry if Slack rejects it.
-      const outcome = await postWithFallback({ ...FORMATTERS, format: () => message, send: (m) => sender.send(m) }, event);
-      if (outcome.delivered) continue;
-      rejected += 1;
-      say(`event ${event.id}: Slack rejected the message (${outcome.error})`);
-    }
-  } catch (error) {
-    if (!(error instanceof FatalError)) throw error;
-    say(error.message);
-    return 'refused';
-  }
-  return rejected;
 }
 
 /** The CLI handler: real environment and streams. */

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { fromLookupEvent, fromRecord, type LookupEvent } from '../events/parse';
+import { fromLookupEvent, fromRecord } from '../events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../events/types';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
 import { neutraliseControls } from '../slack/escape';
@@ -67,15 +67,26 @@ export function readEventFile(name: string, path = name, options: ReadOptions = 
   let bytes: Buffer;
   try {
     // Stat before opening: opening a FIFO waits for a writer, reading a device may never end.
-    const refused = refusal(statSync(path), maxBytes);
+    const refused = refusal(statSync(path), maxBytes, name);
     if (refused !== undefined) return problem(refused);
-    const read = readBounded(path, maxBytes);
+    const read = readBounded(path, maxBytes, name);
     if (typeof read === 'string') return problem(read);
     bytes = read;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return problem(code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? errorText(error)})`);
   }
+  return readEventBytes(name, bytes, options);
+}
+
+/**
+ * Reads one input's bytes (a file's, or stdin's): gunzipped when they start with gzip's magic, then parsed as any
+ * of the three shapes. Never throws.
+ */
+export function readEventBytes(name: string, data: Buffer, options: ReadOptions = {}): ReadResult {
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES;
+  const problem = (message: string): ReadResult => ({ events: [], records: 0, problems: [{ file: name, message }] });
+  let bytes = data;
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
@@ -95,11 +106,11 @@ export function readEventFile(name: string, path = name, options: ReadOptions = 
 }
 
 /** Why a file with these stats is not read, or undefined when it may be. */
-function refusal(stats: Stats, maxBytes: number): string | undefined {
+function refusal(stats: Stats, maxBytes: number, name: string): string | undefined {
   if (stats.isDirectory()) return 'is a folder';
   if (!stats.isFile()) {
     const kind = stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : 'special';
-    return `is not a regular file (${kind}): replay reads files only; save the data to a file and replay that`;
+    return `is not a regular file (${kind}): to read it, pipe it in: cloudtrail-slack replay - < ${name}`;
   }
   if (stats.size > maxBytes) return `is ${size(stats.size)}, more than the ${size(maxBytes)} replay reads from one file: ${SPLIT_ADVICE}`;
   return undefined;
@@ -109,11 +120,11 @@ function refusal(stats: Stats, maxBytes: number): string | undefined {
  * The file's bytes, reading at most maxBytes + 1 whatever its size becomes after the stat, or why not.
  * O_NONBLOCK: should the path have become a FIFO since the stat, opening it must not wait for a writer.
  */
-function readBounded(path: string, maxBytes: number): Buffer | string {
+function readBounded(path: string, maxBytes: number, name: string): Buffer | string {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const stats = fstatSync(fd);
-    const refused = refusal(stats, maxBytes);
+    const refused = refusal(stats, maxBytes, name);
     if (refused !== undefined) return refused;
     let buffer = Buffer.allocUnsafe(stats.size + 1);
     let length = 0;
@@ -134,7 +145,8 @@ function readBounded(path: string, maxBytes: number): Buffer | string {
   }
 }
 
-function size(bytes: number): string {
+/** `1.5 MiB` or `512 bytes`, for messages about limits. */
+export function size(bytes: number): string {
   return bytes >= MiB ? `${Math.round((bytes / MiB) * 10) / 10} MiB` : `${bytes} bytes`;
 }
 
@@ -197,31 +209,13 @@ function readRecord(value: unknown, file: string, where: string, result: ReadRes
 function readLookupEvent(value: unknown, file: string, where: string, result: ReadResult): void {
   result.records += 1;
   if (!isObject(value)) return addProblem(result, file, where, 'not a JSON object');
-  const raw: LookupEvent = {
-    EventId: str(value.EventId),
-    EventName: str(value.EventName),
-    ReadOnly: str(value.ReadOnly),
-    AccessKeyId: str(value.AccessKeyId),
-    EventTime: toDate(value.EventTime),
-    EventSource: str(value.EventSource),
-    Username: str(value.Username),
-    Resources: Array.isArray(value.Resources)
-      ? value.Resources.filter(isObject).map((r) => ({ ResourceType: str(r.ResourceType), ResourceName: str(r.ResourceName) }))
-      : [],
-    CloudTrailEvent: str(value.CloudTrailEvent),
-  };
-  const event = fromLookupEvent(raw, 'us-east-1');
+  // fromLookupEvent reads any shape: EventTime as the CLI prints it (ISO or epoch seconds), odd types, no record.
+  const event = fromLookupEvent(value, 'us-east-1');
   // Event history is per region; the dump does not say which, the record inside does.
   event.region = str(event.record?.awsRegion) || 'us-east-1';
   // Still posted, as the daemon would (with a note), but the input was damaged: say so.
   if (event.recordError !== undefined) addProblem(result, file, where, event.recordError);
   result.events.push(event);
-}
-
-/** ISO string (`2023-07-10T11:42:18+00:00`) or epoch seconds, as the AWS CLI prints it. */
-function toDate(value: unknown): Date | undefined {
-  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; error: unknown };

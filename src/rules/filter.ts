@@ -1,20 +1,22 @@
-import { describeIdentity } from '../events/identity';
+import { createPrincipalMatcher } from '../events/principal';
 import type { TrailEvent } from '../events/types';
+import { compilePatterns, type Pattern } from '../lib/glob';
+
+export { compilePattern } from '../lib/glob';
 
 /**
- * Which events get posted: write events that no exclusion matches.
+ * Which events get posted: write events that no exclusion matches. The daemon and `replay` use this one filter.
  *
  * - Read-only: `readOnly === true` is skipped. `undefined` is posted: the poller asks LookupEvents for
- *   ReadOnly=false, so an event without the flag (e.g. its CloudTrailEvent JSON was unreadable) is most likely a
- *   write, and missing a change is worse than one extra message.
+ *   ReadOnly=false, so an event without the flag (its CloudTrailEvent JSON was unreadable, or a record that has
+ *   none, such as a CloudTrail Insights record) is posted: missing a change is worse than one extra message.
  * - `ConsoleLogin` is excluded by default, as the Ruby original did; the config's `exclude.eventNames` is added
  *   to DEFAULT_EXCLUDED_EVENT_NAMES, never replaces it.
- * - Matching is exact but case-insensitive, for event names (`DeleteBucket`), event sources (`s3.amazonaws.com`)
- *   and user names (IAM treats user and role names as unique regardless of case). `*` matches any run of
- *   characters (`Describe*`, `*.amazonaws.com`, `terraform-*`); no other character is special.
- * - A user-name pattern is tried against describeIdentity().name (e.g. `Admin/alice@example.com` for an assumed
- *   role) and the LookupEvents `Username` (the session name for a role), so `Admin/*` and `alice@example.com`
- *   both work.
+ * - Patterns (src/lib/glob.ts) match whole values, case-insensitively, `*` the only wildcard: event names
+ *   (`Describe*`), event sources (`*.amazonaws.com`) and user names.
+ * - A user-name pattern matches the caller by any of its names (src/events/principal.ts): an IAM user name, an
+ *   assumed role's name, its session name or `role/session`, a federated, SAML, web-identity or Identity Center
+ *   user, `root` or the account alias, an AWS service that is itself the caller, or the principal's ARN.
  * - Empty patterns are ignored. A skip reason names the rule, never the event's (hostile) values.
  */
 
@@ -29,67 +31,23 @@ export interface Exclusions {
 
 export type FilterDecision = { post: true } | { post: false; reason: string };
 
-interface Pattern {
-  text: string;
-  test(value: string): boolean;
-}
-
-/** Compiles a `Describe*`-style pattern into a case-insensitive, whole-value matcher. */
-export function compilePattern(pattern: string): Pattern {
-  const lower = pattern.toLowerCase();
-  return { text: pattern, test: (value) => matchGlob(lower, value.toLowerCase()) };
-}
-
-/**
- * `*` matches any run (also empty). Linear backtracking to the last star, O(pattern × value) at worst: a regex
- * like `^.*a.*a.*b$` could backtrack exponentially on a hostile value, and values here are hostile.
- */
-function matchGlob(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let star = -1;
-  let mark = 0;
-  while (v < value.length) {
-    if (pattern[p] === '*') {
-      star = p++;
-      mark = v;
-    } else if (p < pattern.length && pattern[p] === value[v]) {
-      p++;
-      v++;
-    } else if (star !== -1) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
-}
-
-function compileAll(patterns: readonly string[]): Pattern[] {
-  return patterns.filter((p) => typeof p === 'string' && p.trim() !== '').map(compilePattern);
-}
-
-function findMatch(patterns: Pattern[], values: Array<string | undefined>): Pattern | undefined {
-  return patterns.find((pattern) => values.some((value) => value !== undefined && pattern.test(value)));
+function findMatch(patterns: Pattern[], value: string): Pattern | undefined {
+  return patterns.find((pattern) => pattern.test(value));
 }
 
 /** Builds the post/skip decision once per config; the returned function is pure. */
 export function createEventFilter(exclude: Exclusions): (event: TrailEvent) => FilterDecision {
-  const names = compileAll([...DEFAULT_EXCLUDED_EVENT_NAMES, ...exclude.eventNames]);
-  const sources = compileAll(exclude.eventSources);
-  const users = compileAll(exclude.userNames);
+  const names = compilePatterns([...DEFAULT_EXCLUDED_EVENT_NAMES, ...exclude.eventNames]);
+  const sources = compilePatterns(exclude.eventSources);
+  const principal = createPrincipalMatcher(exclude.userNames);
   return (event) => {
     if (event.readOnly === true) return { post: false, reason: 'read-only event' };
-    const name = findMatch(names, [event.name]);
+    const name = findMatch(names, event.name);
     if (name !== undefined) return { post: false, reason: `event name matches excluded "${name.text}"` };
-    const source = findMatch(sources, [event.source]);
+    const source = findMatch(sources, event.source);
     if (source !== undefined) return { post: false, reason: `event source matches excluded "${source.text}"` };
-    if (users.length > 0) {
-      const user = findMatch(users, [describeIdentity(event).name, event.username]);
-      if (user !== undefined) return { post: false, reason: `user name matches excluded "${user.text}"` };
-    }
+    const user = principal(event);
+    if (user !== undefined) return { post: false, reason: `user name matches excluded "${user}"` };
     return { post: true };
   };
 }

@@ -25,6 +25,12 @@ export interface AddRecordOptions {
   eventId?: string;
   /** The raw CloudTrailEvent string to return instead of JSON.stringify(record); null omits the field. */
   cloudTrailEvent?: string | null;
+  /**
+   * An odd answer: these fields of the LookupEvents Event are sent as given, any JSON type (`Resources: 'x'`,
+   * `EventTime: 'soon'`; undefined leaves a field out). Which queries return the event is still decided by its
+   * stored time, region and ID, as if the service's index were right and its answer wrong.
+   */
+  wire?: Record<string, unknown>;
 }
 
 /** One event in a region's history, with what the simulator needs to order and hide it. */
@@ -34,6 +40,8 @@ export interface StoredEvent {
   visibleAt: number;
   /** Insertion order: breaks ties between events of the same second (later insert = listed first). */
   seq: number;
+  /** What is sent instead of `event` (AddRecordOptions.wire); undefined for a well-formed answer. */
+  answer?: Record<string, unknown>;
 }
 
 function nonEmpty(value: unknown): string | undefined {
@@ -53,7 +61,11 @@ function isoSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The LookupEvents `Username`: the IAM user name, else the role behind an assumed-role session. */
+/**
+ * The LookupEvents `Username`: the IAM user name, else (the simulator's choice) the role behind an assumed-role
+ * session. Whether AWS puts the role or the session name there is UNCONFIRMED (API-FACTS B.5); the daemon does
+ * not depend on it (src/events/principal.ts).
+ */
 function usernameOf(record: CloudTrailRecord): string | undefined {
   const identity = record.userIdentity;
   return nonEmpty(identity?.userName) ?? nonEmpty(identity?.sessionContext?.sessionIssuer?.userName);
@@ -86,7 +98,9 @@ export function buildStoredEvent(
       : [],
     CloudTrailEvent: opts.cloudTrailEvent === null ? undefined : (opts.cloudTrailEvent ?? JSON.stringify(rewritten)),
   };
-  return { region, event, visibleAt: opts.visibleAt ?? seconds * 1000, seq };
+  const stored: StoredEvent = { region, event, visibleAt: opts.visibleAt ?? seconds * 1000, seq };
+  if (opts.wire !== undefined) stored.answer = { ...event, ...opts.wire };
+  return stored;
 }
 
 /** Newest first: EventTime descending, then the later insert first (CloudTrail's tie order is UNCONFIRMED). */

@@ -160,7 +160,7 @@ export function selectPage(
   newestFirst: readonly StoredEvent[],
   query: LookupQuery,
   nowMs: number,
-): { Events: WireEvent[]; NextToken?: string } {
+): { Events: Array<WireEvent | Record<string, unknown>>; NextToken?: string } {
   if (query.insightsOnly) return { Events: [] }; // the simulator holds management events only
   const page: StoredEvent[] = [];
   let more = false;
@@ -177,7 +177,7 @@ export function selectPage(
   }
   const last = page[page.length - 1];
   return {
-    Events: page.map((s) => s.event),
+    Events: page.map((s) => s.answer ?? s.event),
     ...(more && last ? { NextToken: encodeToken(query.hash, last) } : {}),
   };
 }

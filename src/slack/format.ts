@@ -1,6 +1,7 @@
 import { describeIdentity } from '../events/identity';
 import type { TrailEvent } from '../events/types';
 import { boldSpan, codeBlock, codeSpan, formatLink, safeText, truncate } from './escape';
+import { formatOtherMessage, formatOtherPlain } from './format-other';
 import type { SlackAttachment, SlackMessage } from './types';
 
 /**
@@ -184,6 +185,10 @@ export function eventAttachment(event: TrailEvent, options: FormatOptions = {}):
 
 /** The rich message for one event. */
 export function formatEventMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
+  // Insights and nameless records are not API calls: they have their own messages (format-other.ts).
+  const links = { eventUrl: consoleEventUrl(event, options.consoleDomain), historyUrl: consoleHistoryUrl(event.region, options.consoleDomain) };
+  const other = formatOtherMessage(event, links);
+  if (other !== undefined) return other;
   return {
     text: truncate(eventHeadline(event), MAX_TEXT), // the parts are budgeted to < 500; a backstop
     attachments: [eventAttachment(event, options)],
@@ -194,6 +199,8 @@ export function formatEventMessage(event: TrailEvent, options: FormatOptions = {
 
 /** The minimal message sent once when Slack answers `invalid_payload` to the rich one: escaped text only. */
 export function formatPlainMessage(event: TrailEvent): SlackMessage {
+  const other = formatOtherPlain(event);
+  if (other !== undefined) return other;
   const when = isoTimeOf(event.time) ?? 'unknown time';
   return {
     text: `${plainHeadline(event)} at ${when} · Event ID: ${safeText(event.id, MAX_ID)}`,
