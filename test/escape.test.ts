@@ -64,9 +64,9 @@ describe('truncate', () => {
 });
 
 describe('neutraliseControls', () => {
-  test('turns control, separator and bidi characters into spaces', () => {
+  test('turns control and separator characters into spaces, and shows bidi controls', () => {
     assert.equal(neutraliseControls('a\nb\r\tc\u0000d\u007fe\u0085f'), 'a b  c d e f');
-    assert.equal(neutraliseControls('x\u2028y\u202ez\u2066w'), 'x y z w');
+    assert.equal(neutraliseControls('x\u2028y\u202ez\u2066w'), 'x y[U+202E]z[U+2066]w');
   });
 
   test('keeps right-to-left and other scripts', () => {

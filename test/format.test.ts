@@ -45,8 +45,10 @@ function assertSafeMessage(event: TrailEvent, message: SlackMessage): void {
   // The ID as it must appear: escaped, and (when hostile and huge) at least its first 60 UTF-16 units.
   const shortId = escapeMrkdwn(neutraliseControls(event.id)).slice(0, 60);
   assert.ok(idField?.value.includes(shortId), 'Event ID field');
-  assert.ok(attachment.fallback?.includes(shortId), 'Event ID in fallback');
-  assert.ok(formatPlainMessage(event).text.includes(shortId), 'Event ID in plain message');
+  // In a sentence, an ID that is not a plain token is a code span, where a backtick becomes ˋ.
+  const inSentence = shortId.replace(/`/g, '\u02cb');
+  assert.ok(attachment.fallback?.includes(inSentence), 'Event ID in fallback');
+  assert.ok(formatPlainMessage(event).text.includes(inSentence), 'Event ID in plain message');
   // Every < or > must belong to a control sequence we built; every & must start an entity.
   let stripped = json;
   for (const sequence of OUR_SEQUENCES) stripped = stripped.replace(sequence, '');
@@ -103,7 +105,7 @@ describe('formatEventMessage on every fixture record', () => {
   test('the cap is exact: 5 resources all shown, 6 shows "and 1 more"', () => {
     const withResources = (n: number): SlackMessage =>
       formatEventMessage(synthetic({ resources: Array.from({ length: n }, (_, i) => ({ type: 'AWS::EC2::Instance', ARN: `i-${i}` })) }));
-    assert.equal(fieldOf(withResources(5), 'Resource 5 of 5'), 'AWS::EC2::Instance: i-4');
+    assert.equal(fieldOf(withResources(5), 'Resource 5 of 5'), 'AWS::EC2::Instance: `i-4`');
     assert.equal(fieldOf(withResources(5), 'More Resources'), undefined);
     assert.equal(fieldOf(withResources(6), 'More Resources'), 'and 1 more');
     assert.equal(fieldOf(withResources(0), 'More Resources'), undefined);
@@ -113,7 +115,7 @@ describe('formatEventMessage on every fixture record', () => {
 describe('content', () => {
   test('headline, fields and links for a plain write', () => {
     const message = formatEventMessage(synthetic({}));
-    assert.equal(message.text, '*CreateTags* by alice (IAMUser) in eu-west-1');
+    assert.equal(message.text, '*CreateTags* by `alice` (IAMUser) in eu-west-1');
     assert.equal(fieldOf(message, 'Event Time'), '<!date^1688989338^{date_short_pretty} {time_secs}|2023-07-10 11:42:18 UTC>');
     assert.equal(fieldOf(message, 'Account ID'), '111122223333');
     assert.equal(fieldOf(message, 'Source IP Address'), '203.0.113.9');
@@ -137,7 +139,7 @@ describe('content', () => {
   test('a failed call is marked in the headline and shows the error', () => {
     const event = synthetic({ eventName: 'DeleteBucket', errorCode: 'AccessDenied', errorMessage: 'Access Denied <b>' });
     const message = formatEventMessage(event);
-    assert.equal(message.text, ':x: *DeleteBucket* by alice (IAMUser) in eu-west-1 failed: AccessDenied');
+    assert.equal(message.text, ':x: *DeleteBucket* by `alice` (IAMUser) in eu-west-1 failed: AccessDenied');
     assert.equal(fieldOf(message, 'Error'), 'AccessDenied: Access Denied &lt;b&gt;');
     assert.equal(message.attachments![0]!.color, COLOURS.failed);
     assert.match(formatPlainMessage(event).text, /^FAILED DeleteBucket .*AccessDenied/);
@@ -157,7 +159,7 @@ describe('content', () => {
     const message = formatPlainMessage(synthetic({ userIdentity: { type: 'IAMUser', userName: '<!here>' } }));
     assert.equal(
       message.text,
-      'CreateTags by &lt;!here&gt; (IAMUser) in eu-west-1 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
+      'CreateTags by `&lt;!here&gt;` (IAMUser) in eu-west-1 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
     );
     assert.equal(message.attachments, undefined);
   });
@@ -197,7 +199,7 @@ describe('links', () => {
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
     assert.equal(message.attachments![0]!.text, undefined);
-    assert.match(message.text, /in x\|&lt;!channel&gt;$/);
+    assert.match(message.text, /in `x\|&lt;!channel&gt;`$/);
   });
 
   test('a very long event ID is shown cut but not linked', () => {
@@ -226,7 +228,7 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: '<@U123> & <https://evil|click>' }] });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), 'AWS::S3::Bucket: &lt;@U123&gt; &amp; &lt;https://evil|click&gt;');
+    assert.equal(fieldOf(message, 'Resource 1 of 1'), 'AWS::S3::Bucket: `&lt;@U123&gt; &amp; &lt;https://evil|click&gt;`');
   });
 
   test('100 KB of request parameters is cut to the budget', () => {
@@ -244,13 +246,13 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: name }], userIdentity: { type: 'IAMUser', userName: 'Zoë 👩🏽‍💻' } });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), `AWS::S3::Bucket: ${name}`);
-    assert.match(message.text, /by Zoë 👩🏽‍💻 \(IAMUser\)/);
+    assert.equal(fieldOf(message, 'Resource 1 of 1'), `AWS::S3::Bucket: \`${name}\``);
+    assert.match(message.text, /by `Zoë 👩🏽‍💻` \(IAMUser\)/);
   });
 
-  test('a bidi override in a name is neutralised', () => {
+  test('a bidi override in a name is shown, not applied', () => {
     const event = synthetic({ resources: [{ type: 't', ARN: 'invoice\u202Efdp.exe' }] });
-    assert.equal(fieldOf(formatEventMessage(event), 'Resource 1 of 1'), 't: invoice fdp.exe');
+    assert.equal(fieldOf(formatEventMessage(event), 'Resource 1 of 1'), 't: `invoice[U+202E]fdp.exe`');
   });
 
   test('a surrogate pair at the cut point is never split', () => {

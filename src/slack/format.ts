@@ -1,4 +1,4 @@
-import { describeIdentity } from '../events/identity';
+import { describeIdentity, HIDDEN_USER_NAME } from '../events/identity';
 import type { TrailEvent } from '../events/types';
 import { boldSpan, codeBlock, codeSpan, formatLink, safeText, truncate } from './escape';
 import type { SlackAttachment, SlackMessage } from './types';
@@ -85,25 +85,58 @@ export function eventColour(event: TrailEvent): string {
   return COLOURS.other;
 }
 
-/** `<name> by <who> (<type>) in <region>`, escaped; the name bold in mrkdwn, plain for `fallback`/plain text. */
-function describeCall(event: TrailEvent, bold: boolean): string {
-  const who = describeIdentity(event);
-  const name = bold ? boldSpan(event.name, MAX_NAME) : safeText(event.name, MAX_NAME);
-  return `${name} by ${safeText(who.name, MAX_NAME)} (${safeText(who.type, MAX_SHORT)}) in ${safeText(event.region, MAX_SHORT)}`;
+/**
+ * An event value that sits inside our own words. A plain token (`AccessDenied`, `us-east-1`, `IAMUser`, a GUID)
+ * cannot read as part of the sentence and stays plain; anything else (spaces, brackets, …) goes in a code span,
+ * so `root (Root) in us-east-1` cannot pass for our "(Root) in us-east-1".
+ */
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+function valueText(raw: string, max: number): string {
+  return TOKEN.test(raw) ? safeText(raw, max) : codeSpan(raw, max);
 }
 
-/** `*CreateUser* by alice (IAMUser) in us-east-1`; on failure `:x: … failed: AccessDenied`. */
+/**
+ * Our words in describeIdentity's `detail` (src/events/identity.ts), each followed by an event value, which is
+ * set apart in a code span. A detail that starts with none of them is shown whole in a code span: the safe side.
+ */
+const DETAIL_LABELS = ['source identity ', 'identity store ', 'federated by ', 'via ', 'principal ', 'root, account ', 'account '];
+const DETAIL_OUR_WORDS = new Set(['root, account unknown', `user name hidden by AWS (${HIDDEN_USER_NAME})`]);
+function detailText(detail: string): string {
+  if (DETAIL_OUR_WORDS.has(detail)) return safeText(detail, MAX_FIELD);
+  const label = DETAIL_LABELS.find((l) => detail.startsWith(l) && detail.length > l.length);
+  return label === undefined ? codeSpan(detail, MAX_FIELD) : `${label}${valueText(detail.slice(label.length), MAX_FIELD)}`;
+}
+
+/** The caller's name (always a code span: it is free text) and, in brackets, the detail. */
+function userText(event: TrailEvent): string {
+  const who = describeIdentity(event);
+  const name = codeSpan(who.name, MAX_NAME);
+  return who.detail === undefined ? name : `${name} (${detailText(who.detail)})`;
+}
+
+/**
+ * `<name> by <who> (<type>) in <region>`, escaped, every event value set apart (valueText; the caller always in
+ * a code span); the name bold in mrkdwn when it is a plain token.
+ */
+function describeCall(event: TrailEvent, bold: boolean): string {
+  const who = describeIdentity(event);
+  const name = bold && TOKEN.test(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
+  const region = valueText(event.region, MAX_SHORT);
+  return `${name} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${region}`;
+}
+
+/** ``*CreateUser* by `alice` (IAMUser) in us-east-1``; on failure `:x: … failed: AccessDenied`. */
 export function eventHeadline(event: TrailEvent): string {
   const failure = failureOf(event);
   const call = describeCall(event, true);
-  return failure === undefined ? call : `:x: ${call} failed: ${safeText(failure.code, MAX_SHORT)}`;
+  return failure === undefined ? call : `:x: ${call} failed: ${valueText(failure.code, MAX_SHORT)}`;
 }
 
-/** The headline as plain text (no mrkdwn, still escaped), for `fallback` and the plain message. */
+/** The headline as plain text (no bold, still escaped and set apart), for `fallback` and the plain message. */
 function plainHeadline(event: TrailEvent): string {
   const failure = failureOf(event);
   const call = describeCall(event, false);
-  return failure === undefined ? call : `FAILED ${call}: ${safeText(failure.code, MAX_SHORT)}`;
+  return failure === undefined ? call : `FAILED ${call}: ${valueText(failure.code, MAX_SHORT)}`;
 }
 
 function eventFields(event: TrailEvent): Field[] {
@@ -118,7 +151,7 @@ function eventFields(event: TrailEvent): Field[] {
   add('Event Source', event.source, MAX_NAME);
   add('AWS Region', event.region, MAX_SHORT);
   fields.push({ title: 'Event Time', value: slackDateOf(event.time), short: true });
-  add('User', who.detail === undefined ? who.name : `${who.name} (${who.detail})`, MAX_FIELD);
+  fields.push({ title: 'User', value: userText(event), short: true });
   add('Identity Type', who.type, MAX_SHORT);
   add('Source IP Address', record.sourceIPAddress, MAX_NAME);
   add('Account ID', textOf(record.recipientAccountId) ?? textOf(record.userIdentity?.accountId), MAX_SHORT);
@@ -144,9 +177,10 @@ function eventFields(event: TrailEvent): Field[] {
 function resourceFields(event: TrailEvent): Field[] {
   const resources = Array.isArray(event.resources) ? event.resources : [];
   const fields: Field[] = resources.slice(0, MAX_RESOURCES_SHOWN).map((resource, index) => {
-    const type = safeText(textOf(resource?.type) ?? 'unknown type', MAX_SHORT);
-    const name = safeText(textOf(resource?.name) ?? '(no name)', 200);
-    return { title: `Resource ${index + 1} of ${resources.length}`, value: `${type}: ${name}`, short: false };
+    const type = textOf(resource?.type);
+    const name = textOf(resource?.name);
+    const value = `${type === undefined ? 'unknown type' : valueText(type, MAX_SHORT)}: ${name === undefined ? '(no name)' : codeSpan(name, 200)}`;
+    return { title: `Resource ${index + 1} of ${resources.length}`, value, short: false };
   });
   const hidden = resources.length - MAX_RESOURCES_SHOWN;
   if (hidden > 0) fields.push({ title: 'More Resources', value: `and ${hidden} more`, short: false });
@@ -173,7 +207,7 @@ export function eventAttachment(event: TrailEvent, options: FormatOptions = {}):
   ].filter((link): link is string => typeof link === 'string');
   const attachment: SlackAttachment = {
     color: eventColour(event),
-    fallback: `${plainHeadline(event)} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    fallback: `${plainHeadline(event)} · Event ID: ${valueText(event.id, MAX_ID)}`,
     fields: eventFields(event),
     mrkdwn_in: ['text', 'fields'],
   };
@@ -196,7 +230,7 @@ export function formatEventMessage(event: TrailEvent, options: FormatOptions = {
 export function formatPlainMessage(event: TrailEvent): SlackMessage {
   const when = isoTimeOf(event.time) ?? 'unknown time';
   return {
-    text: `${plainHeadline(event)} at ${when} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    text: `${plainHeadline(event)} at ${when} · Event ID: ${valueText(event.id, MAX_ID)}`,
     unfurl_links: false,
     unfurl_media: false,
   };
