@@ -29,7 +29,7 @@ const MAX_PAYLOAD = 16 * 1024;
 const SLACK_FIELD_LIMIT = 2000;
 const OUR_SEQUENCES = [
   /<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC>/g,
-  /<https:\/\/[a-z0-9.-]+\/cloudtrail\/home\?region=[a-z0-9-]+#\/events(\/[A-Za-z0-9%._~!*'()-]+)?\|[^<>|]*>/g,
+  /<https:\/\/[a-z0-9.-]+\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events(\/[A-Za-z0-9%._~!*'()-]+)?\|[^<>|]*>/g,
 ];
 
 /** Every check that must hold for any event: limits, Event ID everywhere, nothing unescaped. */
@@ -126,8 +126,8 @@ describe('content', () => {
     assert.ok(attachment.mrkdwn_in?.includes('fields'));
     assert.equal(
       attachment.text,
-      '<https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>' +
-        ' · <https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events|CloudTrail Event history (eu-west-1)>',
+      '<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>' +
+        ' · <https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events|CloudTrail Event history (eu-west-1)>',
     );
   });
 
@@ -187,8 +187,8 @@ describe('content', () => {
 describe('links', () => {
   test('the event ID is URL-encoded and the region validated', () => {
     const event = synthetic({}, { id: 'a/b|c>d<e f' });
-    assert.equal(consoleEventUrl(event), 'https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events/a%2Fb%7Cc%3Ed%3Ce%20f');
-    assert.equal(consoleHistoryUrl('us-gov-west-1'), 'https://us-gov-west-1.console.aws.amazon.com/cloudtrail/home?region=us-gov-west-1#/events');
+    assert.equal(consoleEventUrl(event), 'https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/a%2Fb%7Cc%3Ed%3Ce%20f');
+    assert.equal(consoleHistoryUrl('eu-west-1'), 'https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events');
     for (const region of ['us-east-1|<!channel>', 'evil.com/x', 'US-EAST-1', 'us-east-1 ', '', 'us-east-12']) {
       assert.equal(consoleHistoryUrl(region), undefined, region);
     }
@@ -208,9 +208,25 @@ describe('links', () => {
     assertSafeMessage(event, formatEventMessage(event));
   });
 
+  test('the partition\'s console comes from the region when no domain is configured (API-FACTS L)', () => {
+    const linkOf = (region: string, options = {}) => formatEventMessage(synthetic({}, { region, id: 'e-1' }), options).attachments![0]!.text ?? '';
+    assert.equal(
+      linkOf('us-gov-west-1'),
+      '<https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events/e-1|View this event in the CloudTrail console>' +
+        ' · <https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events|CloudTrail Event history (us-gov-west-1)>',
+    );
+    assert.match(linkOf('us-gov-east-1'), /^<https:\/\/us-gov-east-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
+    assert.match(linkOf('cn-north-1'), /^<https:\/\/cn-north-1\.console\.amazonaws\.cn\/cloudtrailv2\/home\?region=cn-north-1#\/events\/e-1\|/);
+    assert.match(linkOf('cn-northwest-1'), /^<https:\/\/cn-northwest-1\.console\.amazonaws\.cn\//);
+    assert.match(linkOf('ap-southeast-2'), /^<https:\/\/ap-southeast-2\.console\.aws\.amazon\.com\//);
+    // A configured domain wins in every region (an ISO partition, a proxy).
+    assert.match(linkOf('cn-north-1', { consoleDomain: 'console.example.net' }), /^<https:\/\/cn-north-1\.console\.example\.net\/cloudtrailv2\//);
+    assert.equal(consoleHistoryUrl('us-gov-west-1'), 'https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events');
+  });
+
   test('consoleDomain is used, and an invalid one drops the links', () => {
     const gov = formatEventMessage(synthetic({}, { region: 'us-gov-west-1' }), { consoleDomain: 'console.amazonaws-us-gov.com' });
-    assert.match(gov.attachments![0]!.text ?? '', /^<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\//);
+    assert.match(gov.attachments![0]!.text ?? '', /^<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
     const bad = formatEventMessage(synthetic({}), { consoleDomain: 'evil.com/|x' });
     assert.equal(bad.attachments![0]!.text, undefined);
   });

@@ -77,7 +77,7 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   }
   for (const problem of problems) say(formatProblem(problem));
 
-  const messages = selectMessages(events, config.exclude, tally);
+  const messages = selectMessages(events, config.exclude, tally, config.consoleDomain);
   if (dryRun) for (const { message } of messages) deps.writeOut(`${JSON.stringify(message)}\n`);
   if (options.html !== undefined) {
     const subtitle = `cloudtrail-slack replay of ${files.length} file${files.length === 1 ? '' : 's'}`;
@@ -107,11 +107,13 @@ export async function runReplay(files: readonly string[], options: ReplayOptions
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
-/** The daemon's formatters; no log, so nothing but `say` reaches stderr. */
-const FORMATTERS = { format: formatEventMessage, formatPlain: formatPlainMessage };
+/** The daemon's formatters, linking to the configured console; no log, so nothing but `say` reaches stderr. */
+function formattersFor(consoleDomain: string | undefined) {
+  return { format: (event: TrailEvent) => formatEventMessage(event, { consoleDomain }), formatPlain: formatPlainMessage };
+}
 
 /** Oldest first (stable, so file order breaks ties), each ID once, through the daemon's filter and formatter. */
-function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally) {
+function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally, consoleDomain: string | undefined) {
   const filter = createEventFilter(exclude);
   const seen = new Set<string>();
   const out: Array<{ event: TrailEvent; message: SlackMessage }> = [];
@@ -128,7 +130,7 @@ function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createE
       continue;
     }
     // As the daemon does: a formatter bug must not lose the event.
-    out.push({ event, message: formatWithFallback(FORMATTERS, event) });
+    out.push({ event, message: formatWithFallback(formattersFor(consoleDomain), event) });
   }
   return out;
 }
@@ -147,7 +149,7 @@ async function postAll(
   try {
     for (const { event, message } of messages) {
       // The message already formatted (as printed or rendered); a plain-text retry if Slack rejects it.
-      const outcome = await postWithFallback({ ...FORMATTERS, format: () => message, send: (m) => sender.send(m) }, event);
+      const outcome = await postWithFallback({ format: () => message, formatPlain: formatPlainMessage, send: (m) => sender.send(m) }, event);
       if (outcome.delivered) continue;
       rejected += 1;
       say(`event ${event.id}: Slack rejected the message (${outcome.error})`);

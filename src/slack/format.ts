@@ -11,7 +11,10 @@ import type { SlackAttachment, SlackMessage } from './types';
  */
 
 export interface FormatOptions {
-  /** Console host without the region, e.g. `console.amazonaws-us-gov.com`; default `console.aws.amazon.com`. */
+  /**
+   * The console's host name without the region (config key `consoleDomain`), e.g. `console.amazonaws-us-gov.com`;
+   * default: the partition's, from the event's region (consoleDomainFor).
+   */
   consoleDomain?: string;
 }
 type Field = NonNullable<SlackAttachment['fields']>[number];
@@ -33,7 +36,15 @@ export const MAX_RESOURCES_SHOWN = 5;
 /** Attachment colours: the original's danger/warning/good, plus purple for calls that failed. */
 export const COLOURS = { failed: '#8e44ad', delete: 'danger', terminate: 'warning', other: 'good' } as const;
 
-const DEFAULT_CONSOLE_DOMAIN = 'console.aws.amazon.com';
+/**
+ * Each partition's console host, by region prefix (API-FACTS L: GovCloud `console.amazonaws-us-gov.com`, China
+ * `console.amazonaws.cn`; the commercial one for every other region).
+ */
+const PARTITION_CONSOLES: ReadonlyArray<readonly [prefix: string, domain: string]> = [
+  ['us-gov-', 'console.amazonaws-us-gov.com'],
+  ['cn-', 'console.amazonaws.cn'],
+];
+const COMMERCIAL_CONSOLE = 'console.aws.amazon.com';
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 /** Real event IDs are 36-char GUIDs; anything much longer is not linked (it is still shown, cut). */
@@ -64,14 +75,28 @@ function slackDateOf(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${fallback}>`;
 }
 
-/** `https://<region>.console…/cloudtrail/home?region=<region>#/events`, or undefined for an invalid region. */
-export function consoleHistoryUrl(region: string, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
-  if (!REGION.test(region) || !HOST.test(consoleDomain)) return undefined;
-  return `https://${region}.${consoleDomain}/cloudtrail/home?region=${region}#/events`;
+/** The console host for a region: the configured one, else its partition's (us-gov-…, cn-…, else commercial). */
+export function consoleDomainFor(region: string, configured?: string): string {
+  if (configured !== undefined) return configured;
+  return PARTITION_CONSOLES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? COMMERCIAL_CONSOLE;
 }
 
-/** The console's page for this one event, or undefined when the region or ID cannot be linked safely. */
-export function consoleEventUrl(event: TrailEvent, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
+/**
+ * The region's Event history, `https://<region>.<domain>/cloudtrailv2/home?region=<region>#/events`, the form
+ * today's console uses (API-FACTS L; whether GovCloud and China serve the same path is unconfirmed there), or
+ * undefined for an invalid region or domain.
+ */
+export function consoleHistoryUrl(region: string, consoleDomain?: string): string | undefined {
+  const domain = consoleDomainFor(region, consoleDomain);
+  if (!REGION.test(region) || !HOST.test(domain)) return undefined;
+  return `https://${region}.${domain}/cloudtrailv2/home?region=${region}#/events`;
+}
+
+/**
+ * The console's page for this one event, `…/cloudtrailv2/home?region=<region>#/events/<EventId>` (API-FACTS L),
+ * or undefined when the region or ID cannot be linked safely.
+ */
+export function consoleEventUrl(event: TrailEvent, consoleDomain?: string): string | undefined {
   const history = consoleHistoryUrl(event.region, consoleDomain);
   if (history === undefined || event.id === '' || event.id.length > MAX_LINKED_ID) return undefined;
   return `${history}/${encodeURIComponent(event.id)}`;
