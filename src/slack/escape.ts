@@ -87,6 +87,23 @@ export function codeSpan(raw: string, max: number): string {
   return `\`${safeText(raw.replace(/`/g, '\u02cb'), Math.max(1, max - 2))}\``;
 }
 
+/**
+ * A plain token (`AccessDenied`, `us-east-1`, `IAMUser`, `AWS::S3::Bucket`, a GUID): letters, digits and
+ * `. _ : / -`, no space or bracket, so it cannot read as part of a sentence around it.
+ */
+export function isPlainToken(raw: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(raw);
+}
+
+/**
+ * An event value inside our own words: plain when it is a plain token, else a code span, so a user named
+ * `root (Root) in us-east-1` cannot pass for our "(Root) in us-east-1". For every formatter's sentences.
+ */
+export function valueText(raw: string, max: number): string {
+  // Nothing cannot pass for words, and an empty span would show as two backticks.
+  return raw === '' || isPlainToken(raw) ? safeText(raw, max) : codeSpan(raw, max);
+}
+
 /** Raw text as a ``` block (same backtick rule); used for request parameters. */
 export function codeBlock(raw: string, max: number): string {
   return `\`\`\`${safeText(raw.replace(/`/g, '\u02cb'), Math.max(1, max - 6))}\`\`\``;

@@ -1,6 +1,6 @@
 import { describeIdentity, HIDDEN_USER_NAME } from '../events/identity';
 import type { TrailEvent } from '../events/types';
-import { boldSpan, codeBlock, codeSpan, formatLink, safeText, truncate } from './escape';
+import { boldSpan, codeBlock, codeSpan, formatLink, isPlainToken, safeText, truncate, valueText } from './escape';
 import type { SlackAttachment, SlackMessage } from './types';
 
 /**
@@ -111,16 +111,6 @@ export function eventColour(event: TrailEvent): string {
 }
 
 /**
- * An event value that sits inside our own words. A plain token (`AccessDenied`, `us-east-1`, `IAMUser`, a GUID)
- * cannot read as part of the sentence and stays plain; anything else (spaces, brackets, …) goes in a code span,
- * so `root (Root) in us-east-1` cannot pass for our "(Root) in us-east-1".
- */
-const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
-function valueText(raw: string, max: number): string {
-  return TOKEN.test(raw) ? safeText(raw, max) : codeSpan(raw, max);
-}
-
-/**
  * Our words in describeIdentity's `detail` (src/events/identity.ts), each followed by an event value, which is
  * set apart in a code span. A detail that starts with none of them is shown whole in a code span: the safe side.
  */
@@ -145,7 +135,7 @@ function userText(event: TrailEvent): string {
  */
 function describeCall(event: TrailEvent, bold: boolean): string {
   const who = describeIdentity(event);
-  const name = bold && TOKEN.test(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
+  const name = bold && isPlainToken(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
   const region = valueText(event.region, MAX_SHORT);
   return `${name} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${region}`;
 }
