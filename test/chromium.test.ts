@@ -9,6 +9,7 @@ import { fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord } from '../src/events/types';
 import { renderHtmlPage } from '../src/preview/html';
 import { formatEventMessage } from '../src/slack/format';
+import { findFontFiles, fontSetEnv, openCdpPage } from './support/chromium-cdp';
 import { loadFixtureRecords } from './support/fixtures';
 
 /**
@@ -95,4 +96,71 @@ test('headless Chromium renders the preview: a real screenshot, every message wi
   assert.ok(!/<script/i.test(dom.out), 'the hostile user agent built no script element');
   assert.match(dom.out, /&lt;script&gt;document\.title="pwned"&lt;\/script&gt;/);
   assert.match(dom.out, /<title>cloudtrail-slack: message preview<\/title>/, 'the title was not rewritten');
+});
+
+/** The font files of the common Linux set: fonts-dejavu-core and fonts-noto-color-emoji (Debian). */
+const TEXT_FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf', 'DejaVuSansMono-Bold.ttf'];
+const EMOJI_FONT = 'NotoColorEmoji.ttf';
+
+/** SYNTHETIC: digits in every place the page draws text (headline, code, fields, date, pre, footer), one emoji field. */
+function digitsPayload(): unknown {
+  return {
+    text: '*4040* by `0123456789` (0) in 1-2-3 failed: 500',
+    attachments: [
+      {
+        color: 'danger',
+        text: '<https://example.com/1|2024> · 99',
+        fields: [
+          { title: 'Account ID 1', value: '111122223333', short: true },
+          { title: 'Event Time 2', value: '<!date^1688989338^{date_short_pretty} {time_secs}|2023-07-10 11:42:18 UTC>', short: true },
+          { title: 'Source IP Address', value: '203.0.113.9', short: true },
+          { title: 'Request Parameters', value: '```{"maxCount":12345,"port":8080}```', short: false },
+          { title: 'Emoji', value: ':x:\u{1F469}\u{1F3FD}\u200D\u{1F4BB}', short: true },
+        ],
+        ts: 1688989338,
+      },
+    ],
+  };
+}
+
+test('with the common Linux font set (DejaVu + Noto Color Emoji), digits are drawn in the text font, emoji in the emoji font', async (t) => {
+  const chromium = findChromium();
+  if (chromium === undefined) {
+    t.skip('chromium not installed: apt-get install chromium');
+    return;
+  }
+  const files = findFontFiles([...TEXT_FONTS, EMOJI_FONT]);
+  const missing = [...TEXT_FONTS, EMOJI_FONT].filter((name) => !files.has(name));
+  assert.deepEqual(missing, [], 'install the font set this test renders with: apt-get install fonts-dejavu-core fonts-noto-color-emoji');
+  const dir = mkdtempSync(join(tmpdir(), 'cts-fonts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const page = join(dir, 'page.html');
+  writeFileSync(page, renderHtmlPage([digitsPayload()], { subtitle: '0123456789' }));
+
+  const browser = await openCdpPage(chromium, { profileDir: mkdtempSync(join(dir, 'profile-')), env: fontSetEnv(dir, [...files.values()]) });
+  t.after(() => browser.close());
+  await browser.load(pathToFileURL(page).href);
+  await browser.send('DOM.enable');
+  await browser.send('CSS.enable');
+  const { root } = await browser.send<{ root: { nodeId: number } }>('DOM.getDocument', { depth: -1 });
+  /** The families that drew the glyphs of every node matching `selector`, with the node's text. */
+  const fontsOf = async (selector: string) => {
+    const { nodeIds } = await browser.send<{ nodeIds: number[] }>('DOM.querySelectorAll', { nodeId: root.nodeId, selector });
+    assert.ok(nodeIds.length > 0, `the page has ${selector}`);
+    return Promise.all(
+      nodeIds.map(async (nodeId) => {
+        const { fonts } = await browser.send<{ fonts: Array<{ familyName: string }> }>('CSS.getPlatformFontsForNode', { nodeId });
+        return { selector, families: fonts.map((f) => f.familyName) };
+      }),
+    );
+  };
+  const digitNodes = ['header h1', 'header p', '.app', '.text', '.text strong', '.text code', '.att-text', '.att-text a', '.field-title',
+    '.field.short:not(:last-child) .field-value', 'time', 'pre', '.footer'];
+  for (const { selector, families } of (await Promise.all(digitNodes.map(fontsOf))).flat()) {
+    assert.ok(families.length > 0, `${selector} drew glyphs`);
+    assert.ok(!families.includes('Noto Color Emoji'), `${selector} drawn with ${families.join(', ')}`);
+    assert.ok(families.every((f) => f.startsWith('DejaVu Sans')), `${selector} drawn with ${families.join(', ')}`);
+  }
+  const [emoji] = await fontsOf('.field.short:last-child .field-value');
+  assert.deepEqual(emoji?.families, ['Noto Color Emoji'], 'the emoji font is in use for emoji, so the check above can fail');
 });

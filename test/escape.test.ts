@@ -6,9 +6,11 @@ import {
   codeSpan,
   escapeMrkdwn,
   formatLink,
+  isPlainToken,
   neutraliseControls,
   safeText,
   truncate,
+  valueText,
 } from '../src/slack/escape';
 
 const codePoints = (s: string): number => Array.from(s).length;
@@ -64,9 +66,9 @@ describe('truncate', () => {
 });
 
 describe('neutraliseControls', () => {
-  test('turns control, separator and bidi characters into spaces', () => {
+  test('turns control and separator characters into spaces, and shows bidi controls', () => {
     assert.equal(neutraliseControls('a\nb\r\tc\u0000d\u007fe\u0085f'), 'a b  c d e f');
-    assert.equal(neutraliseControls('x\u2028y\u202ez\u2066w'), 'x y z w');
+    assert.equal(neutraliseControls('x\u2028y\u202ez\u2066w'), 'x y[U+202E]z[U+2066]w');
   });
 
   test('keeps right-to-left and other scripts', () => {
@@ -132,5 +134,18 @@ describe('spans and links', () => {
   test('a URL that could break out of the link is not linked', () => {
     assert.equal(formatLink('https://x.example/|<!channel>', 'text'), 'text');
     assert.equal(formatLink('https://x.example/ a', 'text'), 'text');
+  });
+});
+
+describe('valueText', () => {
+  test('a plain token stays plain; anything that could read as words goes in a code span', () => {
+    for (const token of ['AccessDenied', 'us-east-1', 'IAMUser', 'AWS::S3::Bucket', '6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60', 'a/b.c_d']) {
+      assert.ok(isPlainToken(token), token);
+      assert.equal(valueText(token, 100), token);
+    }
+    assert.equal(valueText('root (Root) in us-east-1', 100), '`root (Root) in us-east-1`');
+    assert.equal(valueText('x`y', 100), '`xˋy`');
+    assert.equal(valueText('', 100), '', 'no empty span (Slack would show two backticks)');
+    assert.equal(valueText('-x', 100), '`-x`');
   });
 });

@@ -29,7 +29,7 @@ const MAX_PAYLOAD = 16 * 1024;
 const SLACK_FIELD_LIMIT = 2000;
 const OUR_SEQUENCES = [
   /<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC>/g,
-  /<https:\/\/[a-z0-9.-]+\/cloudtrail\/home\?region=[a-z0-9-]+#\/events(\/[A-Za-z0-9%._~!*'()-]+)?\|[^<>|]*>/g,
+  /<https:\/\/[a-z0-9.-]+\/cloudtrailv2\/home\?region=[a-z0-9-]+#\/events(\/[A-Za-z0-9%._~!*'()-]+)?\|[^<>|]*>/g,
 ];
 
 /** Every check that must hold for any event: limits, Event ID everywhere, nothing unescaped. */
@@ -45,8 +45,10 @@ function assertSafeMessage(event: TrailEvent, message: SlackMessage): void {
   // The ID as it must appear: escaped, and (when hostile and huge) at least its first 60 UTF-16 units.
   const shortId = escapeMrkdwn(neutraliseControls(event.id)).slice(0, 60);
   assert.ok(idField?.value.includes(shortId), 'Event ID field');
-  assert.ok(attachment.fallback?.includes(shortId), 'Event ID in fallback');
-  assert.ok(formatPlainMessage(event).text.includes(shortId), 'Event ID in plain message');
+  // In a sentence, an ID that is not a plain token is a code span, where a backtick becomes ˋ.
+  const inSentence = shortId.replace(/`/g, '\u02cb');
+  assert.ok(attachment.fallback?.includes(inSentence), 'Event ID in fallback');
+  assert.ok(formatPlainMessage(event).text.includes(inSentence), 'Event ID in plain message');
   // Every < or > must belong to a control sequence we built; every & must start an entity.
   let stripped = json;
   for (const sequence of OUR_SEQUENCES) stripped = stripped.replace(sequence, '');
@@ -103,7 +105,7 @@ describe('formatEventMessage on every fixture record', () => {
   test('the cap is exact: 5 resources all shown, 6 shows "and 1 more"', () => {
     const withResources = (n: number): SlackMessage =>
       formatEventMessage(synthetic({ resources: Array.from({ length: n }, (_, i) => ({ type: 'AWS::EC2::Instance', ARN: `i-${i}` })) }));
-    assert.equal(fieldOf(withResources(5), 'Resource 5 of 5'), 'AWS::EC2::Instance: i-4');
+    assert.equal(fieldOf(withResources(5), 'Resource 5 of 5'), 'AWS::EC2::Instance: `i-4`');
     assert.equal(fieldOf(withResources(5), 'More Resources'), undefined);
     assert.equal(fieldOf(withResources(6), 'More Resources'), 'and 1 more');
     assert.equal(fieldOf(withResources(0), 'More Resources'), undefined);
@@ -113,7 +115,7 @@ describe('formatEventMessage on every fixture record', () => {
 describe('content', () => {
   test('headline, fields and links for a plain write', () => {
     const message = formatEventMessage(synthetic({}));
-    assert.equal(message.text, '*CreateTags* by alice (IAMUser) in eu-west-1');
+    assert.equal(message.text, '*CreateTags* by `alice` (IAMUser) in eu-west-1');
     assert.equal(fieldOf(message, 'Event Time'), '<!date^1688989338^{date_short_pretty} {time_secs}|2023-07-10 11:42:18 UTC>');
     assert.equal(fieldOf(message, 'Account ID'), '111122223333');
     assert.equal(fieldOf(message, 'Source IP Address'), '203.0.113.9');
@@ -124,8 +126,8 @@ describe('content', () => {
     assert.ok(attachment.mrkdwn_in?.includes('fields'));
     assert.equal(
       attachment.text,
-      '<https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>' +
-        ' · <https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events|CloudTrail Event history (eu-west-1)>',
+      '<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>' +
+        ' · <https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events|CloudTrail Event history (eu-west-1)>',
     );
   });
 
@@ -137,7 +139,7 @@ describe('content', () => {
   test('a failed call is marked in the headline and shows the error', () => {
     const event = synthetic({ eventName: 'DeleteBucket', errorCode: 'AccessDenied', errorMessage: 'Access Denied <b>' });
     const message = formatEventMessage(event);
-    assert.equal(message.text, ':x: *DeleteBucket* by alice (IAMUser) in eu-west-1 failed: AccessDenied');
+    assert.equal(message.text, ':x: *DeleteBucket* by `alice` (IAMUser) in eu-west-1 failed: AccessDenied');
     assert.equal(fieldOf(message, 'Error'), 'AccessDenied: Access Denied &lt;b&gt;');
     assert.equal(message.attachments![0]!.color, COLOURS.failed);
     assert.match(formatPlainMessage(event).text, /^FAILED DeleteBucket .*AccessDenied/);
@@ -157,7 +159,7 @@ describe('content', () => {
     const message = formatPlainMessage(synthetic({ userIdentity: { type: 'IAMUser', userName: '<!here>' } }));
     assert.equal(
       message.text,
-      'CreateTags by &lt;!here&gt; (IAMUser) in eu-west-1 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
+      'CreateTags by `&lt;!here&gt;` (IAMUser) in eu-west-1 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
     );
     assert.equal(message.attachments, undefined);
   });
@@ -185,8 +187,8 @@ describe('content', () => {
 describe('links', () => {
   test('the event ID is URL-encoded and the region validated', () => {
     const event = synthetic({}, { id: 'a/b|c>d<e f' });
-    assert.equal(consoleEventUrl(event), 'https://eu-west-1.console.aws.amazon.com/cloudtrail/home?region=eu-west-1#/events/a%2Fb%7Cc%3Ed%3Ce%20f');
-    assert.equal(consoleHistoryUrl('us-gov-west-1'), 'https://us-gov-west-1.console.aws.amazon.com/cloudtrail/home?region=us-gov-west-1#/events');
+    assert.equal(consoleEventUrl(event), 'https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/a%2Fb%7Cc%3Ed%3Ce%20f');
+    assert.equal(consoleHistoryUrl('eu-west-1'), 'https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events');
     for (const region of ['us-east-1|<!channel>', 'evil.com/x', 'US-EAST-1', 'us-east-1 ', '', 'us-east-12']) {
       assert.equal(consoleHistoryUrl(region), undefined, region);
     }
@@ -197,7 +199,7 @@ describe('links', () => {
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
     assert.equal(message.attachments![0]!.text, undefined);
-    assert.match(message.text, /in x\|&lt;!channel&gt;$/);
+    assert.match(message.text, /in `x\|&lt;!channel&gt;`$/);
   });
 
   test('a very long event ID is shown cut but not linked', () => {
@@ -206,9 +208,25 @@ describe('links', () => {
     assertSafeMessage(event, formatEventMessage(event));
   });
 
+  test('the partition\'s console comes from the region when no domain is configured (API-FACTS L)', () => {
+    const linkOf = (region: string, options = {}) => formatEventMessage(synthetic({}, { region, id: 'e-1' }), options).attachments![0]!.text ?? '';
+    assert.equal(
+      linkOf('us-gov-west-1'),
+      '<https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events/e-1|View this event in the CloudTrail console>' +
+        ' · <https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events|CloudTrail Event history (us-gov-west-1)>',
+    );
+    assert.match(linkOf('us-gov-east-1'), /^<https:\/\/us-gov-east-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
+    assert.match(linkOf('cn-north-1'), /^<https:\/\/cn-north-1\.console\.amazonaws\.cn\/cloudtrailv2\/home\?region=cn-north-1#\/events\/e-1\|/);
+    assert.match(linkOf('cn-northwest-1'), /^<https:\/\/cn-northwest-1\.console\.amazonaws\.cn\//);
+    assert.match(linkOf('ap-southeast-2'), /^<https:\/\/ap-southeast-2\.console\.aws\.amazon\.com\//);
+    // A configured domain wins in every region (an ISO partition, a proxy).
+    assert.match(linkOf('cn-north-1', { consoleDomain: 'console.example.net' }), /^<https:\/\/cn-north-1\.console\.example\.net\/cloudtrailv2\//);
+    assert.equal(consoleHistoryUrl('us-gov-west-1'), 'https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events');
+  });
+
   test('consoleDomain is used, and an invalid one drops the links', () => {
     const gov = formatEventMessage(synthetic({}, { region: 'us-gov-west-1' }), { consoleDomain: 'console.amazonaws-us-gov.com' });
-    assert.match(gov.attachments![0]!.text ?? '', /^<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\//);
+    assert.match(gov.attachments![0]!.text ?? '', /^<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
     const bad = formatEventMessage(synthetic({}), { consoleDomain: 'evil.com/|x' });
     assert.equal(bad.attachments![0]!.text, undefined);
   });
@@ -226,7 +244,7 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: '<@U123> & <https://evil|click>' }] });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), 'AWS::S3::Bucket: &lt;@U123&gt; &amp; &lt;https://evil|click&gt;');
+    assert.equal(fieldOf(message, 'Resource 1 of 1'), 'AWS::S3::Bucket: `&lt;@U123&gt; &amp; &lt;https://evil|click&gt;`');
   });
 
   test('100 KB of request parameters is cut to the budget', () => {
@@ -244,13 +262,13 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: name }], userIdentity: { type: 'IAMUser', userName: 'Zoë 👩🏽‍💻' } });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), `AWS::S3::Bucket: ${name}`);
-    assert.match(message.text, /by Zoë 👩🏽‍💻 \(IAMUser\)/);
+    assert.equal(fieldOf(message, 'Resource 1 of 1'), `AWS::S3::Bucket: \`${name}\``);
+    assert.match(message.text, /by `Zoë 👩🏽‍💻` \(IAMUser\)/);
   });
 
-  test('a bidi override in a name is neutralised', () => {
+  test('a bidi override in a name is shown, not applied', () => {
     const event = synthetic({ resources: [{ type: 't', ARN: 'invoice\u202Efdp.exe' }] });
-    assert.equal(fieldOf(formatEventMessage(event), 'Resource 1 of 1'), 't: invoice fdp.exe');
+    assert.equal(fieldOf(formatEventMessage(event), 'Resource 1 of 1'), 't: `invoice[U+202E]fdp.exe`');
   });
 
   test('a surrogate pair at the cut point is never split', () => {

@@ -148,7 +148,7 @@ describe('terminal preview', () => {
     assert.equal(lines[0], '\u274c DeleteBucket by alice & bob (IAMUser) in us-east-1 failed: AccessDenied');
     assert.equal(lines[1], '| View in the console (https://console.example/x?a=1&b=2)');
     assert.match(lines[2] ?? '', /^\| Event Name: DeleteBucket +Event Time: 2023-07-10 11:42:18 UTC$/);
-    assert.equal(lines[3], '| User Agent: <script>');
+    assert.equal(lines[3], '| User Agent: `<script>`', 'a code span keeps its backticks without colour');
     assert.equal(lines.length, 4);
   });
 

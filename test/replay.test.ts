@@ -270,7 +270,7 @@ describe('replay', () => {
     assert.match(refused.err, /Slack refused the webhook \(HTTP 404 gone /);
     assert.ok(!hostileStderr.test(refused.err), `stderr is inert: ${JSON.stringify(refused.err)}`);
     // formatProblem itself, for other callers: bidi controls too, not only C0/C1.
-    assert.equal(formatProblem({ file: 'e\u202evil.json', where: 'line 1', message: `bad${hostile}` }), 'e vil.json: line 1: bad [2J ]0;owned  31m  ');
+    assert.equal(formatProblem({ file: 'e\u202evil.json', where: 'line 1', message: `bad${hostile}` }), 'e[U+202E]vil.json: line 1: bad [2J ]0;owned  31m[U+202E] ');
   });
 
   test('a file of many broken lines is summarised after 20', () => {

@@ -1,3 +1,5 @@
+import { makeVisible } from '../slack/visible';
+
 /** Who is writing: the facts every alert email carries so the reader can find the process. */
 export interface AlertOrigin {
   host: string;
@@ -105,9 +107,10 @@ const LABEL_WIDTH = 13;
 
 function table(rows: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(LABEL_WIDTH, ...rows.map(([label]) => label.length + 2));
-  // Continuation lines of a multi-line value line up under its first line.
+  // Continuation lines of a multi-line value line up under its first line. A value may quote event data (an
+  // Event ID, Slack's answer): makeVisible shows its bidi and invisible characters as [U+202E].
   return rows.map(([label, value]) =>
-    `${`${label}:`.padEnd(width)}${value.split(/\r?\n/).join(`\n${' '.repeat(width)}`)}`,
+    `${`${label}:`.padEnd(width)}${makeVisible(value.replace(/\r\n/g, '\n'), { keepNewlines: true }).split('\n').join(`\n${' '.repeat(width)}`)}`,
   );
 }
 

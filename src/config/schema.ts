@@ -43,6 +43,16 @@ export function isProfileName(value: string): boolean {
   return value.trim() !== '' && !/[/\\\0]/.test(value);
 }
 
+/**
+ * A DNS host name with at least two labels and nothing else: no scheme, port, path, user or trailing dot
+ * (RFC 1123 labels: letters, digits, inner hyphens, ≤ 63 characters; ≤ 253 in all).
+ */
+export function isHostName(value: string): boolean {
+  const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+  const labels = value.split('.');
+  return value.length <= 253 && labels.length >= 2 && labels.every((part) => label.test(part));
+}
+
 export function isHttpUrl(value: string): boolean {
   return hasProtocol(value, ['http:', 'https:']);
 }
@@ -92,6 +102,8 @@ const region = z
 const address = z
   .string({ error: 'expected an email address' })
   .refine(isEmailAddress, { error: 'expected an email address like ops@example.com' });
+
+const CONSOLE_DOMAIN_EXPECTED = 'expected a host name like console.amazonaws-us-gov.com (no scheme, no path)';
 
 /** The config file (JSON). Every key optional; unknown keys are rejected by name. */
 export const configFileSchema = z.strictObject(
@@ -161,6 +173,10 @@ export const configFileSchema = z.strictObject(
     cloudtrailEndpoint: z
       .string({ error: 'expected an http(s) URL' })
       .refine(isHttpUrl, { error: 'expected an http(s) URL like http://127.0.0.1:4566' })
+      .optional(),
+    consoleDomain: z
+      .string({ error: CONSOLE_DOMAIN_EXPECTED })
+      .refine(isHostName, { error: CONSOLE_DOMAIN_EXPECTED })
       .optional(),
   },
   { error: 'expected a JSON object' },

@@ -17,6 +17,11 @@ export interface Config {
   slackMessagesPerSecond: number;
   /** Local CloudTrail endpoint (tests, demo); undefined → AWS. Also AWS_ENDPOINT_URL_CLOUDTRAIL via the SDK. */
   cloudtrailEndpoint: string | undefined;
+  /**
+   * The AWS console's host name for the links in each message (`console.amazonaws-us-gov.com`), lower case;
+   * undefined → each region's partition decides (src/slack/format.ts, consoleDomainFor).
+   */
+  consoleDomain: string | undefined;
   slack: {
     /** A secret: never log it. Undefined only with dryRun. */
     webhookUrl: string | undefined;

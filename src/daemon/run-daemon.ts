@@ -136,7 +136,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
           saveState: (state) => saveState(region, state),
           recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
           filter,
-          format: (event) => formatEventMessage(event),
+          format: (event) => formatEventMessage(event, { consoleDomain: config.consoleDomain }),
           formatPlain: formatPlainMessage,
           send: (message, signal) => sender.send(message, signal),
           now: () => clock.now(),

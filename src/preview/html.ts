@@ -1,13 +1,15 @@
 import { parseMrkdwn, safeUrl, type Span } from './mrkdwn';
 import { formatTs, toPreviewMessage, type PreviewAttachment, type PreviewField } from './payload';
 import { PAGE_STYLE } from './html-style';
+import { makeVisible } from '../slack/visible';
 
 /**
  * Slack payloads → one self-contained HTML page that looks like the channel would: the colour bar, the bold
  * headline, short fields two to a row, links, and each date token's fallback text. Pure.
  *
- * Event data is hostile: every piece of text is decoded from mrkdwn and then HTML-escaped (& < > " '), URLs are
- * kept only when http(s)/mailto, colours only when they resolve to #rrggbb. As a second line of defence the page
+ * Event data is hostile: every piece of text is decoded from mrkdwn, made visible (src/slack/visible.ts: a bidi
+ * or invisible character shows as `[U+202E]`, a control character as a space) and then HTML-escaped
+ * (& < > " '); URLs are kept only when http(s)/mailto, colours only when they resolve to #rrggbb. As a second line of defence the page
  * carries a Content-Security-Policy that allows no script, no request and no external asset at all.
  * Markers for tests and tools: data-message, data-attachment, data-colour-bar, data-field (data-short).
  */
@@ -25,8 +27,13 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
+/** Text a reader sees: made visible (newlines kept: the page shows them with pre-wrap), then escaped. */
+function textHtml(s: string): string {
+  return escapeHtml(makeVisible(s, { keepNewlines: true }));
+}
+
 function renderSpan(span: Span): string {
-  let html = escapeHtml(span.text);
+  let html = textHtml(span.text);
   if (span.pre) return `<pre>${html}</pre>`;
   if (span.code) html = `<code>${html}</code>`;
   if (span.bold) html = `<strong>${html}</strong>`;
@@ -51,7 +58,7 @@ function renderField(field: PreviewField): string {
   const size = field.short ? 'short' : 'long';
   return (
     `<div class="field ${size}" data-field data-short="${field.short}">` +
-    `<div class="field-title">${escapeHtml(field.title)}</div>` +
+    `<div class="field-title">${textHtml(field.title)}</div>` +
     `<div class="field-value">${renderMrkdwnHtml(field.value)}</div></div>`
   );
 }
@@ -59,13 +66,13 @@ function renderField(field: PreviewField): string {
 function renderAttachment(a: PreviewAttachment): string {
   const parts: string[] = [];
   if (a.title !== undefined) {
-    const title = escapeHtml(a.title);
+    const title = textHtml(a.title);
     const href = a.titleLink === undefined ? undefined : safeUrl(a.titleLink);
     parts.push(`<div class="title">${href ? `<a href="${escapeHtml(href)}" rel="noopener noreferrer">${title}</a>` : title}</div>`);
   }
   if (a.text !== undefined) parts.push(`<div class="att-text">${renderMrkdwnHtml(a.text)}</div>`);
   if (a.fields.length > 0) parts.push(`<div class="fields">${a.fields.map(renderField).join('')}</div>`);
-  const footer = [a.footer === undefined ? '' : escapeHtml(a.footer), a.ts === undefined ? '' : escapeHtml(formatTs(a.ts))];
+  const footer = [a.footer === undefined ? '' : textHtml(a.footer), a.ts === undefined ? '' : escapeHtml(formatTs(a.ts))];
   if (footer.some((part) => part !== '')) parts.push(`<div class="footer">${footer.filter((p) => p !== '').join(' | ')}</div>`);
   const pretext = a.pretext === undefined ? '' : `<div class="pretext">${renderMrkdwnHtml(a.pretext)}</div>`;
   // The colour is a validated #rrggbb (payload.ts), so it is safe inside the style attribute.
@@ -98,9 +105,9 @@ export function renderHtmlPage(payloads: readonly unknown[], options: HtmlPageOp
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
+    `<title>${textHtml(title)}</title>`,
     `<style>${PAGE_STYLE}</style></head>`,
-    `<body><header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>`,
+    `<body><header><h1>${textHtml(title)}</h1><p>${textHtml(subtitle)}</p></header>`,
     `<main data-count="${payloads.length}">`,
     ...payloads.map((payload, i) => renderMessageHtml(payload, i)),
     '</main></body></html>',

@@ -1,5 +1,5 @@
 import { parseMrkdwn, type Span } from './mrkdwn';
-import { neutraliseControls } from '../slack/escape';
+import { makeVisible } from '../slack/visible';
 import { formatTs, NAMED_COLOURS, toPreviewMessage, type PreviewAttachment, type PreviewField } from './payload';
 
 /**
@@ -7,9 +7,10 @@ import { formatTs, NAMED_COLOURS, toPreviewMessage, type PreviewAttachment, type
  * fields two to a row, links as `text (url)`, date tokens as their fallback. Pure.
  *
  * With `color`, ANSI SGR codes: green/yellow/red for good/warning/danger, 24-bit colour for any other hex.
- * Without it (stdout not a TTY, or NO_COLOR: https://no-color.org) the output is plain text. Either way every
- * control character from the payload is replaced first, so an escape sequence hidden in event data can neither
- * restyle nor rewrite the terminal.
+ * Without it (stdout not a TTY, or NO_COLOR: https://no-color.org) the output is plain text, and a `code` span
+ * keeps its backticks: that is how the formatter sets event values apart from its own words. Either way every
+ * piece of text goes through makeVisible (src/slack/visible.ts): an escape sequence hidden in event data can
+ * neither restyle nor rewrite the terminal, and a bidi or invisible character is shown as `[U+202E]`.
  */
 
 export interface TerminalOptions {
@@ -49,19 +50,21 @@ function barSgr(colour: string): string {
   return `38;2;${r};${g};${b}`;
 }
 
-function spanSegments(span: Span): Segment[] {
+function spanSegments(span: Span, color: boolean): Segment[] {
   const styles = [span.bold && '1', span.italic && '3', span.strike && '9', (span.code || span.pre) && '36', span.mention && '33']
     .filter((s): s is string => typeof s === 'string');
-  const text = neutraliseControls(span.text, KEEP_NEWLINES);
+  const visible = makeVisible(span.text, KEEP_NEWLINES);
+  // Without colour, the backticks are all that sets a value apart from the words around it.
+  const text = span.code === true && !color ? `\`${visible}\`` : visible;
   const main: Segment = { text, sgr: span.href !== undefined ? [...styles, '4'].join(';') : styles.join(';') || undefined };
   // A link shows where it goes; the text alone could claim anything.
-  return span.href !== undefined && span.href !== span.text ? [main, { text: ` (${neutraliseControls(span.href, KEEP_NEWLINES)})`, sgr: '2' }] : [main];
+  return span.href !== undefined && span.href !== span.text ? [main, { text: ` (${makeVisible(span.href, KEEP_NEWLINES)})`, sgr: '2' }] : [main];
 }
 
 /** mrkdwn → lines of styled segments (a newline in the text starts a new line). */
-function mrkdwnLines(mrkdwn: string, base: Segment[] = [], extraSgr?: string): Line[] {
+function mrkdwnLines(mrkdwn: string, color: boolean, base: Segment[] = [], extraSgr?: string): Line[] {
   const lines: Line[] = [[...base]];
-  for (const segment of parseMrkdwn(mrkdwn).flatMap(spanSegments)) {
+  for (const segment of parseMrkdwn(mrkdwn).flatMap((span) => spanSegments(span, color))) {
     const sgr = [...new Set([extraSgr, segment.sgr].join(';').split(';'))].filter(Boolean).join(';') || undefined;
     segment.text.split('\n').forEach((piece, i) => {
       if (i > 0) lines.push([]);
@@ -111,19 +114,19 @@ function wrap(line: Line, width: number): Line[] {
   return out;
 }
 
-function fieldLine(field: PreviewField): Line[] {
-  return mrkdwnLines(field.value, [{ text: neutraliseControls(field.title, KEEP_NEWLINES), sgr: '1' }, { text: ': ' }]);
+function fieldLine(field: PreviewField, color: boolean): Line[] {
+  return mrkdwnLines(field.value, color, [{ text: makeVisible(field.title, KEEP_NEWLINES), sgr: '1' }, { text: ': ' }]);
 }
 
 /** Short fields side by side when both fit in half the width, as Slack lays them out in two columns. */
-function fieldLines(fields: readonly PreviewField[], width: number): Line[] {
+function fieldLines(fields: readonly PreviewField[], width: number, color: boolean): Line[] {
   const column = Math.floor(width / 2);
   const lines: Line[] = [];
   for (let i = 0; i < fields.length; i += 1) {
     const field = fields[i] as PreviewField;
     const next = fields[i + 1];
-    const left = fieldLine(field);
-    const right = next === undefined ? undefined : fieldLine(next);
+    const left = fieldLine(field, color);
+    const right = next === undefined ? undefined : fieldLine(next, color);
     const [l, r] = [left[0] ?? [], right?.[0] ?? []];
     const fits = left.length === 1 && right?.length === 1 && visibleLength(l) < column && visibleLength(r) <= width - column;
     if (field.short && next?.short && fits) {
@@ -136,15 +139,15 @@ function fieldLines(fields: readonly PreviewField[], width: number): Line[] {
   return lines;
 }
 
-function attachmentLines(a: PreviewAttachment, width: number): Line[] {
+function attachmentLines(a: PreviewAttachment, width: number, color: boolean): Line[] {
   const lines: Line[] = [];
   if (a.title !== undefined) {
-    lines.push([{ text: neutraliseControls(a.title, KEEP_NEWLINES), sgr: '1' }, ...(a.titleLink ? [{ text: ` (${neutraliseControls(a.titleLink, KEEP_NEWLINES)})`, sgr: '2' }] : [])]);
+    lines.push([{ text: makeVisible(a.title, KEEP_NEWLINES), sgr: '1' }, ...(a.titleLink ? [{ text: ` (${makeVisible(a.titleLink, KEEP_NEWLINES)})`, sgr: '2' }] : [])]);
   }
-  if (a.text !== undefined) lines.push(...mrkdwnLines(a.text));
-  lines.push(...fieldLines(a.fields, width));
+  if (a.text !== undefined) lines.push(...mrkdwnLines(a.text, color));
+  lines.push(...fieldLines(a.fields, width, color));
   const footer = [a.footer, a.ts === undefined ? undefined : formatTs(a.ts)].filter((p): p is string => !!p);
-  if (footer.length > 0) lines.push([{ text: neutraliseControls(footer.join(' | '), KEEP_NEWLINES), sgr: '2' }]);
+  if (footer.length > 0) lines.push([{ text: makeVisible(footer.join(' | '), KEEP_NEWLINES), sgr: '2' }]);
   return lines;
 }
 
@@ -157,14 +160,14 @@ export function renderTerminalMessage(payload: unknown, options: TerminalOptions
   const width = Math.max(MIN_WIDTH, options.width ?? 100);
   const message = toPreviewMessage(payload);
   const out: string[] = [];
-  for (const line of mrkdwnLines(message.text, [], '1')) out.push(...wrap(line, width).map((l) => paint(l, options.color)));
+  for (const line of mrkdwnLines(message.text, options.color, [], '1')) out.push(...wrap(line, width).map((l) => paint(l, options.color)));
   for (const attachment of message.attachments) {
-    if (attachment.pretext !== undefined) out.push(...mrkdwnLines(attachment.pretext).map((l) => paint(l, options.color)));
+    if (attachment.pretext !== undefined) out.push(...mrkdwnLines(attachment.pretext, options.color).map((l) => paint(l, options.color)));
     const bar = options.color ? `\u001b[${barSgr(attachment.colour)}m\u258c\u001b[0m ` : '| ';
-    for (const line of attachmentLines(attachment, width - 2)) {
+    for (const line of attachmentLines(attachment, width - 2, options.color)) {
       out.push(...wrap(line, width - 2).map((l) => bar + paint(l, options.color)));
     }
   }
-  if (options.note !== undefined) out.push(paint([{ text: neutraliseControls(options.note, KEEP_NEWLINES), sgr: '2' }], options.color));
+  if (options.note !== undefined) out.push(paint([{ text: makeVisible(options.note, KEEP_NEWLINES), sgr: '2' }], options.color));
   return `${out.join('\n')}\n`;
 }

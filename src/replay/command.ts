@@ -88,7 +88,7 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
   for (const note of expanded.notes) say(note);
   for (const problem of problems) say(formatProblem(problem));
 
-  const messages = selectMessages(events, config.exclude, tally, problems);
+  const messages = selectMessages(events, config.exclude, tally, problems, config.consoleDomain);
   if (dryRun) for (const { message } of messages) deps.writeOut(`${JSON.stringify(message)}\n`);
   if (options.html !== undefined) {
     const subtitle = `cloudtrail-slack replay of ${args.length} input${args.length === 1 ? '' : 's'}`;
@@ -136,8 +136,10 @@ async function readInput(input: ReplayInput, deps: ReplayDeps): Promise<ReadResu
   return readEventBytes(input.name, bytes, { maxBytes: deps.maxFileBytes });
 }
 
-/** The daemon's formatters; no log, so nothing but `say` reaches stderr. */
-const FORMATTERS = { format: formatEventMessage, formatPlain: formatPlainMessage };
+/** The daemon's formatters, linking to the configured console; no log, so nothing but `say` reaches stderr. */
+function formattersFor(consoleDomain: string | undefined) {
+  return { format: (event: TrailEvent) => formatEventMessage(event, { consoleDomain }), formatPlain: formatPlainMessage };
+}
 
 /** A record that says nothing we could describe: not an Insight, and no name, type, category or source. */
 function hasNothingToDescribe(event: TrailEvent): boolean {
@@ -148,7 +150,14 @@ function hasNothingToDescribe(event: TrailEvent): boolean {
  * Oldest first (stable, so file order breaks ties), each ID once, through the daemon's filter and formatter. An
  * event that cannot be formatted at all is a problem (the daemon records it as undeliverable), not a crash.
  */
-function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createEventFilter>[0], tally: Tally, problems: ReplayProblem[]) {
+function selectMessages(
+  events: TrailEvent[],
+  exclude: Parameters<typeof createEventFilter>[0],
+  tally: Tally,
+  problems: ReplayProblem[],
+  consoleDomain: string | undefined,
+) {
+  const formatters = formattersFor(consoleDomain);
   const filter = createEventFilter(exclude);
   const seen = new Set<string>();
   const out: Array<{ event: TrailEvent; message: SlackMessage }> = [];
@@ -170,7 +179,7 @@ function selectMessages(events: TrailEvent[], exclude: Parameters<typeof createE
     }
     try {
       // As the daemon does: a formatter bug must not lose the event, so the plain version if the rich one throws.
-      out.push({ event, message: formatWithFallback(FORMATTERS, event) });
+      out.push({ event, message: formatWithFallback(formatters, event) });
     } catch (error) {
       problems.push({ file: `event ${event.id}`, message: `could not be formatted (${error instanceof Error ? error.name : typeof error})` });
     }

@@ -1,23 +1,22 @@
+import { makeVisible, visiblePieces } from './visible';
+
 /**
  * Making hostile event data inert in Slack mrkdwn, and cutting it to size without breaking it.
  *
  * Slack asks for exactly three characters to be escaped: & < > (API-FACTS C.3). Without that a user agent of
  * `<!channel>` pings the whole channel and `<https://evil|click>` becomes a disguised link. Beyond that:
- * - control characters (C0, DEL, C1), U+2028/U+2029 and the bidi embedding/override/isolate controls become a
- *   space: a newline in a user agent must not forge an extra line of the message, and U+202E must not reverse
- *   what the reader sees ("Trojan Source"). Right-to-left letters themselves are kept.
- * - lone UTF-16 surrogates become U+FFFD, so the JSON body is always well-formed UTF-8.
+ * - what a reader may see of a character (controls become a space, bidi controls and other invisible characters
+ *   are shown as `[U+202E]`, lone surrogates become U+FFFD) is decided in one place, visible.ts; every function
+ *   here goes through it.
  * - inside a code span a backtick would close the span, so it becomes U+02CB (ˋ, MODIFIER LETTER GRAVE ACCENT),
  *   which looks alike and cannot close it.
  * - inside a *bold* span an asterisk would end it, so it becomes U+2217 (∗).
- * Lengths are counted in code points, so a cut never splits a surrogate pair (an emoji stays whole or goes).
+ * Lengths are counted in code points, so a cut never splits a surrogate pair (an emoji stays whole or goes), a
+ * `[U+202E]` marker, an entity, or an emoji sequence held together by a joiner.
  */
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 const ELLIPSIS = '…';
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** The tail of a cut that stopped inside one of our three entities. */
 const PARTIAL_ENTITY = /&(?:a|am|amp|l|lt|g|gt)?$/;
 
@@ -26,21 +25,11 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/[&<>]/g, (c) => ENTITIES[c] ?? c);
 }
 
-export interface NeutraliseOptions {
-  /** Keep '\n' as it is (text that is shown line by line, such as the terminal preview); default false. */
-  keepNewlines?: boolean;
-}
-
 /**
- * Replaces control, line-separator and bidi-control characters with a space, and lone surrogates with U+FFFD.
- * With `keepNewlines`, '\n' is kept (every other control character, '\r' included, still becomes a space).
+ * The name older callers use for visible.ts's makeVisible: controls become a space ('\n' kept with
+ * `keepNewlines`), invisible and bidi characters are shown as `[U+XXXX]`, lone surrogates become U+FFFD.
  */
-export function neutraliseControls(s: string, options: NeutraliseOptions = {}): string {
-  const sound = s.replace(LONE_SURROGATE, '\ufffd');
-  return options.keepNewlines === true
-    ? sound.replace(UNSAFE_CHARACTERS, (c) => (c === '\n' ? c : ' '))
-    : sound.replace(UNSAFE_CHARACTERS, ' ');
-}
+export const neutraliseControls = makeVisible;
 
 /**
  * Cuts `s` to at most `max` code points, the last being '…' when it was cut. Never splits a surrogate pair and
@@ -58,14 +47,15 @@ export function truncate(s: string, max: number): string {
   return points.slice(0, max - 1).join('').replace(PARTIAL_ENTITY, '') + ELLIPSIS;
 }
 
-/** Code points in one piece: an entity (4–5 ASCII chars) or one code point (1–2 UTF-16 units). */
+/** Code points in one piece (an entity, a `[U+XXXX]` marker, or a code point with what is glued to it). */
 function widthOf(piece: string): number {
-  return piece.length > 2 ? piece.length : 1;
+  return piece.length === 1 ? 1 : Array.from(piece).length;
 }
 
 /**
- * Neutralises, escapes and fits raw event text into `max` code points of escaped output, never cutting inside
- * an entity. Only a bounded prefix of the input is read, so a 100 KB value costs no more than a short one.
+ * Makes raw event text visible (visible.ts), escapes it and fits it into `max` code points of output, never
+ * cutting inside an entity or a marker. Only a bounded prefix of the input is read, so a 100 KB value costs no
+ * more than a short one.
  */
 export function safeText(raw: string, max: number): string {
   if (max <= 0) return '';
@@ -74,8 +64,8 @@ export function safeText(raw: string, max: number): string {
   const bounded = raw.length > 2 * max + 2 ? raw.slice(0, 2 * max + 2) : raw;
   const pieces: string[] = [];
   let total = 0;
-  for (const ch of neutraliseControls(bounded)) {
-    const piece = ENTITIES[ch] ?? ch;
+  for (const visible of visiblePieces(bounded)) {
+    const piece = ENTITIES[visible] ?? visible;
     pieces.push(piece);
     total += widthOf(piece);
     if (total > max) break;
@@ -95,6 +85,23 @@ export function safeText(raw: string, max: number): string {
 /** Raw text as an inline code span: a backtick inside becomes ˋ so the span cannot be closed early. */
 export function codeSpan(raw: string, max: number): string {
   return `\`${safeText(raw.replace(/`/g, '\u02cb'), Math.max(1, max - 2))}\``;
+}
+
+/**
+ * A plain token (`AccessDenied`, `us-east-1`, `IAMUser`, `AWS::S3::Bucket`, a GUID): letters, digits and
+ * `. _ : / -`, no space or bracket, so it cannot read as part of a sentence around it.
+ */
+export function isPlainToken(raw: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/.test(raw);
+}
+
+/**
+ * An event value inside our own words: plain when it is a plain token, else a code span, so a user named
+ * `root (Root) in us-east-1` cannot pass for our "(Root) in us-east-1". For every formatter's sentences.
+ */
+export function valueText(raw: string, max: number): string {
+  // Nothing cannot pass for words, and an empty span would show as two backticks.
+  return raw === '' || isPlainToken(raw) ? safeText(raw, max) : codeSpan(raw, max);
 }
 
 /** Raw text as a ``` block (same backtick rule); used for request parameters. */

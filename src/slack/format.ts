@@ -1,6 +1,6 @@
-import { describeIdentity } from '../events/identity';
+import { describeIdentity, HIDDEN_USER_NAME } from '../events/identity';
 import type { TrailEvent } from '../events/types';
-import { boldSpan, codeBlock, codeSpan, formatLink, safeText, truncate } from './escape';
+import { boldSpan, codeBlock, codeSpan, formatLink, isPlainToken, safeText, truncate, valueText } from './escape';
 import { formatOtherMessage, formatOtherPlain } from './format-other';
 import type { SlackAttachment, SlackMessage } from './types';
 
@@ -12,7 +12,10 @@ import type { SlackAttachment, SlackMessage } from './types';
  */
 
 export interface FormatOptions {
-  /** Console host without the region, e.g. `console.amazonaws-us-gov.com`; default `console.aws.amazon.com`. */
+  /**
+   * The console's host name without the region (config key `consoleDomain`), e.g. `console.amazonaws-us-gov.com`;
+   * default: the partition's, from the event's region (consoleDomainFor).
+   */
   consoleDomain?: string;
 }
 type Field = NonNullable<SlackAttachment['fields']>[number];
@@ -34,7 +37,15 @@ export const MAX_RESOURCES_SHOWN = 5;
 /** Attachment colours: the original's danger/warning/good, plus purple for calls that failed. */
 export const COLOURS = { failed: '#8e44ad', delete: 'danger', terminate: 'warning', other: 'good' } as const;
 
-const DEFAULT_CONSOLE_DOMAIN = 'console.aws.amazon.com';
+/**
+ * Each partition's console host, by region prefix (API-FACTS L: GovCloud `console.amazonaws-us-gov.com`, China
+ * `console.amazonaws.cn`; the commercial one for every other region).
+ */
+const PARTITION_CONSOLES: ReadonlyArray<readonly [prefix: string, domain: string]> = [
+  ['us-gov-', 'console.amazonaws-us-gov.com'],
+  ['cn-', 'console.amazonaws.cn'],
+];
+const COMMERCIAL_CONSOLE = 'console.aws.amazon.com';
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 /** Real event IDs are 36-char GUIDs; anything much longer is not linked (it is still shown, cut). */
@@ -65,14 +76,28 @@ function slackDateOf(ms: number): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${fallback}>`;
 }
 
-/** `https://<region>.console…/cloudtrail/home?region=<region>#/events`, or undefined for an invalid region. */
-export function consoleHistoryUrl(region: string, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
-  if (!REGION.test(region) || !HOST.test(consoleDomain)) return undefined;
-  return `https://${region}.${consoleDomain}/cloudtrail/home?region=${region}#/events`;
+/** The console host for a region: the configured one, else its partition's (us-gov-…, cn-…, else commercial). */
+export function consoleDomainFor(region: string, configured?: string): string {
+  if (configured !== undefined) return configured;
+  return PARTITION_CONSOLES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? COMMERCIAL_CONSOLE;
 }
 
-/** The console's page for this one event, or undefined when the region or ID cannot be linked safely. */
-export function consoleEventUrl(event: TrailEvent, consoleDomain = DEFAULT_CONSOLE_DOMAIN): string | undefined {
+/**
+ * The region's Event history, `https://<region>.<domain>/cloudtrailv2/home?region=<region>#/events`, the form
+ * today's console uses (API-FACTS L; whether GovCloud and China serve the same path is unconfirmed there), or
+ * undefined for an invalid region or domain.
+ */
+export function consoleHistoryUrl(region: string, consoleDomain?: string): string | undefined {
+  const domain = consoleDomainFor(region, consoleDomain);
+  if (!REGION.test(region) || !HOST.test(domain)) return undefined;
+  return `https://${region}.${domain}/cloudtrailv2/home?region=${region}#/events`;
+}
+
+/**
+ * The console's page for this one event, `…/cloudtrailv2/home?region=<region>#/events/<EventId>` (API-FACTS L),
+ * or undefined when the region or ID cannot be linked safely.
+ */
+export function consoleEventUrl(event: TrailEvent, consoleDomain?: string): string | undefined {
   const history = consoleHistoryUrl(event.region, consoleDomain);
   if (history === undefined || event.id === '' || event.id.length > MAX_LINKED_ID) return undefined;
   return `${history}/${encodeURIComponent(event.id)}`;
@@ -86,25 +111,48 @@ export function eventColour(event: TrailEvent): string {
   return COLOURS.other;
 }
 
-/** `<name> by <who> (<type>) in <region>`, escaped; the name bold in mrkdwn, plain for `fallback`/plain text. */
-function describeCall(event: TrailEvent, bold: boolean): string {
-  const who = describeIdentity(event);
-  const name = bold ? boldSpan(event.name, MAX_NAME) : safeText(event.name, MAX_NAME);
-  return `${name} by ${safeText(who.name, MAX_NAME)} (${safeText(who.type, MAX_SHORT)}) in ${safeText(event.region, MAX_SHORT)}`;
+/**
+ * Our words in describeIdentity's `detail` (src/events/identity.ts), each followed by an event value, which is
+ * set apart in a code span. A detail that starts with none of them is shown whole in a code span: the safe side.
+ */
+const DETAIL_LABELS = ['source identity ', 'identity store ', 'federated by ', 'via ', 'principal ', 'root, account ', 'account '];
+const DETAIL_OUR_WORDS = new Set(['root, account unknown', `user name hidden by AWS (${HIDDEN_USER_NAME})`]);
+function detailText(detail: string): string {
+  if (DETAIL_OUR_WORDS.has(detail)) return safeText(detail, MAX_FIELD);
+  const label = DETAIL_LABELS.find((l) => detail.startsWith(l) && detail.length > l.length);
+  return label === undefined ? codeSpan(detail, MAX_FIELD) : `${label}${valueText(detail.slice(label.length), MAX_FIELD)}`;
 }
 
-/** `*CreateUser* by alice (IAMUser) in us-east-1`; on failure `:x: … failed: AccessDenied`. */
+/** The caller's name (always a code span: it is free text) and, in brackets, the detail. */
+function userText(event: TrailEvent): string {
+  const who = describeIdentity(event);
+  const name = codeSpan(who.name, MAX_NAME);
+  return who.detail === undefined ? name : `${name} (${detailText(who.detail)})`;
+}
+
+/**
+ * `<name> by <who> (<type>) in <region>`, escaped, every event value set apart (valueText; the caller always in
+ * a code span); the name bold in mrkdwn when it is a plain token.
+ */
+function describeCall(event: TrailEvent, bold: boolean): string {
+  const who = describeIdentity(event);
+  const name = bold && isPlainToken(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
+  const region = valueText(event.region, MAX_SHORT);
+  return `${name} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${region}`;
+}
+
+/** ``*CreateUser* by `alice` (IAMUser) in us-east-1``; on failure `:x: … failed: AccessDenied`. */
 export function eventHeadline(event: TrailEvent): string {
   const failure = failureOf(event);
   const call = describeCall(event, true);
-  return failure === undefined ? call : `:x: ${call} failed: ${safeText(failure.code, MAX_SHORT)}`;
+  return failure === undefined ? call : `:x: ${call} failed: ${valueText(failure.code, MAX_SHORT)}`;
 }
 
-/** The headline as plain text (no mrkdwn, still escaped), for `fallback` and the plain message. */
+/** The headline as plain text (no bold, still escaped and set apart), for `fallback` and the plain message. */
 function plainHeadline(event: TrailEvent): string {
   const failure = failureOf(event);
   const call = describeCall(event, false);
-  return failure === undefined ? call : `FAILED ${call}: ${safeText(failure.code, MAX_SHORT)}`;
+  return failure === undefined ? call : `FAILED ${call}: ${valueText(failure.code, MAX_SHORT)}`;
 }
 
 function eventFields(event: TrailEvent): Field[] {
@@ -119,7 +167,7 @@ function eventFields(event: TrailEvent): Field[] {
   add('Event Source', event.source, MAX_NAME);
   add('AWS Region', event.region, MAX_SHORT);
   fields.push({ title: 'Event Time', value: slackDateOf(event.time), short: true });
-  add('User', who.detail === undefined ? who.name : `${who.name} (${who.detail})`, MAX_FIELD);
+  fields.push({ title: 'User', value: userText(event), short: true });
   add('Identity Type', who.type, MAX_SHORT);
   add('Source IP Address', record.sourceIPAddress, MAX_NAME);
   add('Account ID', textOf(record.recipientAccountId) ?? textOf(record.userIdentity?.accountId), MAX_SHORT);
@@ -145,9 +193,10 @@ function eventFields(event: TrailEvent): Field[] {
 function resourceFields(event: TrailEvent): Field[] {
   const resources = Array.isArray(event.resources) ? event.resources : [];
   const fields: Field[] = resources.slice(0, MAX_RESOURCES_SHOWN).map((resource, index) => {
-    const type = safeText(textOf(resource?.type) ?? 'unknown type', MAX_SHORT);
-    const name = safeText(textOf(resource?.name) ?? '(no name)', 200);
-    return { title: `Resource ${index + 1} of ${resources.length}`, value: `${type}: ${name}`, short: false };
+    const type = textOf(resource?.type);
+    const name = textOf(resource?.name);
+    const value = `${type === undefined ? 'unknown type' : valueText(type, MAX_SHORT)}: ${name === undefined ? '(no name)' : codeSpan(name, 200)}`;
+    return { title: `Resource ${index + 1} of ${resources.length}`, value, short: false };
   });
   const hidden = resources.length - MAX_RESOURCES_SHOWN;
   if (hidden > 0) fields.push({ title: 'More Resources', value: `and ${hidden} more`, short: false });
@@ -174,7 +223,7 @@ export function eventAttachment(event: TrailEvent, options: FormatOptions = {}):
   ].filter((link): link is string => typeof link === 'string');
   const attachment: SlackAttachment = {
     color: eventColour(event),
-    fallback: `${plainHeadline(event)} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    fallback: `${plainHeadline(event)} · Event ID: ${valueText(event.id, MAX_ID)}`,
     fields: eventFields(event),
     mrkdwn_in: ['text', 'fields'],
   };
@@ -203,7 +252,7 @@ export function formatPlainMessage(event: TrailEvent): SlackMessage {
   if (other !== undefined) return other;
   const when = isoTimeOf(event.time) ?? 'unknown time';
   return {
-    text: `${plainHeadline(event)} at ${when} · Event ID: ${safeText(event.id, MAX_ID)}`,
+    text: `${plainHeadline(event)} at ${when} · Event ID: ${valueText(event.id, MAX_ID)}`,
     unfurl_links: false,
     unfurl_media: false,
   };
