@@ -1,5 +1,6 @@
 import { describeIdentity } from '../events/identity';
 import type { TrailEvent } from '../events/types';
+import { compileWildcard, parseStarGlob } from './sigma/wildcard';
 
 /**
  * Which events get posted: write events that no exclusion matches.
@@ -34,37 +35,14 @@ interface Pattern {
   test(value: string): boolean;
 }
 
-/** Compiles a `Describe*`-style pattern into a case-insensitive, whole-value matcher. */
-export function compilePattern(pattern: string): Pattern {
-  const lower = pattern.toLowerCase();
-  return { text: pattern, test: (value) => matchGlob(lower, value.toLowerCase()) };
-}
-
 /**
- * `*` matches any run (also empty). Linear backtracking to the last star, O(pattern × value) at worst: a regex
- * like `^.*a.*a.*b$` could backtrack exponentially on a hostile value, and values here are hostile.
+ * Compiles a `Describe*`-style pattern into a case-insensitive, whole-value matcher. The Sigma engine's
+ * wildcard matcher (sigma/wildcard.ts) does the work: linear in the value per segment, no regex built from the
+ * pattern, because values are hostile (a regex like `^.*a.*a.*b$` can backtrack for minutes).
  */
-function matchGlob(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let star = -1;
-  let mark = 0;
-  while (v < value.length) {
-    if (pattern[p] === '*') {
-      star = p++;
-      mark = v;
-    } else if (p < pattern.length && pattern[p] === value[v]) {
-      p++;
-      v++;
-    } else if (star !== -1) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
+export function compilePattern(pattern: string): Pattern {
+  const matcher = compileWildcard(parseStarGlob(pattern), { cased: false });
+  return { text: pattern, test: (value) => matcher.test(value) };
 }
 
 function compileAll(patterns: readonly string[]): Pattern[] {

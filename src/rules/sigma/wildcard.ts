@@ -65,7 +65,15 @@ export interface WildcardMatcher {
   test(value: string, lowered?: string): boolean;
 }
 
-export function compileWildcard(tokens: readonly WildcardToken[], options: { cased: boolean }): WildcardMatcher {
+/** Counts candidate positions examined (one per segment comparison or indexOf call); tests bound it. */
+export interface StepMeter {
+  steps: number;
+}
+
+export function compileWildcard(
+  tokens: readonly WildcardToken[],
+  options: { cased: boolean; meter?: StepMeter },
+): WildcardMatcher {
   const fold = (s: string) => (options.cased ? s : s.toLowerCase());
   const segments: Segment[] = [{ text: '', any: null }];
   for (const token of tokens) {
@@ -89,12 +97,13 @@ export function compileWildcard(tokens: readonly WildcardToken[], options: { cas
     test(value, lowered) {
       const v = options.cased ? value : lowered ?? value.toLowerCase();
       if (exact !== undefined) return v === exact;
-      return matchSegments(segments, v);
+      return matchSegments(segments, v, options.meter);
     },
   };
 }
 
-function matchesAt(seg: Segment, value: string, at: number): boolean {
+function matchesAt(seg: Segment, value: string, at: number, meter: StepMeter | undefined): boolean {
+  if (meter) meter.steps += 1;
   if (!seg.any) return value.startsWith(seg.text, at);
   for (let i = 0; i < seg.text.length; i += 1) {
     if (!seg.any[i] && seg.text.charCodeAt(i) !== value.charCodeAt(at + i)) return false;
@@ -103,13 +112,14 @@ function matchesAt(seg: Segment, value: string, at: number): boolean {
 }
 
 /** Leftmost start of `seg` in value[from, limit), or -1. */
-function find(seg: Segment, value: string, from: number, limit: number): number {
+function find(seg: Segment, value: string, from: number, limit: number, meter: StepMeter | undefined): number {
   const last = limit - seg.text.length;
   if (!seg.any) {
+    if (meter) meter.steps += 1;
     const at = value.indexOf(seg.text, from);
     return at !== -1 && at <= last ? at : -1;
   }
-  for (let at = from; at <= last; at += 1) if (matchesAt(seg, value, at)) return at;
+  for (let at = from; at <= last; at += 1) if (matchesAt(seg, value, at, meter)) return at;
   return -1;
 }
 
@@ -118,17 +128,18 @@ function find(seg: Segment, value: string, from: number, limit: number): number 
  * and each middle one is placed at its leftmost position after the previous one. Leftmost placement is always
  * safe for fixed-length segments, so nothing is ever retried: at most one scan of the value per segment.
  */
-function matchSegments(segments: Segment[], value: string): boolean {
+function matchSegments(segments: Segment[], value: string, meter: StepMeter | undefined): boolean {
   const first = segments[0]!;
+  if (segments.length === 1) return value.length === first.text.length && matchesAt(first, value, 0, meter);
   const last = segments[segments.length - 1]!;
   if (value.length < first.text.length + last.text.length) return false;
-  if (!matchesAt(first, value, 0)) return false;
+  if (!matchesAt(first, value, 0, meter)) return false;
   const limit = value.length - last.text.length;
-  if (!matchesAt(last, value, limit)) return false;
+  if (!matchesAt(last, value, limit, meter)) return false;
   let pos = first.text.length;
   for (let i = 1; i < segments.length - 1; i += 1) {
     const seg = segments[i]!;
-    const at = find(seg, value, pos, limit);
+    const at = find(seg, value, pos, limit, meter);
     if (at === -1) return false;
     pos = at + seg.text.length;
   }

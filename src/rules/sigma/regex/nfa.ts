@@ -105,6 +105,13 @@ const isLineEnd = (c: number) => inRanges(LINE_TERMINATORS, c);
 
 export interface LinearRegex {
   test(value: string): boolean;
+  /** Instructions in the compiled program: a test costs O((value length + 1) × size). */
+  size: number;
+}
+
+/** Counts closure steps; tests use it to check the bound above without timing anything. */
+export interface StepMeter {
+  steps: number;
 }
 
 /**
@@ -128,7 +135,11 @@ function requiredLiteral(root: RegexNode): string {
 }
 
 /** Compiles `source` with flags from `i`, `m`, `s`; throws RegexUnsupported or RangeError when it cannot. */
-export function compileLinearRegex(source: string, flags: { i: boolean; m: boolean; s: boolean }): LinearRegex {
+export function compileLinearRegex(
+  source: string,
+  flags: { i: boolean; m: boolean; s: boolean },
+  meter?: StepMeter,
+): LinearRegex {
   const tree = parseRegex(source, flags.s);
   const p = compile(tree);
   const literal = flags.i ? requiredLiteral(tree).toLowerCase() : requiredLiteral(tree);
@@ -159,6 +170,7 @@ export function compileLinearRegex(source: string, flags: { i: boolean; m: boole
     stack.push(start);
     while (stack.length > 0) {
       const pc = stack.pop()!;
+      if (meter) meter.steps += 1;
       if (mark[pc] === gen) continue;
       mark[pc] = gen;
       switch (p.op[pc]) {
@@ -182,6 +194,7 @@ export function compileLinearRegex(source: string, flags: { i: boolean; m: boole
     return false;
   };
   return {
+    size,
     test(value) {
       if (literal !== '' && !(flags.i ? value.toLowerCase() : value).includes(literal)) return false;
       let current: number[] = [];
