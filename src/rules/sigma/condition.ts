@@ -5,7 +5,7 @@ import { RuleRefusal, quote } from './types';
  * The `condition` grammar (API-FACTS H.6): `and`, `or`, `not`, parentheses, `1 of X*`, `any of X*`,
  * `all of X*`, `1 of them`, `all of them`. Binding, loosest first: `or` < `and` < `not` < `x of` < `( )`.
  *
- * - Operators are lowercase words, as in pySigma; `AND` is read as an identifier and refused as unknown.
+ * - Operators are lowercase words, as in pySigma; `AND` is refused with a line saying so.
  * - `them` means every identifier not starting with `_`; a pattern (`*` = any run) also skips `_`-prefixed
  *   identifiers unless the pattern itself starts with `_`.
  * - Refused at load: a pipe aggregation (`| count() > 5`, replaced by Sigma correlations), an unknown
@@ -85,6 +85,7 @@ export function compileCondition(text: string, selections: Map<string, Selection
     }
     if (OPERATORS.has(t.text)) throw new RuleRefusal(`"${t.text}" where a search identifier was expected`);
     const selection = selections.get(t.text);
+    if (!selection && OPERATORS.has(t.text.toLowerCase())) throw lowercase(t.text);
     if (!selection) throw new RuleRefusal(`unknown search identifier ${quote(t.text)}`);
     return selection;
   };
@@ -101,9 +102,14 @@ export function compileCondition(text: string, selections: Map<string, Selection
   const result = or();
   if (i < tokens.length) {
     const t = tokens[i]!;
+    if (t.kind === 'word' && OPERATORS.has(t.text.toLowerCase())) throw lowercase(t.text);
     throw new RuleRefusal(`unexpected ${quote(t.kind === 'word' ? t.text : t.kind)} after a complete expression`);
   }
   return result;
+}
+
+function lowercase(word: string): RuleRefusal {
+  return new RuleRefusal(`${quote(word)} is not an operator: operators are lowercase ("${word.toLowerCase()}")`);
 }
 
 function matchIdentifiers(pattern: string, names: string[]): string[] {

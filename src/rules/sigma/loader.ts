@@ -7,10 +7,11 @@ import type { RuleLoadResult } from './types';
 export interface RuleFileSystem {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   readdir(path: string): Promise<string[]>;
-  stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean }>;
+  /** `dev`/`ino` (as node:fs gives them) let the loader read a folder or file reached twice only once. */
+  stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean; dev?: number; ino?: number }>;
 }
 
-/** Folders nested deeper than this are reported, not read (a symlink loop would otherwise never end). */
+/** Folders nested deeper than this are reported, not read (a backstop for symlink loops when stat has no inode). */
 export const MAX_FOLDER_DEPTH = 16;
 
 const RULE_FILE = /\.ya?ml$/i;
@@ -22,8 +23,8 @@ const RULE_FILE = /\.ya?ml$/i;
  *
  * Never throws for a bad rule or path: each unreadable path and each refused rule is one entry in `errors`
  * (`file` as given or joined, `error` one line). A rule whose id an earlier file already used is refused:
- * the first one loaded keeps it. The same file reached twice (listed twice, or inside two listed folders) is
- * read once.
+ * the first one loaded keeps it. A file or folder reached twice (listed twice, inside two listed folders, or
+ * through a symlink) is read once.
  */
 export async function loadRulePaths(paths: string[], deps: Partial<RuleFileSystem> = {}): Promise<RuleLoadResult> {
   const io: RuleFileSystem = {
@@ -43,7 +44,10 @@ export async function loadRulePaths(paths: string[], deps: Partial<RuleFileSyste
       result.errors.push({ file: path, id: null, error: `cannot read: ${describe(error)}` });
       return;
     }
+    const key = info.ino !== undefined && info.ino !== 0 ? `${info.dev ?? 0}:${info.ino}` : resolve(path);
+    if (visited.has(key)) return; // listed twice, or a symlink back into a folder already read
     if (info.isDirectory()) {
+      visited.add(key);
       if (depth >= MAX_FOLDER_DEPTH) {
         result.errors.push({ file: path, id: null, error: `folder nested deeper than ${MAX_FOLDER_DEPTH} levels; not read` });
         return;
@@ -57,9 +61,8 @@ export async function loadRulePaths(paths: string[], deps: Partial<RuleFileSyste
       }
       for (const name of names) await walk(join(path, name), depth + 1, false);
     } else if (named || (info.isFile() && RULE_FILE.test(path))) {
-      const key = resolve(path);
-      if (!visited.has(key)) files.push(path);
       visited.add(key);
+      files.push(path);
     }
   };
   for (const path of paths) await walk(path, 0, true);
