@@ -11,9 +11,10 @@ const PATTERNS = [
   '.+:assumed-role/aws:.+', 'a|b', '^ab$', 'a{2,3}', '[^a-c]x', '\\bfoo\\b', '\\Bo', '(?:ab)*c', 'x.y', '[\\d-z]',
   'A.B', '^$', 'a?b+c*', '\\w+@\\w+', '(a|ab)(c|bcd)', 'a{3}', '[]', '[^]', '\\s\\S', 'colou?r', '\\.', 'a{2,}b',
   '\\x41\\u0042', '[a-]', '(?<word>ab)+', '^a.*b$', '(a+)+b', 'a{,2}', 'x{', '}]', 'a+?b', '[\\w.-]+', '\\D\\W',
-  '(|a)b', '^(a|)+$', '[A-Z][a-z]*', '\\t|\\n',
+  '(|a)b', '^(a|)+$', '[A-Z][a-z]*', '\\t|\\n', 'sk', 'S.K', '[s-z]+', 'μ', 'ab.*:/', 'a[^b]c', 'ı|İ', 'ß',
 ];
-const ALPHABET = 'abcxyzAB.-@ \n\t019_{},:/';
+// ASCII plus letters whose case folding is irregular (ſ, K Kelvin, µ micro, İ ı, ß) and a line separator
+const ALPHABET = 'abcxyzAB.-@ \n\t019_{},:/sSkKſ\u212aµμΜİıß\u2028';
 
 describe('Sigma re: a linear-time engine that agrees with JavaScript', () => {
   test('agrees with RegExp.test on random values for every pattern and flag set', () => {

@@ -89,9 +89,17 @@ function toFamily(address: Uint8Array, length: number): Uint8Array | undefined {
   return isMapped ? address.slice(12) : undefined;
 }
 
+// One-entry memo: a rule with several networks tests the same sourceIPAddress against each in turn.
+let lastText: string | undefined;
+let lastAddress: Uint8Array | undefined;
+
 /** True when `value` (a record's string) is an address inside `network`. */
 export function cidrContains(network: CidrNetwork, value: string): boolean {
-  const parsed = value.length <= 45 ? parseIpAddress(value) : undefined;
+  if (value !== lastText) {
+    lastAddress = value.length <= 45 ? parseIpAddress(value) : undefined;
+    lastText = value;
+  }
+  const parsed = lastAddress;
   const address = parsed && toFamily(parsed, network.bytes.length);
   if (!address) return false;
   let bits = network.prefix;

@@ -43,8 +43,29 @@ const hasOwn = Object.prototype.hasOwnProperty;
  */
 export function someFieldValue(record: unknown, path: FieldPath, test: (value: FieldValue) => boolean): boolean {
   const end = path.steps.length;
-  const nodes: unknown[] = [record];
-  const depths: number[] = [0];
+  // Fast path, no allocation: plain objects all the way down (most CloudTrail fields).
+  let node: unknown = record;
+  let depth = 0;
+  while (depth < end && node !== null && typeof node === 'object' && !Array.isArray(node)) {
+    const step = findStep(node, path.steps[depth]!);
+    if (step === undefined) return test(MISSING);
+    node = (node as Record<string, unknown>)[step.key];
+    depth = step.next;
+  }
+  if (!Array.isArray(node)) return test(depth === end ? node : MISSING);
+  return someInArrays(node, depth, path, test);
+}
+
+function findStep(node: object, options: Array<{ key: string; next: number }>) {
+  for (const option of options) if (hasOwn.call(node, option.key)) return option;
+  return undefined;
+}
+
+/** The general walk, once an array is met: an explicit stack, so no depth of nesting can overflow it. */
+function someInArrays(start: unknown[], startDepth: number, path: FieldPath, test: (value: FieldValue) => boolean): boolean {
+  const end = path.steps.length;
+  const nodes: unknown[] = [start];
+  const depths: number[] = [startDepth];
   while (nodes.length > 0) {
     const node = nodes.pop();
     const depth = depths.pop()!;
@@ -60,7 +81,7 @@ export function someFieldValue(record: unknown, path: FieldPath, test: (value: F
     } else if (depth === end) {
       if (test(node)) return true;
     } else if (node !== null && typeof node === 'object') {
-      const step = path.steps[depth]!.find((option) => hasOwn.call(node, option.key));
+      const step = findStep(node, path.steps[depth]!);
       if (step === undefined) {
         if (test(MISSING)) return true;
       } else {
