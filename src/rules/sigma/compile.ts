@@ -26,6 +26,11 @@ function oneLine(message: string): string {
   return (message.split('\n')[0] ?? '').replace(/:\s*$/, '');
 }
 
+/**
+ * Compiles every rule document in `text` (the contents of `file`, used for derived ids and error lines).
+ * Never throws for bad input: each refused document is one entry in `errors`, the others are in `rules`, in
+ * file order.
+ */
 export function compileRuleText(text: string, file: string): RuleLoadResult {
   const result: RuleLoadResult = { rules: [], errors: [] };
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });

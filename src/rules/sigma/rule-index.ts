@@ -21,6 +21,10 @@ export interface RuleIndex {
 const EVENT_NAME = compileFieldPath('eventName');
 const EVENT_SOURCE = compileFieldPath('eventSource');
 
+/**
+ * Indexes rules made by compileRuleText/loadRulePaths (others, e.g. hand-made objects, go to the catch-all
+ * list). The rules array is read once; `match` is pure and never throws.
+ */
 export function buildRuleIndex(rules: CompiledRule[]): RuleIndex {
   const byName = new Map<string, number[]>();
   const bySource = new Map<string, number[]>();
