@@ -4,9 +4,10 @@
  * 1. LookupEvents requests per 1000 events delivered while catching up a backlog.
  * 2. LookupEvents requests per hour for 17 quiet regions (no events), default settings.
  * 3. CPU milliseconds per 1000 events through parse → filter → format.
+ * 4. CPU milliseconds per 1000 records through the Sigma rule index (the 32 test rules of test/fixtures/sigma).
  *
  * 1 and 2 run the real daemon (runDaemon) against the local CloudTrail and Slack simulators on 127.0.0.1 with a
- * manual clock, so simulated hours take seconds; 3 runs the pure pipeline on the real fixture records.
+ * manual clock, so simulated hours take seconds; 3 and 4 run pure code on the real fixture records.
  */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { createLookupClient } from '../src/cloudtrail/client';
 import { runDaemon } from '../src/daemon/run-daemon';
 import { fromLookupEvent, type LookupEvent } from '../src/events/parse';
 import { createEventFilter } from '../src/rules/filter';
+import { buildRuleIndex, loadRulePaths } from '../src/rules/sigma';
 import { formatEventMessage } from '../src/slack/format';
 import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator } from '../src/sim/slack-server';
@@ -159,9 +161,32 @@ function benchPipeline(): void {
   console.log(`  → ${((cpuMs / formatted) * 1000).toFixed(1)} ms CPU per 1000 posted events`);
 }
 
+async function benchSigmaIndex(): Promise<void> {
+  const { rules, errors } = await loadRulePaths([join(__dirname, '..', 'test', 'fixtures', 'sigma')]);
+  if (errors.length > 0) throw new Error(`test rules did not load: ${errors[0]!.error}`);
+  const records = loadFixtureRecords();
+  const index = buildRuleIndex(rules);
+  const rounds = 20;
+  const measure = (run: (record: unknown) => number): { cpuMs: number; matches: number } => {
+    let matches = 0;
+    for (const record of records) matches += run(record); // warm-up round, not counted
+    matches = 0;
+    const before = process.cpuUsage();
+    for (let round = 0; round < rounds; round += 1) for (const record of records) matches += run(record);
+    const used = process.cpuUsage(before);
+    return { cpuMs: (used.user + used.system) / 1000, matches: matches / rounds };
+  };
+  const indexed = measure((record) => index.match(record).length);
+  const loop = measure((record) => rules.filter((rule) => rule.matches(record)).length);
+  const perThousand = (ms: number) => ((ms / (rounds * records.length)) * 1000).toFixed(1);
+  console.log(`sigma: ${rules.length} rules × ${records.length} records × ${rounds} rounds, ${indexed.matches} matches per round`);
+  console.log(`  → ${perThousand(indexed.cpuMs)} ms CPU per 1000 records through the rule index (a loop over every rule: ${perThousand(loop.cpuMs)} ms)`);
+}
+
 async function main(): Promise<void> {
   console.log(`node ${process.version}`);
   benchPipeline();
+  await benchSigmaIndex();
   await benchCatchUp();
   await benchLongDowntime();
   await benchQuiet();
