@@ -92,3 +92,21 @@ test('a stop already under way for a fatal error is not a "second signal": the f
   proc.emit('SIGINT', 'SIGINT');
   assert.deepEqual(forced, ['second SIGINT']);
 });
+
+test('the default watchdog holds a shutdown timeout longer than one Node timer can (no overflow, no early exit)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on('warning', onWarning);
+  const proc = new EventEmitter();
+  const forced: string[] = [];
+  const log = createLogger({ level: 'debug', destination: { write: () => undefined } });
+  // 3,000,000 s: what `--shutdown-timeout 3000000` asked for before the config bounded it.
+  const remove = handleSignals(proc, { stop: new AbortController(), log, force: (r) => forced.push(r), shutdownTimeoutMs: 3_000_000_000 });
+  proc.emit('SIGTERM', 'SIGTERM');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  process.off('warning', onWarning);
+  remove();
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(forced, []);
+});

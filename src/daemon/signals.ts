@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { ShutdownRequested } from '../lib/errors';
+import { startLongTimer } from '../lib/timers';
 
 /** The part of `process` signal handling needs; tests pass an EventEmitter. */
 export interface SignalSource {
@@ -25,15 +26,14 @@ export interface SignalOptions {
   reopenLogs?(): void;
   /** A graceful stop must be over by then (kept below pm2's kill_timeout, which SIGKILLs). */
   shutdownTimeoutMs?: number;
-  /** Default: setTimeout(...).unref(), so the watchdog never holds up an exit that is already happening. */
+  /**
+   * Default: an unref()ed timer, so the watchdog never holds up an exit that is already happening; chained when
+   * longer than one Node timer holds (src/lib/timers.ts).
+   */
   startTimer?: StartTimer;
 }
 
-const startUnrefTimer: StartTimer = (ms, fire) => {
-  const timer = setTimeout(fire, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
+const startUnrefTimer: StartTimer = (ms, fire) => startLongTimer(ms, fire, { unref: true });
 
 /**
  * Installs the handlers; returns the function that removes them (and disarms the watchdog). The first stop signal
