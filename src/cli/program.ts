@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema';
+import { BOUNDS, describeBound, isHttpUrl, isRegion, isWithin, LOG_LEVELS, type Bound, type LogLevel } from '../config/schema';
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 
 const NAME = 'cloudtrail-slack';
@@ -52,6 +52,7 @@ Environment:
   SMTP_URL                 alert mail server, e.g. smtp://user:pass@mail.example.com:587
   ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
+  CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
@@ -83,12 +84,14 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)')
     .option('--once', 'one pass over every region, then exit')
     .option('--dry-run', 'print the Slack payloads instead of posting; state is not advanced')
-    .addOption(new Option('--poll-interval <seconds>', 'pause between polls of a caught-up region').argParser(parsePositive))
+    .addOption(new Option('--poll-interval <seconds>', `pause between polls of a caught-up region (${range(BOUNDS.pollIntervalSeconds)}; default 60)`).argParser(parseWithin(BOUNDS.pollIntervalSeconds)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .option('--debug', 'same as --log-level debug')
     .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
     .addOption(
-      new Option('--shutdown-timeout <seconds>', 'a graceful stop must finish within this').argParser(parsePositive),
+      new Option('--shutdown-timeout <seconds>', `a graceful stop must finish within this (${range(BOUNDS.shutdownTimeoutSeconds)}; default 10)`).argParser(
+        parseWithin(BOUNDS.shutdownTimeoutSeconds),
+      ),
     )
     .addHelpText('after', HELP_AFTER)
     .action(async () => {
@@ -200,10 +203,18 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
   return [...new Set([...previous, ...regions])];
 }
 
-function parsePositive(value: string): number {
-  const number = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number > 0)) throw new InvalidArgumentError('Expected a number of seconds > 0.');
-  return number;
+/** "1 to 86400" */
+function range(bound: Bound): string {
+  return `${bound.min} to ${bound.max}`;
+}
+
+/** A decimal number inside `bound` (the same bounds the loader checks for the config file's keys). */
+function parseWithin(bound: Bound): (value: string) => number {
+  return (value) => {
+    const number = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!isWithin(bound, number)) throw new InvalidArgumentError(`Expected ${describeBound(bound)}.`);
+    return number;
+  };
 }
 
 function parseHttpUrl(value: string): string {

@@ -5,14 +5,17 @@ import type { CliFlags } from '../cli/program';
 import { ConfigError } from '../lib/errors';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
 import {
+  BOUNDS,
   configFileSchema,
   DEFAULTS,
+  describeBound,
   isEmailAddress,
   isHttpUrl,
   isProfileName,
   isRegion,
   isSecretPath,
   isSmtpUrl,
+  isWithin,
   knownKeysAt,
   LOG_LEVELS,
   splitList,
@@ -313,7 +316,20 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
       throw new ConfigError(`${name}: expected an http(s) URL like https://cloudtrail.us-east-1.amazonaws.com, found ${describeValue(endpoint)}`);
     }
   }
-  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom };
+  // Set by ecosystem.config.js (which also derives pm2's kill_timeout from it), or by a systemd EnvironmentFile.
+  const shutdownText = nonEmpty(env.CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT);
+  const shutdownTimeoutSeconds = shutdownText === undefined ? undefined : parseDecimal(shutdownText);
+  if (shutdownText !== undefined && !isWithin(BOUNDS.shutdownTimeoutSeconds, shutdownTimeoutSeconds)) {
+    throw new ConfigError(
+      `CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected ${describeBound(BOUNDS.shutdownTimeoutSeconds)}, found ${describeValue(shutdownText)}`,
+    );
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds };
+}
+
+/** "10", "2.5" → a number; anything else (units, exponents, hex) → NaN. */
+function parseDecimal(text: string): number {
+  return /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
 }
 
 /** Flags come validated from commander; checked again here for callers that build CliFlags themselves. */
@@ -326,9 +342,12 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
     check(regions.length > 0, '--regions', 'at least one region name like us-east-1', undefined);
     for (const region of regions) check(isRegion(region), '--regions', 'region names like us-east-1', region);
   }
-  if (pollIntervalSeconds !== undefined) check(pollIntervalSeconds > 0, '--poll-interval', 'a number of seconds > 0', pollIntervalSeconds);
+  if (pollIntervalSeconds !== undefined) {
+    check(isWithin(BOUNDS.pollIntervalSeconds, pollIntervalSeconds), '--poll-interval', describeBound(BOUNDS.pollIntervalSeconds), pollIntervalSeconds);
+  }
   if (shutdownTimeoutSeconds !== undefined) {
-    check(shutdownTimeoutSeconds > 0, '--shutdown-timeout', 'a number of seconds > 0', shutdownTimeoutSeconds);
+    const bound = BOUNDS.shutdownTimeoutSeconds;
+    check(isWithin(bound, shutdownTimeoutSeconds), '--shutdown-timeout', describeBound(bound), shutdownTimeoutSeconds);
   }
   if (logLevel !== undefined) check(LOG_LEVELS.includes(logLevel), '--log-level', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
   if (endpoint !== undefined) check(isHttpUrl(endpoint), '--endpoint', 'an http(s) URL', endpoint);

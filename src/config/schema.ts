@@ -10,9 +10,81 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 /** us-east-1, ap-southeast-2, us-gov-west-1, eu-central-2, … */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-// CloudTrail Event history keeps 90 days: looking back further finds nothing.
-const MAX_LOOKBACK_MINUTES = EVENT_HISTORY_RETENTION_MS / 60_000;
-const MAX_SETTLE_MINUTES = 24 * 60;
+/**
+ * The range of a duration or rate setting, checked once at load (flags, config file keys, environment), with the
+ * reason shown next to it. Every duration ends up in a timer or a time window, so each has an upper bound the
+ * runtime can honour (and a lower one that makes sense).
+ */
+export interface Bound {
+  min: number;
+  max: number;
+  /** 'seconds', 'minutes', 'requests per second', … */
+  unit: string;
+  why: string;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+// CloudTrail Event history keeps 90 days (API-FACTS A.3): looking back further finds nothing.
+const RETENTION_MINUTES = EVENT_HISTORY_RETENTION_MS / 60_000;
+
+export const BOUNDS = {
+  pollIntervalSeconds: {
+    min: 1,
+    max: DAY_SECONDS,
+    unit: 'seconds',
+    why: 'at least the 1 s LookupEvents pace; at most a day, so every region is read daily',
+  },
+  settleMinutes: {
+    min: 1,
+    max: 24 * 60,
+    unit: 'minutes',
+    why: 'how late an event may show up, 15 or more recommended; a day at most, far inside the 90 days of Event history',
+  },
+  initialLookbackMinutes: { min: 0, max: RETENTION_MINUTES, unit: 'minutes', why: 'Event history keeps 90 days' },
+  settleScanIntervalSeconds: {
+    min: 1,
+    max: DAY_SECONDS,
+    unit: 'seconds',
+    why: 'late events wait up to this long; a day at most',
+  },
+  lookupRequestsPerSecond: {
+    min: 0.01,
+    max: 2,
+    unit: 'requests per second',
+    why: 'AWS allows 2 LookupEvents requests per second per region; below 0.01 a busy region cannot keep up',
+  },
+  slackMessagesPerSecond: {
+    min: 0.01,
+    max: 1,
+    unit: 'messages per second',
+    why: 'Slack allows about 1 message per second per webhook; below 0.01 a busy account cannot keep up',
+  },
+  shutdownTimeoutSeconds: {
+    min: 0.1,
+    max: 600,
+    unit: 'seconds',
+    why: 'a graceful stop needs well under a minute; keep pm2 kill_timeout or systemd TimeoutStopSec above it',
+  },
+  alertAfterMinutes: { min: 1, max: 24 * 60, unit: 'minutes', why: 'a problem unreported for over a day is no alert' },
+  alertCooldownMinutes: {
+    min: 1,
+    max: 7 * 24 * 60,
+    unit: 'minutes',
+    why: 'a problem that stays open is mailed again at least weekly',
+  },
+} as const satisfies Record<string, Bound>;
+
+export type BoundedSetting = keyof typeof BOUNDS;
+
+/** "a number of seconds from 1 to 86400 (why)": the expectation a message shows. */
+export function describeBound(bound: Bound): string {
+  return `a number of ${bound.unit} from ${bound.min} to ${bound.max} (${bound.why})`;
+}
+
+/** A finite number inside the bound (both ends included). */
+export function isWithin(bound: Bound, value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= bound.min && value <= bound.max;
+}
 
 /** Every default in one place (config file keys; `once`, `dryRun`, `daemonize` default to false). */
 export const DEFAULTS = Object.freeze({
@@ -79,10 +151,10 @@ function hasProtocol(value: string, protocols: string[]): boolean {
 const text = (what = 'a non-empty string') => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const strings = () => z.array(text(), { error: 'expected an array of non-empty strings' });
 
-function number(what: string, min: number, max = Number.MAX_SAFE_INTEGER, exclusiveMin = true) {
-  const error = `expected ${what}`;
-  const base = z.number({ error });
-  return (exclusiveMin ? base.gt(min, { error }) : base.gte(min, { error })).lte(max, { error });
+/** A number inside BOUNDS[key]; the message names the range and its reason. */
+function bounded(key: BoundedSetting) {
+  const error = `expected ${describeBound(BOUNDS[key])}`;
+  return z.number({ error }).refine((value) => isWithin(BOUNDS[key], value), { error });
 }
 
 const region = z
@@ -104,21 +176,12 @@ export const configFileSchema = z.strictObject(
       .min(1, { error: 'expected at least one region' })
       .optional(),
     stateDir: text('a folder path').optional(),
-    pollIntervalSeconds: number('a number of seconds > 0', 0).optional(),
-    settleMinutes: number(`a number of minutes from 1 to ${MAX_SETTLE_MINUTES} (15 or more recommended)`, 1, MAX_SETTLE_MINUTES, false).optional(),
-    initialLookbackMinutes: number(
-      `a number of minutes from 0 to ${MAX_LOOKBACK_MINUTES} (Event history keeps 90 days)`,
-      0,
-      MAX_LOOKBACK_MINUTES,
-      false,
-    ).optional(),
-    settleScanIntervalSeconds: number('a number of seconds > 0', 0).optional(),
-    lookupRequestsPerSecond: number(
-      'a number > 0 and ≤ 2 (AWS allows 2 LookupEvents requests per second per region)',
-      0,
-      2,
-    ).optional(),
-    slackMessagesPerSecond: number('a number > 0 and ≤ 1 (Slack allows about 1 message per second per webhook)', 0, 1).optional(),
+    pollIntervalSeconds: bounded('pollIntervalSeconds').optional(),
+    settleMinutes: bounded('settleMinutes').optional(),
+    initialLookbackMinutes: bounded('initialLookbackMinutes').optional(),
+    settleScanIntervalSeconds: bounded('settleScanIntervalSeconds').optional(),
+    lookupRequestsPerSecond: bounded('lookupRequestsPerSecond').optional(),
+    slackMessagesPerSecond: bounded('slackMessagesPerSecond').optional(),
     slack: z
       .strictObject(
         { webhookUrl: z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional() },
@@ -155,9 +218,9 @@ export const configFileSchema = z.strictObject(
     logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
     logFile: text('a file path').optional(),
     pidFile: text('a file path').optional(),
-    shutdownTimeoutSeconds: number('a number of seconds > 0', 0).optional(),
-    alertAfterMinutes: number('a number of minutes > 0', 0).optional(),
-    alertCooldownMinutes: number('a number of minutes > 0', 0).optional(),
+    shutdownTimeoutSeconds: bounded('shutdownTimeoutSeconds').optional(),
+    alertAfterMinutes: bounded('alertAfterMinutes').optional(),
+    alertCooldownMinutes: bounded('alertCooldownMinutes').optional(),
     cloudtrailEndpoint: z
       .string({ error: 'expected an http(s) URL' })
       .refine(isHttpUrl, { error: 'expected an http(s) URL like http://127.0.0.1:4566' })
