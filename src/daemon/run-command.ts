@@ -70,6 +70,7 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       writeOut: (line) => proc.stdout.write(line),
       reopenLogs: output.reopen,
       notifyReady: () => tellParent(proc, READY),
+      reportFailure: (line) => io.writeErr(`cloudtrail-slack: ${line}\n`),
     });
   } catch (error) {
     if (!(error instanceof PidFileError)) throw error;

@@ -1,10 +1,12 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
+import { describePathProblem } from '../lib/path-problem';
+import { scrubSecrets } from '../alerts/scrub';
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError, isAbortError, toError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import { createLookupClient, type LookupClient } from '../cloudtrail/client';
@@ -37,6 +39,11 @@ export interface DaemonDeps {
   pid?: number;
   /** Called once the daemon runs: pid file written, signal handlers installed (pm2 wait_ready, the -d parent). */
   notifyReady?(): void;
+  /**
+   * Told, once, why the daemon stopped on a fatal error: one human line (what is wrong, what to do) for stderr,
+   * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
+   */
+  reportFailure?(line: string): void;
 }
 
 /**
@@ -75,6 +82,10 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     force: () => (deps.forceExit ?? ((code: number) => process.exit(code)))(EXIT_FAILURE),
   });
+  const fatalReport: FatalReport = {
+    once: config.once,
+    tell: (line) => deps.reportFailure?.(scrubSecrets(line, [config.slack.webhookUrl, config.email.smtpUrl])),
+  };
   let releasePidFile: () => Promise<void>;
   try {
     releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
@@ -84,8 +95,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   try {
-    // A state folder we cannot write fails the start (a -d parent reports it) instead of failing after "ready".
-    if (!config.dryRun) await probeStateDir(config.stateDir, config.stateProfile);
+    // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
+    await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
@@ -153,10 +164,10 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
-    return await concludeRun(config, results, stop.signal, alerter, log);
+    return await concludeRun(config, results, stop.signal, alerter, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
-    return await reportFatal(toError(error), alerter, log);
+    return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
@@ -207,9 +218,10 @@ async function concludeRun(
   signal: AbortSignal,
   alerter: Alerter,
   log: Logger,
+  report: FatalReport,
 ): Promise<number> {
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), alerter, log);
+  if (fatal) return reportFatal(toError(fatal.reason), alerter, log, report);
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
@@ -223,29 +235,64 @@ async function concludeRun(
   return EXIT_OK;
 }
 
-async function reportFatal(error: Error, alerter: Alerter, log: Logger): Promise<number> {
-  const kind = error instanceof FatalError ? error.kind : 'fatal';
+/** How a fatal stop is told: the run mode (for the advice) and the one line for stderr. */
+interface FatalReport {
+  once: boolean;
+  tell(line: string): void;
+}
+
+async function reportFatal(error: Error, alerter: Alerter, log: Logger, report: FatalReport): Promise<number> {
+  const kind = error instanceof FatalError ? error.kind : error instanceof ConfigError ? 'config' : 'fatal';
+  const human = error instanceof FatalError || error instanceof ConfigError;
   log.fatal({ err: error, errorKind: kind }, 'fatal error; stopping');
+  const again = report.once ? 'run it again' : 'start the daemon again';
+  // Our own errors say what is wrong and what to do; anything else is a bug or an odd failure: say where to look.
+  report.tell(
+    human
+      ? toOneLine(error.message)
+      : `stopped on an unexpected error (${toOneLine(error.message)}); the log has the details`,
+  );
   await alerter.alert({
     kind,
     reason: error.message,
-    action: error instanceof FatalError ? 'fix the cause above, then restart the daemon' : 'read the daemon log; it stopped and pm2 will restart it',
+    action: human
+      ? `fix the cause above, then ${again}`
+      : 'read the daemon log around this time; it exited with code 1, which pm2 and systemd restart',
   });
-  if (error instanceof ConfigError) return EXIT_CONFIG; // e.g. a profile name the state store refuses
+  if (error instanceof ConfigError) return EXIT_CONFIG; // e.g. a state folder that is a file
   return error instanceof FatalError ? EXIT_FATAL : EXIT_FAILURE;
 }
 
-/** Creates the state folder if needed and writes, syncs and removes a probe file there. */
-async function probeStateDir(dir: string, profile: string): Promise<void> {
+function toOneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * The state folder must be a folder: one that is a file (or below one) is a configuration error (78). With
+ * `writable`, it is also created if needed and a probe file is written, synced and removed there (else 77).
+ */
+async function checkStateDir(dir: string, profile: string, writable: boolean): Promise<void> {
   const probe = join(dir, `.${profile}.probe-${process.pid}`);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(probe, 'probe\n', { mode: 0o600 });
-    await rm(probe, { force: true });
+    if (writable) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(probe, 'probe\n', { mode: 0o600 });
+      await rm(probe, { force: true });
+    } else if (!(await stat(dir)).isDirectory()) {
+      throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    // --dry-run reads an existing folder only: a missing one is a first start, nothing to read.
+    if (!writable && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    const problem = describePathProblem(dir, error, 'folder');
+    if (problem.wrongKind) {
+      throw new ConfigError(
+        `state folder ${dir}: ${problem.text}; choose another folder with --state-dir (or stateDir in the config file)`,
+        { cause: error },
+      );
+    }
     throw new FatalError(
-      `cannot write the state folder ${dir} (${code}); make it writable by this user or choose another with --state-dir`,
+      `cannot write the state folder ${dir}: ${problem.text}; make it writable by this user or choose another with --state-dir`,
       'state-unwritable',
       { cause: error },
     );
