@@ -83,6 +83,14 @@ test('SIGHUP reopens the log; a failed reopen is logged and nothing stops', () =
   assert.deepEqual(failing.forced, []);
 });
 
+test('SIGHUP without a log file to reopen says so, and never claims a reopen', () => {
+  const none = setup();
+  none.proc.emit('SIGHUP', 'SIGHUP');
+  assert.equal(none.lines.at(-1)?.msg, 'SIGHUP ignored: there is no log file (-l) to reopen');
+  assert.ok(none.lines.every((l) => l.msg !== 'log file reopened'));
+  assert.equal(none.stop.signal.aborted, false);
+});
+
 test('a stop already under way for a fatal error is not a "second signal": the first signal only arms the watchdog', () => {
   const { proc, stop, forced, timers } = setup();
   stop.abort(new Error('access denied in every region'));

@@ -24,7 +24,10 @@ export interface DeliverDeps {
 
 export interface DeliverResult {
   state: RegionState;
+  /** Accepted by Slack. */
   posted: number;
+  /** Written out by --dry-run instead. */
+  printed: number;
   skippedDelivered: number;
   filtered: number;
   undeliverable: number;
@@ -41,7 +44,7 @@ export async function deliverEvents(
   initial: RegionState,
   signal?: AbortSignal,
 ): Promise<DeliverResult> {
-  const result: DeliverResult = { state: initial, posted: 0, skippedDelivered: 0, filtered: 0, undeliverable: 0 };
+  const result: DeliverResult = { state: initial, posted: 0, printed: 0, skippedDelivered: 0, filtered: 0, undeliverable: 0 };
   for (const event of events) {
     signal?.throwIfAborted();
     if (isDelivered(result.state, event.id)) {
@@ -56,6 +59,7 @@ export async function deliverEvents(
     }
     const accepted = await sendWithFallback(deps, event, signal);
     if (!accepted.delivered) result.undeliverable += 1;
+    else if (accepted.printed) result.printed += 1;
     else result.posted += 1;
     // An event without a readable time is deduped until the offset passes "now", not dropped at once (time 0).
     result.state = markDelivered(result.state, event.id, event.time > 0 ? event.time : deps.now());
@@ -90,12 +94,12 @@ export async function postWithFallback(deps: PostDeps, event: TrailEvent, signal
   const log = eventLog(deps.log, event);
   const first = await deps.send(formatWithFallback(deps, event), signal);
   if (first.delivered) {
-    log?.info('event posted');
+    log?.info(first.printed ? 'event printed, not posted (--dry-run)' : 'event posted');
     return first;
   }
   log?.warn({ slackError: first.error }, 'slack rejected the message; retrying as plain text');
   const second = await deps.send(deps.formatPlain(event), signal);
-  if (second.delivered) log?.info('event posted as plain text');
+  if (second.delivered) log?.info(second.printed ? 'event printed as plain text, not posted (--dry-run)' : 'event posted as plain text');
   return second;
 }
 

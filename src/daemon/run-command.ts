@@ -68,7 +68,7 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       log,
       proc,
       writeOut: (line) => proc.stdout.write(line),
-      reopenLogs: output.reopen,
+      reopenLogs: output.file === undefined ? undefined : output.reopen,
       notifyReady: () => tellParent(proc, READY),
       reportFailure: (line) => io.writeErr(`cloudtrail-slack: ${line}\n`),
     });

@@ -192,17 +192,20 @@ function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track:
     onStatusChange: (status) => {
       const kind = status.kind ?? 'slack-refused';
       if (status.healthy) track(alerter.recovered(kind, undefined, 'Slack accepts messages again'));
-      else track(alerter.alert(slackAlert(kind, status.reason)));
+      // --once: a refusal stops the pass as a fatal error, which alerts with the right advice itself.
+      else if (!(config.once && kind === 'slack-refused')) track(alerter.alert(slackAlert(kind, status.reason, config.once)));
     },
   });
 }
 
-function slackAlert(kind: string, reason = 'unknown'): AlertInput {
+function slackAlert(kind: string, reason = 'unknown', once = false): AlertInput {
   if (kind === 'slack-failing') {
     return {
       kind,
       reason: `Slack posts keep failing: ${reason}`,
-      action: 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
+      action: once
+        ? 'check Slack status and this host\'s network; this --once pass gives up, the next run posts what it could not (no offset moved)'
+        : 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
     };
   }
   return {
@@ -225,13 +228,15 @@ async function concludeRun(
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
+  // --dry-run posts nothing: its count is of payloads printed.
+  const counts = config.dryRun ? { posted, printed: done.reduce((sum, r) => sum + r.printed, 0) } : { posted };
   const requests = done.reduce((sum, r) => sum + r.requests, 0);
   if (config.once && !signal.aborted) {
     for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
-    log.info({ posted, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
+    log.info({ ...counts, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
     return failed.length === 0 ? EXIT_OK : EXIT_FAILURE;
   }
-  log.info({ posted, requests }, 'stopped');
+  log.info({ ...counts, requests }, 'stopped');
   return EXIT_OK;
 }
 

@@ -22,7 +22,10 @@ export interface SignalOptions {
    * `shutdownTimeoutMs`. The process 'exit' handlers still run (the pid file is removed there).
    */
   force(reason: string): void;
-  /** SIGHUP: reopen the log file (logrotate's postrotate). May throw; the old file stays in use then. */
+  /**
+   * SIGHUP: reopen the log file (logrotate's postrotate). May throw; the old file stays in use then. Undefined when
+   * there is no file to reopen (logs on stdout/stderr): SIGHUP is then only noted.
+   */
   reopenLogs?(): void;
   /** A graceful stop must be over by then (kept below pm2's kill_timeout, which SIGKILLs). */
   shutdownTimeoutMs?: number;
@@ -65,8 +68,12 @@ export function handleSignals(proc: SignalSource, options: SignalOptions): () =>
     if (!options.stop.signal.aborted) options.stop.abort(new ShutdownRequested());
   };
   const onHup = () => {
+    if (options.reopenLogs === undefined) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: there is no log file (-l) to reopen');
+      return;
+    }
     try {
-      options.reopenLogs?.();
+      options.reopenLogs();
       log.info({ signal: 'SIGHUP' }, 'log file reopened');
     } catch (error) {
       log.error({ signal: 'SIGHUP', err: error }, 'cannot reopen the log file; still writing to the old one');
