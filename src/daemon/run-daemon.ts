@@ -12,6 +12,7 @@ import { createRateLimiter } from '../lib/rate-limiter';
 import { createLookupClient, type LookupClient } from '../cloudtrail/client';
 import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
 import { RegionHealth } from '../cloudtrail/region-health';
+import { unknownRegions } from '../cloudtrail/known-regions';
 import { DEFAULT_MAX_WINDOW_MS, DEFAULT_QUICK_OVERLAP_MS, type WindowOptions } from '../cloudtrail/window';
 import { createEventFilter } from '../rules/filter';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
@@ -73,6 +74,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     secrets: [config.slack.webhookUrl],
   });
   log.info({ config: describeConfig(config) }, 'starting');
+  // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
+  const unknown = unknownRegions(config.regions);
+  if (unknown.length > 0) {
+    log.warn({ regions: unknown }, 'region names the AWS SDK does not know: check them for typos (a region newer than the SDK is fine)');
+  }
   // Handlers first: a stop signal during start-up is a clean stop (pollers see the abort), never the default
   // action that would leave the pid file behind.
   const removeSignals = handleSignals(deps.proc, {
