@@ -107,6 +107,10 @@ test('a bad flag or a missing webhook exits 78 with one line before any request'
   assert.equal(bad.output().stderr.trim().split('\n').length, 1);
   assert.match(bad.output().stderr, /--regions/);
 
+  const unknown = startE2e(env, ['foo'], t);
+  assert.equal(await unknown.exited, 78);
+  assert.equal(unknown.output().stderr, "cloudtrail-slack: unknown command 'foo'; see --help\n");
+
   const noHook = await runCliToEnd(t, ['--once', '--endpoint', env.cloudtrail.url], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: env.home },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BOUNDS, describeBound, isHttpUrl, isRegion, isWithin, LOG_LEVELS, type Bound, type LogLevel } from '../config/schema';
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
+import { closestName } from '../lib/did-you-mean';
 
 const NAME = 'cloudtrail-slack';
 
@@ -94,7 +95,12 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
       ),
     )
     .addHelpText('after', HELP_AFTER)
+    // The run command takes no operand: a word left over is a command we do not have (named, not "too many
+    // arguments").
+    .allowExcessArguments()
     .action(async () => {
+      const [word] = program.args;
+      if (word !== undefined) program.error(unknownCommand(program, word), { code: 'commander.unknownCommand', exitCode: EXIT_CONFIG });
       exitCodes.set(program, await handlers.run(toCliFlags(program.opts())));
     });
 
@@ -103,6 +109,8 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     const command = program
       .command('demo')
       .description('run against a local simulated CloudTrail and Slack')
+      // The root allows a leftover word (to name it as an unknown command); commander copies that setting.
+      .allowExcessArguments(false)
       .option('--once', 'one pass, then exit')
       .option('--html <file>', 'also write the messages as an HTML preview');
     configure(command, io, `see '${NAME} demo --help'`);
@@ -114,6 +122,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     const command = program
       .command('replay')
       .description('format CloudTrail events from files (JSON or JSON lines)')
+      .allowExcessArguments(false)
       .argument('<files...>', 'event files')
       .option('--post', 'post the messages to Slack')
       .option('--dry-run', 'print the Slack payloads (the default)')
@@ -158,6 +167,15 @@ function configure(command: Command, io: CliIo, helpHint: string): void {
       helpHints.set(error, helpHint);
       throw error;
     });
+}
+
+/** "unknown command 'replya' (did you mean 'replay'?)"; a region name gets a hint about -r instead. */
+function unknownCommand(program: Command, word: string): string {
+  if (isRegion(word)) return `unknown command '${word}' (regions go with -r: -r ${word})`;
+  const known = program.commands.map((command) => command.name());
+  if (known.length > 0) known.push('help'); // commander's implicit `help <command>`
+  const suggestion = closestName(word, known);
+  return `unknown command '${word}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}`;
 }
 
 /** "error: unknown option '--x'\n(Did you mean --y?)" → "unknown option '--x' (did you mean --y?)" */

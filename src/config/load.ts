@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CliFlags } from '../cli/program';
 import { ConfigError } from '../lib/errors';
+import { closestName } from '../lib/did-you-mean';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
 import {
   BOUNDS,
@@ -229,7 +230,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const known = knownKeysAt(issue.path);
     return issue.keys
       .map((key) => {
-        const suggestion = closest(key, known);
+        const suggestion = closestName(key, known);
         const hint = suggestion === undefined ? '' : ` (did you mean '${formatPath([...issue.path, suggestion])}'?)`;
         return `unknown key '${formatPath([...issue.path, key])}'${hint}`;
       })
@@ -261,30 +262,6 @@ function typeOf(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/** The known key nearest to `key` (case-insensitive edit distance), if it is close enough to be a typo. */
-function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // ---- the env and flag layers ----------------------------------------------------------------------------------
