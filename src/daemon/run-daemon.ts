@@ -92,9 +92,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     once: config.once,
     tell: (line) => deps.reportFailure?.(scrubSecrets(line, [config.slack.webhookUrl, config.email.smtpUrl])),
   };
-  let releasePidFile: () => Promise<void>;
   try {
-    releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
+    // Removed by the process 'exit' event, never before (hold-pid-file.ts).
+    await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
   } catch (error) {
     removeSignals();
     throw error;
@@ -177,7 +177,6 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   } finally {
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
-    await releasePidFile();
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
