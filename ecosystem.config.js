@@ -73,7 +73,7 @@ module.exports = {
 };
 
 /**
- * The variable's seconds for kill_timeout. A value the daemon refuses (outside 0.1–600 s, src/config/schema.ts
+ * The variable's seconds for kill_timeout. A value the daemon refuses (outside 0.1–600 s, src/config/bounds.ts
  * BOUNDS) is not an error here: the daemon then exits 78 with one line naming it, and pm2 does not restart it.
  */
 function readShutdownTimeout(name, fallback) {

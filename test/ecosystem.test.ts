@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BOUNDS } from '../src/config/schema';
+import { BOUNDS } from '../src/config/bounds';
 
 const FILE = join(__dirname, '..', 'ecosystem.config.js');
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BOUNDS, describeBound, isHttpUrl, isRegion, isWithin, LOG_LEVELS, type Bound, type LogLevel } from '../config/schema';
+import { BOUNDS, describeBound, isWithin, type Bound } from '../config/bounds';
+import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema';
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 

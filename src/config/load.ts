@@ -5,18 +5,16 @@ import type { CliFlags } from '../cli/program';
 import { ConfigError } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
+import { BOUNDS, describeBound, isWithin } from './bounds';
 import {
-  BOUNDS,
   configFileSchema,
   DEFAULTS,
-  describeBound,
   isEmailAddress,
   isHttpUrl,
   isProfileName,
   isRegion,
   isSecretPath,
   isSmtpUrl,
-  isWithin,
   knownKeysAt,
   LOG_LEVELS,
   splitList,

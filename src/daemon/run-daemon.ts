@@ -1,13 +1,10 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { describePathProblem } from '../lib/path-problem';
 import { scrubSecrets } from '../alerts/scrub';
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError, isAbortError, toError } from '../lib/errors';
+import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import { createLookupClient, type LookupClient } from '../cloudtrail/client';
 import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
@@ -22,6 +19,8 @@ import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter'
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { createRecoveryOnSave } from './recover-alerts';
+import { checkStateDir } from './check-state-dir';
+import { reportFatal, type FatalReport } from './report-fatal';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -243,68 +242,4 @@ async function concludeRun(
   }
   log.info({ ...counts, requests }, 'stopped');
   return EXIT_OK;
-}
-
-/** How a fatal stop is told: the run mode (for the advice) and the one line for stderr. */
-interface FatalReport {
-  once: boolean;
-  tell(line: string): void;
-}
-
-async function reportFatal(error: Error, alerter: Alerter, log: Logger, report: FatalReport): Promise<number> {
-  const kind = error instanceof FatalError ? error.kind : error instanceof ConfigError ? 'config' : 'fatal';
-  const human = error instanceof FatalError || error instanceof ConfigError;
-  log.fatal({ err: error, errorKind: kind }, 'fatal error; stopping');
-  const again = report.once ? 'run it again' : 'start the daemon again';
-  // Our own errors say what is wrong and what to do; anything else is a bug or an odd failure: say where to look.
-  report.tell(
-    human
-      ? toOneLine(error.message)
-      : `stopped on an unexpected error (${toOneLine(error.message)}); the log has the details`,
-  );
-  await alerter.alert({
-    kind,
-    reason: error.message,
-    action: human
-      ? `fix the cause above, then ${again}`
-      : 'read the daemon log around this time; it exited with code 1, which pm2 and systemd restart',
-  });
-  if (error instanceof ConfigError) return EXIT_CONFIG; // e.g. a state folder that is a file
-  return error instanceof FatalError ? EXIT_FATAL : EXIT_FAILURE;
-}
-
-function toOneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-}
-
-/**
- * The state folder must be a folder: one that is a file (or below one) is a configuration error (78). With
- * `writable`, it is also created if needed and a probe file is written, synced and removed there (else 77).
- */
-async function checkStateDir(dir: string, profile: string, writable: boolean): Promise<void> {
-  const probe = join(dir, `.${profile}.probe-${process.pid}`);
-  try {
-    if (writable) {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFile(probe, 'probe\n', { mode: 0o600 });
-      await rm(probe, { force: true });
-    } else if (!(await stat(dir)).isDirectory()) {
-      throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
-    }
-  } catch (error) {
-    // --dry-run reads an existing folder only: a missing one is a first start, nothing to read.
-    if (!writable && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    const problem = describePathProblem(dir, error, 'folder');
-    if (problem.wrongKind) {
-      throw new ConfigError(
-        `state folder ${dir}: ${problem.text}; choose another folder with --state-dir (or stateDir in the config file)`,
-        { cause: error },
-      );
-    }
-    throw new FatalError(
-      `cannot write the state folder ${dir}: ${problem.text}; make it writable by this user or choose another with --state-dir`,
-      'state-unwritable',
-      { cause: error },
-    );
-  }
 }
