@@ -24,9 +24,11 @@ const PASSED_ENV = [
   'AWS_REGION',
   'AWS_SHARED_CREDENTIALS_FILE',
   'AWS_CONFIG_FILE',
+  // The daemon reads it too (and exits 78 naming it when it is out of range); here it only sets kill_timeout.
+  'CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT',
 ];
 
-const shutdownTimeoutSeconds = readPositive('CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT', 10);
+const shutdownTimeoutSeconds = readShutdownTimeout('CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT', 10);
 
 module.exports = {
   apps: [
@@ -35,9 +37,9 @@ module.exports = {
       // The compiled daemon (npm ci / npm run build create dist/): pm2 cannot run .ts on Node 20.
       script: path.join(__dirname, 'bin', 'cloudtrail-slack'),
       interpreter: 'node',
-      // Our flag first, so a --shutdown-timeout in CLOUDTRAIL_SLACK_ARGS wins (then set the variable instead,
-      // or kill_timeout will not match).
-      args: ['--shutdown-timeout', String(shutdownTimeoutSeconds), ...splitArgs(process.env.CLOUDTRAIL_SLACK_ARGS)],
+      // A --shutdown-timeout in CLOUDTRAIL_SLACK_ARGS wins over CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT (flags beat the
+      // environment), but kill_timeout follows the variable only: set the variable instead.
+      args: splitArgs(process.env.CLOUDTRAIL_SLACK_ARGS),
       // Relative paths (the default ./state folder, a relative config file) are relative to this folder.
       cwd: __dirname,
       exec_mode: 'fork',
@@ -70,12 +72,14 @@ module.exports = {
   ],
 };
 
-function readPositive(name, fallback) {
+/**
+ * The variable's seconds for kill_timeout. A value the daemon refuses (outside 0.1–600 s, src/config/bounds.ts
+ * BOUNDS) is not an error here: the daemon then exits 78 with one line naming it, and pm2 does not restart it.
+ */
+function readShutdownTimeout(name, fallback) {
   const text = (process.env[name] || '').trim();
-  if (text === '') return fallback;
-  const value = Number(text);
-  if (!(value > 0)) throw new Error(`${name}: expected a number of seconds > 0, found ${JSON.stringify(text)}`);
-  return value;
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  return value >= 0.1 && value <= 600 ? value : fallback;
 }
 
 /** `-r us-east-1 --config "/etc/my app/x.json"` → ['-r', 'us-east-1', '--config', '/etc/my app/x.json']. */

@@ -92,7 +92,7 @@ test('invalid configuration at start: exit 78 at once with the reason on stderr,
   const fileOnly = { ...env, SMTP_URL: undefined, ALERT_EMAIL_TO: undefined, ALERT_EMAIL_FROM: undefined };
   const second = await run(['--config', 'bad2.json'], fileOnly);
   assert.equal(second.code, EXIT_CONFIG);
-  assert.match(second.stderr, /pollIntervalSeconds: expected a number of seconds > 0, found -1/);
+  assert.match(second.stderr, /pollIntervalSeconds: expected a number of seconds from 1 to 86400 \(.*\), found -1/);
   await smtp.waitForMails(2);
   assert.match(smtp.received[1]?.body ?? '', /pollIntervalSeconds/);
   assertNoSecret(smtp.received[1]!);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/cloudtrail-server';
@@ -107,6 +107,10 @@ test('a bad flag or a missing webhook exits 78 with one line before any request'
   assert.equal(bad.output().stderr.trim().split('\n').length, 1);
   assert.match(bad.output().stderr, /--regions/);
 
+  const unknown = startE2e(env, ['foo'], t);
+  assert.equal(await unknown.exited, 78);
+  assert.equal(unknown.output().stderr, "cloudtrail-slack: unknown command 'foo'; see --help\n");
+
   const noHook = await runCliToEnd(t, ['--once', '--endpoint', env.cloudtrail.url], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: env.home },
@@ -114,6 +118,27 @@ test('a bad flag or a missing webhook exits 78 with one line before any request'
   assert.equal(noHook.code, 78);
   assert.match(noHook.stderr, /SLACK_WEBHOOK_URL/);
   assert.equal(env.cloudtrail.requests.length, 0, 'no network call');
+});
+
+test('a duration the runtime cannot honour exits 78 with one line naming the setting and its range', BOUNDED, async (t) => {
+  const env = await setUp(t);
+  const configFile = join(env.home, 'c.json');
+  writeFileSync(configFile, '{"pollIntervalSeconds": 1e12}');
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--poll-interval', '2592000'], {}, /'--poll-interval <seconds>' argument '2592000' is invalid\. Expected a number of seconds from 1 to 86400 \(/],
+    [['--config', configFile], {}, /c\.json: pollIntervalSeconds: expected a number of seconds from 1 to 86400 \(.*\), found 1000000000000$/],
+    [['--shutdown-timeout', '3000000'], {}, /'--shutdown-timeout <seconds>' argument '3000000' is invalid\. Expected a number of seconds from 0\.1 to 600 \(/],
+    [[], { CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: '3000000' }, /^cloudtrail-slack: CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected a number of seconds from 0\.1 to 600 \(/],
+  ];
+  for (const [args, extra, pattern] of cases) {
+    const run = startE2e(env, ['--once', '-r', 'us-east-1', '-s', env.stateDir, '--endpoint', env.cloudtrail.url, ...args], t, extra);
+    assert.equal(await run.exited, 78, args.join(' '));
+    const { stderr, stdout } = run.output();
+    assert.equal(stderr.split('\n').length, 2, `exactly one line: ${stderr}`);
+    assert.match(stderr.trimEnd(), pattern);
+    assert.equal(stdout, '');
+  }
+  assert.equal(env.cloudtrail.requests.length, 0, 'refused before any request');
 });
 
 test('a reader that closes the pipe early (`| head`) ends the run quietly with exit 0', BOUNDED, async () => {

@@ -137,13 +137,15 @@ describe('usage errors: exit 78, one line naming the flag', () => {
     ['upper-case region', ['-r', 'US-EAST-1'], /--regions.*'US-EAST-1' is not a region name/],
     ['empty region list', ['-r', ' , '], /--regions.*Expected comma-separated region names/],
     ['missing value', ['-r'], /option '-r, --regions <list>' argument missing; see --help/],
-    ['zero poll interval', ['--poll-interval', '0'], /'--poll-interval <seconds>' argument '0' is invalid\. Expected a number of seconds > 0; see --help/],
+    ['zero poll interval', ['--poll-interval', '0'], /'--poll-interval <seconds>' argument '0' is invalid\. Expected a number of seconds from 1 to 86400 \(.*\); see --help/],
+    ['a 30-day poll interval', ['--poll-interval', '2592000'], /'--poll-interval <seconds>' argument '2592000' is invalid\. Expected a number of seconds from 1 to 86400 \(/],
+    ['a 3,000,000 s shutdown timeout', ['--shutdown-timeout', '3000000'], /'--shutdown-timeout <seconds>' argument '3000000' is invalid\. Expected a number of seconds from 0\.1 to 600 \(/],
     ['non-numeric poll interval', ['--poll-interval', '1m'], /'--poll-interval <seconds>' argument '1m' is invalid/],
     ['negative shutdown timeout', ['--shutdown-timeout', '-1'], /--shutdown-timeout/],
     ['bad log level', ['--log-level', 'verbose'], /'--log-level <level>' argument 'verbose' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace; see --help/],
     ['bad endpoint', ['--endpoint', 'localhost:4566'], /'--endpoint <url>' argument 'localhost:4566' is invalid\. Expected an http\(s\) URL/],
-    ['stray argument', ['us-east-1'], /too many arguments/],
-    ['subcommand not registered', ['demo'], /too many arguments/],
+    ['a region without -r', ['us-east-1'], /^cloudtrail-slack: unknown command 'us-east-1' \(regions go with -r: -r us-east-1\); see --help\n$/],
+    ['subcommand not registered', ['demo'], /^cloudtrail-slack: unknown command 'demo'; see --help\n$/],
   ];
   for (const [name, argv, pattern] of cases) test(name, () => usageError(argv, pattern));
 
@@ -166,6 +168,24 @@ describe('usage errors: exit 78, one line naming the flag', () => {
       }),
       /boom/,
     );
+  });
+});
+
+describe('unknown commands are named, with a did-you-mean when one is close', () => {
+  const handlers: Partial<CliHandlers> = { demo: async () => 0, replay: async () => 0 };
+  const cases: Array<[string[], RegExp]> = [
+    [['foo'], /^cloudtrail-slack: unknown command 'foo'; see --help\n$/],
+    [['replya', 'events.json'], /^cloudtrail-slack: unknown command 'replya' \(did you mean 'replay'\?\); see --help\n$/],
+    [['dmeo'], /^cloudtrail-slack: unknown command 'dmeo' \(did you mean 'demo'\?\); see --help\n$/],
+    [['--once', 'Replay'], /unknown command 'Replay' \(did you mean 'replay'\?\)/],
+  ];
+  for (const [argv, pattern] of cases) test(argv.join(' '), () => usageError(argv, pattern, handlers));
+
+  test('the known commands still run', async () => {
+    const calls: string[] = [];
+    const run = await cli(['demo'], { demo: async () => (calls.push('demo'), 0), replay: async () => 0 });
+    assert.equal(run.code, EXIT_OK);
+    assert.deepEqual(calls, ['demo']);
   });
 });
 

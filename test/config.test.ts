@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CliFlags } from '../src/cli/program';
 import { describeConfig, loadConfig, type LoadConfigInput } from '../src/config/load';
+import { BOUNDS } from '../src/config/bounds';
 import { DEFAULTS } from '../src/config/schema';
+import { MAX_TIMER_MS } from '../src/lib/timers';
+import { EVENT_HISTORY_RETENTION_MS } from '../src/cloudtrail/retention';
 import { DEFAULT_REGIONS, type Config } from '../src/config/types';
 import { ConfigError } from '../src/lib/errors';
 
@@ -220,8 +223,8 @@ describe('loadConfig errors: one line, naming the key, flag or variable', () => 
     ['empty file', { file: '' }, /c\.json: not valid JSON at line 1, column 1 \(unexpected end of JSON input\)/],
     ['not an object', { file: '["us-east-1"]' }, /c\.json: expected a JSON object, found an array/],
     ['null', { file: 'null' }, /c\.json: expected a JSON object, found null/],
-    ['wrong type', { file: { pollIntervalSeconds: '60' } }, /pollIntervalSeconds: expected a number of seconds > 0, found "60"/],
-    ['not positive', { file: { pollIntervalSeconds: 0 } }, /pollIntervalSeconds: expected a number of seconds > 0, found 0/],
+    ['wrong type', { file: { pollIntervalSeconds: '60' } }, /pollIntervalSeconds: expected a number of seconds from 1 to 86400 \(.*\), found "60"/],
+    ['not positive', { file: { pollIntervalSeconds: 0 } }, /pollIntervalSeconds: expected a number of seconds from 1 to 86400 \(.*\), found 0/],
     ['bad region in file', { file: { regions: ['us-east-1', 'Frankfurt'] } }, /regions\[1\]: expected a region name like us-east-1, found "Frankfurt"/],
     ['empty region list', { file: { regions: [] } }, /regions: expected at least one region/],
     ['settleMinutes too small', { file: { settleMinutes: 0.5 } }, /settleMinutes: expected a number of minutes from 1 to 1440.*found 0\.5/],
@@ -251,8 +254,8 @@ describe('loadConfig errors: one line, naming the key, flag or variable', () => 
     ['smtp without recipient', { env: { SLACK_WEBHOOK_URL: WEBHOOK, SMTP_URL: SMTP } }, /server but no recipient: set ALERT_EMAIL_TO or email\.to/],
     ['--regions invalid', { flags: { regions: ['us-east-1', 'moon-1'] } }, /^--regions: expected region names like us-east-1, found "moon-1"$/],
     ['--regions empty', { flags: { regions: [] } }, /^--regions: expected at least one region/],
-    ['--poll-interval', { flags: { pollIntervalSeconds: -1 } }, /^--poll-interval: expected a number of seconds > 0, found -1$/],
-    ['--shutdown-timeout', { flags: { shutdownTimeoutSeconds: Number.NaN } }, /^--shutdown-timeout: expected a number of seconds > 0, found NaN$/],
+    ['--poll-interval', { flags: { pollIntervalSeconds: -1 } }, /^--poll-interval: expected a number of seconds from 1 to 86400 \(.*\), found -1$/],
+    ['--shutdown-timeout', { flags: { shutdownTimeoutSeconds: Number.NaN } }, /^--shutdown-timeout: expected a number of seconds from 0\.1 to 600 \(.*\), found NaN$/],
     ['--log-level', { flags: { logLevel: 'loud' as never } }, /^--log-level: expected one of fatal, .*found "loud"$/],
     ['--endpoint', { flags: { endpoint: 'tcp://x' } }, /^--endpoint: expected an http\(s\) URL, found "tcp:\/\/x"$/],
     ['--creds-profile', { flags: { credsProfile: 'a/b' } }, /^--creds-profile: expected a profile name without/],
@@ -292,6 +295,66 @@ describe('loadConfig errors: one line, naming the key, flag or variable', () => 
     assert.match(message, /regions\[0\]/);
     assert.match(message, /pollIntervalSeconds/);
     assert.match(message, /slack\.webhookUrl/);
+  });
+});
+
+describe('every duration and rate setting has bounds the runtime can honour', () => {
+  // [config key, flag or variable (if any), too small, too big, a value inside]
+  const settings: Array<[keyof typeof BOUNDS, string | undefined, number, number, number]> = [
+    ['pollIntervalSeconds', '--poll-interval', 0.5, 86_401, 86_400],
+    ['settleMinutes', undefined, 0.5, 1441, 1440],
+    ['initialLookbackMinutes', undefined, -1, 129_601, 129_600],
+    ['settleScanIntervalSeconds', undefined, 0.5, 86_401, 86_400],
+    ['lookupRequestsPerSecond', undefined, 0.001, 2.5, 0.01],
+    ['slackMessagesPerSecond', undefined, 0.001, 1.5, 0.01],
+    ['shutdownTimeoutSeconds', '--shutdown-timeout', 0.05, 601, 600],
+    ['alertAfterMinutes', undefined, 0.5, 1441, 1440],
+    ['alertCooldownMinutes', undefined, 0.5, 10_081, 10_080],
+  ];
+  const flagKey: Record<string, keyof CliFlags> = { '--poll-interval': 'pollIntervalSeconds', '--shutdown-timeout': 'shutdownTimeoutSeconds' };
+
+  test('every bounded key is listed here; every duration but the lookback (a window, not a wait) fits one Node timer', () => {
+    assert.deepEqual(settings.map(([key]) => key).sort(), Object.keys(BOUNDS).sort());
+    assert.equal(BOUNDS.initialLookbackMinutes.max * 60_000, EVENT_HISTORY_RETENTION_MS, 'the lookback ends at the retention');
+    for (const [key, bound] of Object.entries(BOUNDS)) {
+      if (key === 'initialLookbackMinutes') continue;
+      const ms = bound.unit === 'minutes' ? bound.max * 60_000 : bound.unit === 'seconds' ? bound.max * 1000 : 1000 / bound.min;
+      assert.ok(ms <= MAX_TIMER_MS, `${bound.unit} up to ${bound.max}: ${ms} ms`);
+      assert.ok(bound.why.length > 10, 'the reason is given');
+    }
+  });
+
+  for (const [key, flag, low, high, inside] of settings) {
+    test(`${key}: the config key refuses ${low} and ${high}, naming the key and the range; accepts ${inside}`, () => {
+      const bound = BOUNDS[key];
+      for (const value of [low, high, 1e12, Infinity]) {
+        // Infinity cannot be written in JSON: the file holds null then, which is the wrong type (still refused).
+        const message = rejects({ file: { [key]: value } }, new RegExp(`c\\.json: ${key}: expected a number of ${bound.unit} from ${bound.min} to ${bound.max} \\(`));
+        assert.ok(message.length < 400, message);
+      }
+      assert.equal(load({ file: { [key]: inside } })[key], inside);
+    });
+    if (flag === undefined) continue;
+    test(`${flag}: refuses ${low} and ${high} when built by a caller, naming the flag and the range`, () => {
+      for (const value of [low, high]) {
+        rejects({ flags: { [flagKey[flag] as string]: value } }, new RegExp(`^${flag}: expected a number of ${BOUNDS[key].unit} from ${BOUNDS[key].min} to ${BOUNDS[key].max} \\(.*\\), found ${String(value).replace('.', '\\.')}$`));
+      }
+    });
+  }
+
+  test('the issue\'s examples: a 30-day poll interval, 1e12 in the file, a 3,000,000 s shutdown timeout', () => {
+    rejects({ flags: { pollIntervalSeconds: 2_592_000 } }, /^--poll-interval: expected a number of seconds from 1 to 86400 .*found 2592000$/);
+    rejects({ file: '{"pollIntervalSeconds": 1e12}' }, /pollIntervalSeconds: expected a number of seconds from 1 to 86400 .*found 1000000000000$/);
+    rejects({ flags: { shutdownTimeoutSeconds: 3_000_000 } }, /^--shutdown-timeout: expected a number of seconds from 0\.1 to 600 .*found 3000000$/);
+  });
+
+  test('CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT (set by ecosystem.config.js) is bounded too, and named when wrong', () => {
+    const env = (value: string) => ({ SLACK_WEBHOOK_URL: WEBHOOK, CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: value });
+    assert.equal(load({ env: env('25') }).shutdownTimeoutSeconds, 25);
+    assert.equal(load({ env: env('25'), flags: { shutdownTimeoutSeconds: 3 } }).shutdownTimeoutSeconds, 3, 'a flag wins');
+    for (const value of ['3000000', '0', '1e3', '10s', '-5']) {
+      rejects({ env: env(value) }, new RegExp(`^CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected a number of seconds from 0\\.1 to 600 \\(.*\\), found "${value}"$`));
+    }
   });
 });
 

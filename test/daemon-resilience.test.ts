@@ -232,3 +232,31 @@ test('a month of downtime on a quiet region is caught up in a few dozen requests
   assert.deepEqual(ids, records.map((r) => r.eventID), 'all four, oldest first');
   assert.ok(h.cloudtrail.requests.length < 30, `${h.cloudtrail.requests.length} requests (fixed one-hour chunks: 720)`);
 });
+
+test('a refused webhook under --once: the log says to fix it and run again, never that posting resumes on its own', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const [record] = writeRecords(1);
+  h.cloudtrail.addRecord(record!, { region: REGION, eventTime: h.clock.now() - 5 * MIN });
+  h.slack.setDefault({ status: 404, body: 'no_service' });
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, EXIT_FATAL);
+  const text = run.logs.text();
+  assert.doesNotMatch(text, /resumes on its own/);
+  assert.doesNotMatch(text, /restart the daemon/);
+  const alerts = run.logs.lines.filter((l) => l.msg === 'alert: a human must act');
+  assert.deepEqual(alerts.map((l) => l.kind), ['slack-refused'], 'one alert, from the fatal stop');
+  assert.match(String(alerts[0]?.action), /run it again/);
+});
+
+test('Slack failing for alertAfterMinutes under --once: the pass gives up, and no line says it keeps retrying', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const [record] = writeRecords(1);
+  h.cloudtrail.addRecord(record!, { region: REGION, eventTime: h.clock.now() - 5 * MIN });
+  h.slack.setDefault({ status: 503, body: 'service_unavailable' });
+  const run = h.run(h.config({ regions: [REGION], once: true }));
+  assert.equal(await run.done, 1);
+  const text = run.logs.text();
+  assert.doesNotMatch(text, /still retrying|resumes on its own|poll failed; backing off/);
+  const alert = run.logs.lines.find((l) => l.msg === 'alert: a human must act' && l.kind === 'slack-failing');
+  assert.match(String(alert?.action), /next run/);
+});

@@ -122,6 +122,21 @@ test('AccessDenied in every region is fatal: exit 77, naming cloudtrail:LookupEv
   const fatal = run.logs.lines.find((l) => l.level === 60);
   assert.ok(fatal, 'a fatal log line');
   assert.match(JSON.stringify(fatal), /cloudtrail:LookupEvents/);
+  // No region can claim "this region only": none of the others ever worked.
+  const claims = run.logs.lines.filter((l) => /this region only|while others work/.test(String(l.msg)));
+  assert.deepEqual(claims.map((l) => l.msg), []);
+  assert.ok(run.logs.lines.some((l) => /the other regions have not answered/.test(String(l.msg))), 'what is known is said');
+});
+
+test('an auth failure in one region while another works is "this region only"; --once claims no retry', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  h.cloudtrail.setRegionFailure('eu-west-1', 'AccessDeniedException');
+  const run = h.run(h.config({ regions: ['us-east-1', 'eu-west-1'], once: true }));
+  assert.equal(await run.done, EXIT_FAILURE);
+  const lines = run.logs.lines.filter((l) => l.region === 'eu-west-1' && l.level === 40);
+  assert.ok(lines.length > 0);
+  for (const line of lines) assert.equal(line.retryInMs, undefined, `--once retries nothing: ${JSON.stringify(line)}`);
+  assert.ok(run.logs.lines.every((l) => !/backing off/.test(String(l.msg))), 'no "backing off" in --once');
 });
 
 test('an opt-in region that is not enabled is skipped while the others deliver', BOUNDED, async (t) => {
@@ -163,7 +178,13 @@ test('--dry-run prints one JSON payload per event and moves no offset', BOUNDED,
   assert.equal(h.slack.requests.length, 0, 'nothing posted');
   for (const region of REGIONS) {
     assert.ok(!existsSync(`${h.stateDir}/.default.${region}.cloudtrail.state`), 'no state written');
-  }
+  }  // The log says what happened: printed, not posted.
+  const messages = run.logs.lines.map((l) => String(l.msg));
+  assert.equal(messages.filter((m) => /(?<!not )posted/.test(m)).length, 0, messages.join(' | '));
+  assert.equal(messages.filter((m) => m === 'event printed, not posted (--dry-run)').length, 12);
+  const summary = run.logs.lines.find((l) => l.msg === 'pass complete');
+  assert.equal(summary?.printed, 12);
+  assert.equal(summary?.posted, 0);
 });
 
 test('state files hold the offset and delivered IDs, mode 0600', BOUNDED, async (t) => {

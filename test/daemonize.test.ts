@@ -112,11 +112,11 @@ test('the background child gets the same flags minus -d, with absolute paths', a
   });
 });
 
-test('-d with a state folder it cannot write: the parent reports the child\'s reason, exit 77, nothing left running', async (t) => {
+test('-d with a state folder below a file: the parent prints the child\'s one-line reason, exit 78, nothing left running', async (t) => {
   const { dir, env, pidFile } = await setup(t);
   writeFileSync(join(dir, 'afile'), 'not a folder\n');
-  const run = await runCliToEnd(t, ['-r', 'us-east-1', '--endpoint', 'http://127.0.0.1:9', '-s', 'afile/state', '-d', '-p', 'run.pid'], { cwd: dir, env });
-  assert.equal(run.code, 77, run.stderr);
-  assert.doesNotMatch(run.stderr, /running in the background/);
+  const run = await runCliToEnd(t, ['-r', 'us-east-1', '--endpoint', 'http://127.0.0.1:9', '-s', 'afile/state', '-d', '-p', 'run.pid', '-l', 'run.log'], { cwd: dir, env });
+  assert.equal(run.code, EXIT_CONFIG, run.stderr);
+  assert.equal(run.stderr, `cloudtrail-slack: state folder ${join(dir, 'afile/state')}: ${join(dir, 'afile')} is a file, not a folder; choose another folder with --state-dir (or stateDir in the config file)\n`);
   assert.equal(existsSync(pidFile), false, 'the pid file is gone with the child');
 });

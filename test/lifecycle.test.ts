@@ -68,6 +68,19 @@ test('reopens the log file on SIGHUP: after a rename, new lines go to a new file
   assert.deepEqual(fresh.slice(-2), ['stopping', 'stopped'], 'the last lines are in the new file, in order');
 });
 
+test('SIGHUP without -l logs that there is nothing to reopen (the JSON log is on stdout)', async (t) => {
+  const { dir, env, args } = await setup(t);
+  const run = startCli(t, args, { cwd: dir, env });
+  await waitFor('ready', () => run.stdout().includes('"msg":"ready"'));
+  run.child.kill('SIGHUP');
+  await waitFor('the SIGHUP line', () => run.stdout().includes('SIGHUP ignored'));
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, EXIT_OK);
+  const messages = run.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => String(JSON.parse(l).msg));
+  assert.ok(messages.includes('SIGHUP ignored: there is no log file (-l) to reopen'), messages.join(' | '));
+  assert.ok(!messages.includes('log file reopened'));
+});
+
 test('a second stop signal forces exit 1 while a Slack post hangs; the pid file is still removed', async (t) => {
   const { dir, env, args, pidFile, logFile, sims } = await setup(t);
   const [record] = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin');

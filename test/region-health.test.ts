@@ -28,3 +28,14 @@ test('a region answering again clears its failure', () => {
   health.succeeded('us-east-1');
   assert.equal(health.failed('eu-west-1', 'access-denied'), 'region');
 });
+
+test('before any other region has answered, a failure is neither fatal nor "this region only"', () => {
+  const health = new RegionHealth(['us-east-1', 'eu-west-1', 'ap-east-1']);
+  assert.equal(health.failed('us-east-1', 'access-denied'), 'unknown');
+  assert.equal(health.failed('eu-west-1', 'access-denied'), 'unknown');
+  assert.equal(health.failed('ap-east-1', 'access-denied'), 'fatal');
+  const later = new RegionHealth(['us-east-1', 'eu-west-1']);
+  assert.equal(later.failed('us-east-1', 'access-denied'), 'unknown');
+  later.succeeded('eu-west-1');
+  assert.equal(later.failed('us-east-1', 'access-denied'), 'region', 'once another region works, it is this region only');
+});

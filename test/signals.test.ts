@@ -83,6 +83,14 @@ test('SIGHUP reopens the log; a failed reopen is logged and nothing stops', () =
   assert.deepEqual(failing.forced, []);
 });
 
+test('SIGHUP without a log file to reopen says so, and never claims a reopen', () => {
+  const none = setup();
+  none.proc.emit('SIGHUP', 'SIGHUP');
+  assert.equal(none.lines.at(-1)?.msg, 'SIGHUP ignored: there is no log file (-l) to reopen');
+  assert.ok(none.lines.every((l) => l.msg !== 'log file reopened'));
+  assert.equal(none.stop.signal.aborted, false);
+});
+
 test('a stop already under way for a fatal error is not a "second signal": the first signal only arms the watchdog', () => {
   const { proc, stop, forced, timers } = setup();
   stop.abort(new Error('access denied in every region'));
@@ -91,4 +99,22 @@ test('a stop already under way for a fatal error is not a "second signal": the f
   assert.deepEqual(timers.map((t) => t.ms), [10_000]);
   proc.emit('SIGINT', 'SIGINT');
   assert.deepEqual(forced, ['second SIGINT']);
+});
+
+test('the default watchdog holds a shutdown timeout longer than one Node timer can (no overflow, no early exit)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning.name);
+  process.on('warning', onWarning);
+  const proc = new EventEmitter();
+  const forced: string[] = [];
+  const log = createLogger({ level: 'debug', destination: { write: () => undefined } });
+  // 3,000,000 s: what `--shutdown-timeout 3000000` asked for before the config bounded it.
+  const remove = handleSignals(proc, { stop: new AbortController(), log, force: (r) => forced.push(r), shutdownTimeoutMs: 3_000_000_000 });
+  proc.emit('SIGTERM', 'SIGTERM');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  process.off('warning', onWarning);
+  remove();
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(forced, []);
 });

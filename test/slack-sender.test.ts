@@ -449,7 +449,8 @@ test('the dry-run sender writes one JSON line per message', BOUNDED, async () =>
     { text: 'first\nwith a newline' },
     { text: 'second', attachments: [{ color: 'danger', text: 'a\nb' }], blocks: [{ type: 'divider' }] },
   ];
-  for (const message of messages) assert.deepEqual(await sender.send(message), { delivered: true });
+  // printed: the payload was written out, not posted (so no log line may say "posted").
+  for (const message of messages) assert.deepEqual(await sender.send(message), { delivered: true, printed: true });
   assert.equal(lines.length, 2);
   lines.forEach((line, i) => {
     assert.ok(line.endsWith('\n'));

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Clock } from '../lib/clock';
+import { MAX_TIMER_MS } from '../lib/timers';
 import type { Logger } from '../logging/logger';
 import {
   alertKey,
@@ -248,7 +249,7 @@ class EmailAlerter implements Alerter {
       timer = setTimeout(() => {
         controller.abort(new Error(`alert email not sent within ${this.#sendTimeoutMs} ms`));
         resolve('timeout');
-      }, this.#sendTimeoutMs);
+      }, Math.min(MAX_TIMER_MS, this.#sendTimeoutMs)); // one Node timer holds no more (src/lib/timers.ts)
       timer.unref();
     });
     const log = { kind: fields.kind, region: fields.region, smtp: this.#smtp };

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BOUNDS, describeBound, isWithin, type Bound } from '../config/bounds';
 import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema';
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
+import { closestName } from '../lib/did-you-mean';
 
 const NAME = 'cloudtrail-slack';
 
@@ -52,6 +54,7 @@ Environment:
   SMTP_URL                 alert mail server, e.g. smtp://user:pass@mail.example.com:587
   ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
+  CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
@@ -83,15 +86,22 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)')
     .option('--once', 'one pass over every region, then exit')
     .option('--dry-run', 'print the Slack payloads instead of posting; state is not advanced')
-    .addOption(new Option('--poll-interval <seconds>', 'pause between polls of a caught-up region').argParser(parsePositive))
+    .addOption(new Option('--poll-interval <seconds>', `pause between polls of a caught-up region (${range(BOUNDS.pollIntervalSeconds)}; default 60)`).argParser(parseWithin(BOUNDS.pollIntervalSeconds)))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .option('--debug', 'same as --log-level debug')
     .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
     .addOption(
-      new Option('--shutdown-timeout <seconds>', 'a graceful stop must finish within this').argParser(parsePositive),
+      new Option('--shutdown-timeout <seconds>', `a graceful stop must finish within this (${range(BOUNDS.shutdownTimeoutSeconds)}; default 10)`).argParser(
+        parseWithin(BOUNDS.shutdownTimeoutSeconds),
+      ),
     )
     .addHelpText('after', HELP_AFTER)
+    // The run command takes no operand: a word left over is a command we do not have (named, not "too many
+    // arguments").
+    .allowExcessArguments()
     .action(async () => {
+      const [word] = program.args;
+      if (word !== undefined) program.error(unknownCommand(program, word), { code: 'commander.unknownCommand', exitCode: EXIT_CONFIG });
       exitCodes.set(program, await handlers.run(toCliFlags(program.opts())));
     });
 
@@ -100,6 +110,8 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     const command = program
       .command('demo')
       .description('run against a local simulated CloudTrail and Slack')
+      // The root allows a leftover word (to name it as an unknown command); commander copies that setting.
+      .allowExcessArguments(false)
       .option('--once', 'one pass, then exit')
       .option('--html <file>', 'also write the messages as an HTML preview');
     configure(command, io, `see '${NAME} demo --help'`);
@@ -111,6 +123,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     const command = program
       .command('replay')
       .description('format CloudTrail events from files (JSON or JSON lines)')
+      .allowExcessArguments(false)
       .argument('<files...>', 'event files, folders of them, or - for standard input')
       .option('--post', 'post the messages to Slack')
       .option('--dry-run', 'print the Slack payloads (the default)')
@@ -157,6 +170,15 @@ function configure(command: Command, io: CliIo, helpHint: string): void {
     });
 }
 
+/** "unknown command 'replya' (did you mean 'replay'?)"; a region name gets a hint about -r instead. */
+function unknownCommand(program: Command, word: string): string {
+  if (isRegion(word)) return `unknown command '${word}' (regions go with -r: -r ${word})`;
+  const known = program.commands.map((command) => command.name());
+  if (known.length > 0) known.push('help'); // commander's implicit `help <command>`
+  const suggestion = closestName(word, known);
+  return `unknown command '${word}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}`;
+}
+
 /** "error: unknown option '--x'\n(Did you mean --y?)" → "unknown option '--x' (did you mean --y?)" */
 function toOneLine(message: string): string {
   return message
@@ -200,10 +222,18 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
   return [...new Set([...previous, ...regions])];
 }
 
-function parsePositive(value: string): number {
-  const number = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number > 0)) throw new InvalidArgumentError('Expected a number of seconds > 0.');
-  return number;
+/** "1 to 86400" */
+function range(bound: Bound): string {
+  return `${bound.min} to ${bound.max}`;
+}
+
+/** A decimal number inside `bound` (the same bounds the loader checks for the config file's keys). */
+function parseWithin(bound: Bound): (value: string) => number {
+  return (value) => {
+    const number = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (!isWithin(bound, number)) throw new InvalidArgumentError(`Expected ${describeBound(bound)}.`);
+    return number;
+  };
 }
 
 function parseHttpUrl(value: string): string {

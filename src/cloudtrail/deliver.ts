@@ -25,7 +25,10 @@ export interface DeliverDeps {
 
 export interface DeliverResult {
   state: RegionState;
+  /** Accepted by Slack. */
   posted: number;
+  /** Written out by --dry-run instead. */
+  printed: number;
   skippedDelivered: number;
   filtered: number;
   undeliverable: number;
@@ -46,7 +49,7 @@ export async function deliverEvents(
   signal?: AbortSignal,
   window?: { start: number; end: number },
 ): Promise<DeliverResult> {
-  const result: DeliverResult = { state: initial, posted: 0, skippedDelivered: 0, filtered: 0, undeliverable: 0 };
+  const result: DeliverResult = { state: initial, posted: 0, printed: 0, skippedDelivered: 0, filtered: 0, undeliverable: 0 };
   const keepAs = (event: TrailEvent) =>
     window !== undefined ? dedupeTime(event.time, window) : event.time > 0 ? event.time : deps.now();
   for (const event of events) {
@@ -66,6 +69,7 @@ export async function deliverEvents(
     }
     const accepted = await sendWithFallback(deps, event, signal);
     if (!accepted.delivered) result.undeliverable += 1;
+    else if (accepted.printed) result.printed += 1;
     else result.posted += 1;
     result.state = markDelivered(result.state, event.id, keepAs(event));
     deps.onProgress?.(result.state);
@@ -123,14 +127,14 @@ export async function postWithFallback(deps: PostDeps, event: TrailEvent, signal
   if (isOutcome(rich)) return rich;
   const first = await deps.send(rich, signal);
   if (first.delivered) {
-    log?.info('event posted');
+    log?.info(first.printed ? 'event printed, not posted (--dry-run)' : 'event posted');
     return first;
   }
   log?.warn({ slackError: first.error }, 'slack rejected the message; retrying as plain text');
   const plain = tryFormat(deps, event, true);
   if (isOutcome(plain)) return plain;
   const second = await deps.send(plain, signal);
-  if (second.delivered) log?.info('event posted as plain text');
+  if (second.delivered) log?.info(second.printed ? 'event printed as plain text, not posted (--dry-run)' : 'event posted as plain text');
   return second;
 }
 

@@ -66,6 +66,18 @@ export function authFatal(kind: 'unrecognized-client' | 'access-denied', reason:
   );
 }
 
+/** The log line for an auth failure in one region: it claims "only here" only when another region works. */
+export function authMessage(kind: 'unrecognized-client' | 'access-denied', scope: 'region' | 'unknown'): string {
+  if (kind === 'unrecognized-client') {
+    return scope === 'region'
+      ? 'region answers UnrecognizedClientException while others work: it is probably not enabled for this account'
+      : 'region answers UnrecognizedClientException; the other regions have not answered yet (a region not enabled for this account, or bad credentials)';
+  }
+  return scope === 'region'
+    ? 'access denied in this region only (an SCP or a region condition in the IAM policy?)'
+    : 'access denied in this region; the other regions have not answered yet';
+}
+
 export function credentialsFatal(kind: 'expired-token' | 'no-credentials', reason: string, cause: unknown): FatalError {
   const what = kind === 'expired-token'
     ? 'AWS credentials have expired and were not refreshed'

@@ -14,6 +14,7 @@ import type { Alerter } from '../alerts/alerter';
 import {
   actionFor,
   authFatal,
+  authMessage,
   credentialsFatal,
   loadOrFail,
   regionAuthDelay,
@@ -42,6 +43,8 @@ export interface PollerResult {
   region: string;
   ok: boolean;
   posted: number;
+  /** --dry-run: written out instead of posted. */
+  printed: number;
   requests: number;
   error?: string;
 }
@@ -60,7 +63,7 @@ const CLOCK_SKEW_WARN_MS = 60_000;
  */
 export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Promise<PollerResult> {
   const log = deps.log;
-  const result: PollerResult = { region: deps.region, ok: false, posted: 0, requests: 0 };
+  const result: PollerResult = { region: deps.region, ok: false, posted: 0, printed: 0, requests: 0 };
   let state = await loadOrFail(deps);
   let failures = 0;
   // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
@@ -108,11 +111,12 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         plan,
       );
       result.posted += delivered.posted;
+      result.printed += delivered.printed;
       state = completeScan(delivered.state, plan, deps.window, queryNow);
       await deps.saveState(state);
       log.debug(
         { scan: plan.kind, start: new Date(plan.start).toISOString(), end: new Date(plan.end).toISOString(),
-          events: scan.events.length, requests: scan.requests, posted: delivered.posted,
+          events: scan.events.length, requests: scan.requests, posted: delivered.posted, printed: delivered.printed,
           alreadyDelivered: delivered.skippedDelivered, filtered: delivered.filtered },
         'scan complete',
       );
@@ -142,14 +146,13 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       const reason = describeAwsError(error);
       failingSince ??= deps.clock.now();
       if (kind === 'unrecognized-client' || kind === 'access-denied') {
-        if (deps.health.failed(deps.region, kind) === 'fatal') throw authFatal(kind, reason, error);
+        const scope = deps.health.failed(deps.region, kind);
+        if (scope === 'fatal') throw authFatal(kind, reason, error);
         delay = regionAuthDelay(kind);
         // Said once at warn level; the rare retries after that only at debug, so a disabled region stays quiet.
-        const level = authWarned === kind ? 'debug' : 'warn';
-        authWarned = kind;
-        log[level]({ err: error, retryInMs: delay }, kind === 'unrecognized-client'
-          ? 'region answers UnrecognizedClientException while others work: it is probably not enabled for this account'
-          : 'access denied in this region only (an SCP or a region condition in the IAM policy?)');
+        const level = authWarned === `${kind}/${scope}` ? 'debug' : 'warn';
+        authWarned = `${kind}/${scope}`;
+        log[level]({ err: error, ...(deps.once ? {} : { retryInMs: delay }) }, authMessage(kind, scope));
       } else if (kind === 'expired-token' || kind === 'no-credentials') {
         // Retried a few times: a provider may refresh them, or an instance role's metadata service may hiccup.
         credentialFailures += 1;
@@ -158,6 +161,8 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         }
         delay = CREDENTIAL_RETRY_MS;
         log.warn({ err: error, errorKind: kind }, 'aws credentials unusable; retrying so the provider can refresh them');
+      } else if (deps.once) {
+        log.warn({ err: error, errorKind: kind }, 'poll failed; --once does not retry it');
       } else {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: 2_000, capMs: MAX_POLL_BACKOFF_MS });

@@ -8,6 +8,8 @@ export type AuthFailure = 'unrecognized-client' | 'access-denied';
 export class RegionHealth {
   readonly #regions: ReadonlySet<string>;
   readonly #failed = new Map<string, AuthFailure>();
+  /** Regions whose latest answer was a success. */
+  readonly #working = new Set<string>();
 
   constructor(regions: readonly string[]) {
     this.#regions = new Set(regions);
@@ -15,17 +17,20 @@ export class RegionHealth {
 
   succeeded(region: string): void {
     this.#failed.delete(region);
+    this.#working.add(region);
   }
 
   /**
    * Records an auth failure. Returns 'fatal' when every region's latest answer is an auth failure (bad or
-   * revoked credentials, or no permission anywhere, including keys revoked while running), else 'region'
-   * (only this region is affected: an opt-in region not enabled, or an SCP denying it).
+   * revoked credentials, or no permission anywhere, including keys revoked while running); 'region' when another
+   * region's latest answer was a success (only this region is affected: an opt-in region not enabled, or an SCP
+   * denying it); 'unknown' while the others have not answered yet (either may turn out true).
    */
-  failed(region: string, failure: AuthFailure): 'fatal' | 'region' {
+  failed(region: string, failure: AuthFailure): 'fatal' | 'region' | 'unknown' {
     this.#failed.set(region, failure);
-    for (const r of this.#regions) if (!this.#failed.has(r)) return 'region';
-    return 'fatal';
+    this.#working.delete(region);
+    if ([...this.#regions].every((r) => this.#failed.has(r))) return 'fatal';
+    return this.#working.size > 0 ? 'region' : 'unknown';
   }
 
   /** The regions that have failed with `failure` (for messages). */

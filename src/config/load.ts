@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CliFlags } from '../cli/program';
 import { ConfigError } from '../lib/errors';
+import { closestName } from '../lib/did-you-mean';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
+import { BOUNDS, describeBound, isWithin } from './bounds';
 import {
   configFileSchema,
   DEFAULTS,
@@ -230,7 +232,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const known = knownKeysAt(issue.path);
     return issue.keys
       .map((key) => {
-        const suggestion = closest(key, known);
+        const suggestion = closestName(key, known);
         const hint = suggestion === undefined ? '' : ` (did you mean '${formatPath([...issue.path, suggestion])}'?)`;
         return `unknown key '${formatPath([...issue.path, key])}'${hint}`;
       })
@@ -264,30 +266,6 @@ function typeOf(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** The known key nearest to `key` (case-insensitive edit distance), if it is close enough to be a typo. */
-function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 // ---- the env and flag layers ----------------------------------------------------------------------------------
 
 function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
@@ -317,7 +295,20 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
       throw new ConfigError(`${name}: expected an http(s) URL like https://cloudtrail.us-east-1.amazonaws.com, found ${describeValue(endpoint)}`);
     }
   }
-  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom };
+  // Set by ecosystem.config.js (which also derives pm2's kill_timeout from it), or by a systemd EnvironmentFile.
+  const shutdownText = nonEmpty(env.CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT);
+  const shutdownTimeoutSeconds = shutdownText === undefined ? undefined : parseDecimal(shutdownText);
+  if (shutdownText !== undefined && !isWithin(BOUNDS.shutdownTimeoutSeconds, shutdownTimeoutSeconds)) {
+    throw new ConfigError(
+      `CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected ${describeBound(BOUNDS.shutdownTimeoutSeconds)}, found ${describeValue(shutdownText)}`,
+    );
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds };
+}
+
+/** "10", "2.5" → a number; anything else (units, exponents, hex) → NaN. */
+function parseDecimal(text: string): number {
+  return /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
 }
 
 /** Flags come validated from commander; checked again here for callers that build CliFlags themselves. */
@@ -330,9 +321,12 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
     check(regions.length > 0, '--regions', 'at least one region name like us-east-1', undefined);
     for (const region of regions) check(isRegion(region), '--regions', 'region names like us-east-1', region);
   }
-  if (pollIntervalSeconds !== undefined) check(pollIntervalSeconds > 0, '--poll-interval', 'a number of seconds > 0', pollIntervalSeconds);
+  if (pollIntervalSeconds !== undefined) {
+    check(isWithin(BOUNDS.pollIntervalSeconds, pollIntervalSeconds), '--poll-interval', describeBound(BOUNDS.pollIntervalSeconds), pollIntervalSeconds);
+  }
   if (shutdownTimeoutSeconds !== undefined) {
-    check(shutdownTimeoutSeconds > 0, '--shutdown-timeout', 'a number of seconds > 0', shutdownTimeoutSeconds);
+    const bound = BOUNDS.shutdownTimeoutSeconds;
+    check(isWithin(bound, shutdownTimeoutSeconds), '--shutdown-timeout', describeBound(bound), shutdownTimeoutSeconds);
   }
   if (logLevel !== undefined) check(LOG_LEVELS.includes(logLevel), '--log-level', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
   if (endpoint !== undefined) check(isHttpUrl(endpoint), '--endpoint', 'an http(s) URL', endpoint);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_HISTORY_RETENTION_MS } from '../cloudtrail/retention';
+import { BOUNDS, describeBound, isWithin, type BoundedSetting } from './bounds';
 import { DEFAULT_REGIONS, type Config } from './types';
 
 export type LogLevel = Config['logLevel'];
@@ -9,10 +9,6 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
 
 /** us-east-1, ap-southeast-2, us-gov-west-1, eu-central-2, … */
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-
-// CloudTrail Event history keeps 90 days: looking back further finds nothing.
-const MAX_LOOKBACK_MINUTES = EVENT_HISTORY_RETENTION_MS / 60_000;
-const MAX_SETTLE_MINUTES = 24 * 60;
 
 /** Every default in one place (config file keys; `once`, `dryRun`, `daemonize` default to false). */
 export const DEFAULTS = Object.freeze({
@@ -89,10 +85,10 @@ function hasProtocol(value: string, protocols: string[]): boolean {
 const text = (what = 'a non-empty string') => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 const strings = () => z.array(text(), { error: 'expected an array of non-empty strings' });
 
-function number(what: string, min: number, max = Number.MAX_SAFE_INTEGER, exclusiveMin = true) {
-  const error = `expected ${what}`;
-  const base = z.number({ error });
-  return (exclusiveMin ? base.gt(min, { error }) : base.gte(min, { error })).lte(max, { error });
+/** A number inside BOUNDS[key]; the message names the range and its reason. */
+function bounded(key: BoundedSetting) {
+  const error = `expected ${describeBound(BOUNDS[key])}`;
+  return z.number({ error }).refine((value) => isWithin(BOUNDS[key], value), { error });
 }
 
 const region = z
@@ -116,21 +112,12 @@ export const configFileSchema = z.strictObject(
       .min(1, { error: 'expected at least one region' })
       .optional(),
     stateDir: text('a folder path').optional(),
-    pollIntervalSeconds: number('a number of seconds > 0', 0).optional(),
-    settleMinutes: number(`a number of minutes from 1 to ${MAX_SETTLE_MINUTES} (15 or more recommended)`, 1, MAX_SETTLE_MINUTES, false).optional(),
-    initialLookbackMinutes: number(
-      `a number of minutes from 0 to ${MAX_LOOKBACK_MINUTES} (Event history keeps 90 days)`,
-      0,
-      MAX_LOOKBACK_MINUTES,
-      false,
-    ).optional(),
-    settleScanIntervalSeconds: number('a number of seconds > 0', 0).optional(),
-    lookupRequestsPerSecond: number(
-      'a number > 0 and ≤ 2 (AWS allows 2 LookupEvents requests per second per region)',
-      0,
-      2,
-    ).optional(),
-    slackMessagesPerSecond: number('a number > 0 and ≤ 1 (Slack allows about 1 message per second per webhook)', 0, 1).optional(),
+    pollIntervalSeconds: bounded('pollIntervalSeconds').optional(),
+    settleMinutes: bounded('settleMinutes').optional(),
+    initialLookbackMinutes: bounded('initialLookbackMinutes').optional(),
+    settleScanIntervalSeconds: bounded('settleScanIntervalSeconds').optional(),
+    lookupRequestsPerSecond: bounded('lookupRequestsPerSecond').optional(),
+    slackMessagesPerSecond: bounded('slackMessagesPerSecond').optional(),
     slack: z
       .strictObject(
         { webhookUrl: z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional() },
@@ -167,9 +154,9 @@ export const configFileSchema = z.strictObject(
     logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
     logFile: text('a file path').optional(),
     pidFile: text('a file path').optional(),
-    shutdownTimeoutSeconds: number('a number of seconds > 0', 0).optional(),
-    alertAfterMinutes: number('a number of minutes > 0', 0).optional(),
-    alertCooldownMinutes: number('a number of minutes > 0', 0).optional(),
+    shutdownTimeoutSeconds: bounded('shutdownTimeoutSeconds').optional(),
+    alertAfterMinutes: bounded('alertAfterMinutes').optional(),
+    alertCooldownMinutes: bounded('alertCooldownMinutes').optional(),
     cloudtrailEndpoint: z
       .string({ error: 'expected an http(s) URL' })
       .refine(isHttpUrl, { error: 'expected an http(s) URL like http://127.0.0.1:4566' })

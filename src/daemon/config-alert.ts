@@ -35,7 +35,7 @@ export async function sendConfigAlert(error: ConfigError, input: LoadConfigInput
   await alerter.alert({
     kind: 'config',
     reason: `invalid configuration found at start: ${error.message}`,
-    action: 'fix the setting named above and start the daemon again; it exited with code 78 and pm2 does not restart it',
+    action: 'fix the setting named above and start the daemon again; it exited with code 78, which pm2 and the systemd unit do not restart',
   });
 }
 

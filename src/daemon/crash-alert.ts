@@ -38,7 +38,7 @@ export function alertOnCrash(config: Config, log: Logger, proc: CrashProc): void
       .alert({
         kind: 'fatal',
         reason: `uncaught exception: ${error.message}`,
-        action: 'a bug: send the daemon log around this time to the maintainers; pm2 restarts the daemon with backoff',
+        action: 'a bug: send the daemon log around this time to the maintainers; it exited with code 1, which pm2 and systemd restart',
       })
       .finally(() => proc.exit(EXIT_FAILURE));
   });

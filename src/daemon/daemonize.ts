@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_FAILURE, EXIT_OK } from '../lib/errors';
+import { startLongTimer } from '../lib/timers';
 import { cannotOpenLog } from '../logging/log-output';
 
 /**
@@ -77,17 +78,17 @@ export async function daemonize(options: DaemonizeOptions): Promise<number> {
     const finish = (code: number, message?: string) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      cancelTimer();
       if (message !== undefined) writeErr(message);
       if (child.connected) child.disconnect();
       child.unref();
       resolve(code);
     };
     const timeoutMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
-    const timer = setTimeout(() => {
+    const cancelTimer = startLongTimer(timeoutMs, () => {
       child.kill('SIGTERM');
       finish(EXIT_FAILURE, `cloudtrail-slack: the background process did not report ready within ${timeoutMs / 1000} s; stopped it${seeLog(logFile)}\n`);
-    }, timeoutMs);
+    });
     child.on('message', (message: unknown) => {
       if (message === READY) {
         finish(EXIT_OK, `cloudtrail-slack: running in the background as pid ${child.pid}${logFile ? `, logging to ${logFile}` : ''}\n`);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { DaemonError, errnoOf } from '../lib/errors';
+import { describePathProblem } from '../lib/path-problem';
 import type { Logger } from '../logging/logger';
 
 /** Another live process holds the pid file, or the pid file cannot be created. */
@@ -142,12 +143,10 @@ function isProcessAlive(pid: number): boolean {
 
 function cannotCreate(file: string, error: unknown): PidFileError {
   if (error instanceof PidFileError) return error;
-  const code = errnoOf(error);
-  return new PidFileError(
-    `cannot create pid file ${file} (${code}): check that ${path.dirname(file)} exists and is writable by this user`,
-    file,
-    undefined,
-    { cause: error },
-  );
+  const problem = describePathProblem(file, error, 'file');
+  const action = problem.wrongKind
+    ? 'give -p a file path whose folders are folders'
+    : `check that ${path.dirname(file)} exists and is writable by this user`;
+  return new PidFileError(`cannot create pid file ${file}: ${problem.text}; ${action}`, file, undefined, { cause: error });
 }
 

@@ -2,6 +2,7 @@ import type { CliFlags, CliIo } from '../cli/program';
 import { loadConfig, type LoadConfigInput } from '../config/load';
 import type { Config } from '../config/types';
 import { systemClock } from '../lib/clock';
+import { startLongTimer } from '../lib/timers';
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE } from '../lib/errors';
 import { createLogger, type Logger } from '../logging/logger';
 import { openLogOutput } from '../logging/log-output';
@@ -67,8 +68,9 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       log,
       proc,
       writeOut: (line) => proc.stdout.write(line),
-      reopenLogs: output.reopen,
+      reopenLogs: output.file === undefined ? undefined : output.reopen,
       notifyReady: () => tellParent(proc, READY),
+      reportFailure: (line) => io.writeErr(`cloudtrail-slack: ${line}\n`),
     });
   } catch (error) {
     if (!(error instanceof PidFileError)) throw error;
@@ -88,8 +90,12 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
  * exits without waiting for this timer.
  */
 function exitIfStuck(code: number, ms: number, log: Logger, proc: Proc): void {
-  setTimeout(() => {
-    log.warn({ timeoutMs: ms, code }, 'still busy after the daemon stopped; exiting now');
-    proc.exit(code);
-  }, ms).unref();
+  startLongTimer(
+    ms,
+    () => {
+      log.warn({ timeoutMs: ms, code }, 'still busy after the daemon stopped; exiting now');
+      proc.exit(code);
+    },
+    { unref: true },
+  );
 }

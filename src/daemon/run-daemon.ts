@@ -1,15 +1,15 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK, FatalError, isAbortError, toError } from '../lib/errors';
+import { scrubSecrets } from '../alerts/scrub';
+import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import { createLookupClient, type LookupClient } from '../cloudtrail/client';
 import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
 import { RegionHealth } from '../cloudtrail/region-health';
+import { unknownRegions } from '../cloudtrail/known-regions';
 import { DEFAULT_MAX_WINDOW_MS, DEFAULT_QUICK_OVERLAP_MS, type WindowOptions } from '../cloudtrail/window';
 import { createEventFilter } from '../rules/filter';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
@@ -19,6 +19,8 @@ import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter'
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { createRecoveryOnSave } from './recover-alerts';
+import { checkStateDir } from './check-state-dir';
+import { reportFatal, type FatalReport } from './report-fatal';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -37,6 +39,11 @@ export interface DaemonDeps {
   pid?: number;
   /** Called once the daemon runs: pid file written, signal handlers installed (pm2 wait_ready, the -d parent). */
   notifyReady?(): void;
+  /**
+   * Told, once, why the daemon stopped on a fatal error: one human line (what is wrong, what to do) for stderr,
+   * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
+   */
+  reportFailure?(line: string): void;
 }
 
 /**
@@ -66,6 +73,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     secrets: [config.slack.webhookUrl],
   });
   log.info({ config: describeConfig(config) }, 'starting');
+  // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
+  const unknown = unknownRegions(config.regions);
+  if (unknown.length > 0) {
+    log.warn({ regions: unknown }, 'region names the AWS SDK does not know: check them for typos (a region newer than the SDK is fine)');
+  }
   // Handlers first: a stop signal during start-up is a clean stop (pollers see the abort), never the default
   // action that would leave the pid file behind.
   const removeSignals = handleSignals(deps.proc, {
@@ -75,17 +87,21 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     force: () => (deps.forceExit ?? ((code: number) => process.exit(code)))(EXIT_FAILURE),
   });
-  let releasePidFile: () => Promise<void>;
+  const fatalReport: FatalReport = {
+    once: config.once,
+    tell: (line) => deps.reportFailure?.(scrubSecrets(line, [config.slack.webhookUrl, config.email.smtpUrl])),
+  };
   try {
-    releasePidFile = await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
+    // Removed by the process 'exit' event, never before (hold-pid-file.ts).
+    await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
   } catch (error) {
     removeSignals();
     throw error;
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   try {
-    // A state folder we cannot write fails the start (a -d parent reports it) instead of failing after "ready".
-    if (!config.dryRun) await probeStateDir(config.stateDir, config.stateProfile);
+    // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
+    await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
@@ -153,14 +169,13 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
-    return await concludeRun(config, results, stop.signal, alerter, log);
+    return await concludeRun(config, results, stop.signal, alerter, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
-    return await reportFatal(toError(error), alerter, log);
+    return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
-    await releasePidFile();
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
@@ -181,17 +196,20 @@ function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track:
     onStatusChange: (status) => {
       const kind = status.kind ?? 'slack-refused';
       if (status.healthy) track(alerter.recovered(kind, undefined, 'Slack accepts messages again'));
-      else track(alerter.alert(slackAlert(kind, status.reason)));
+      // --once: a refusal stops the pass as a fatal error, which alerts with the right advice itself.
+      else if (!(config.once && kind === 'slack-refused')) track(alerter.alert(slackAlert(kind, status.reason, config.once)));
     },
   });
 }
 
-function slackAlert(kind: string, reason = 'unknown'): AlertInput {
+function slackAlert(kind: string, reason = 'unknown', once = false): AlertInput {
   if (kind === 'slack-failing') {
     return {
       kind,
       reason: `Slack posts keep failing: ${reason}`,
-      action: 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
+      action: once
+        ? 'check Slack status and this host\'s network; this --once pass gives up, the next run posts what it could not (no offset moved)'
+        : 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
     };
   }
   return {
@@ -207,47 +225,21 @@ async function concludeRun(
   signal: AbortSignal,
   alerter: Alerter,
   log: Logger,
+  report: FatalReport,
 ): Promise<number> {
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), alerter, log);
+  if (fatal) return reportFatal(toError(fatal.reason), alerter, log, report);
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
+  // --dry-run posts nothing: its count is of payloads printed.
+  const counts = config.dryRun ? { posted, printed: done.reduce((sum, r) => sum + r.printed, 0) } : { posted };
   const requests = done.reduce((sum, r) => sum + r.requests, 0);
   if (config.once && !signal.aborted) {
     for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
-    log.info({ posted, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
+    log.info({ ...counts, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
     return failed.length === 0 ? EXIT_OK : EXIT_FAILURE;
   }
-  log.info({ posted, requests }, 'stopped');
+  log.info({ ...counts, requests }, 'stopped');
   return EXIT_OK;
-}
-
-async function reportFatal(error: Error, alerter: Alerter, log: Logger): Promise<number> {
-  const kind = error instanceof FatalError ? error.kind : 'fatal';
-  log.fatal({ err: error, errorKind: kind }, 'fatal error; stopping');
-  await alerter.alert({
-    kind,
-    reason: error.message,
-    action: error instanceof FatalError ? 'fix the cause above, then restart the daemon' : 'read the daemon log; it stopped and pm2 will restart it',
-  });
-  if (error instanceof ConfigError) return EXIT_CONFIG; // e.g. a profile name the state store refuses
-  return error instanceof FatalError ? EXIT_FATAL : EXIT_FAILURE;
-}
-
-/** Creates the state folder if needed and writes, syncs and removes a probe file there. */
-async function probeStateDir(dir: string, profile: string): Promise<void> {
-  const probe = join(dir, `.${profile}.probe-${process.pid}`);
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(probe, 'probe\n', { mode: 0o600 });
-    await rm(probe, { force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new FatalError(
-      `cannot write the state folder ${dir} (${code}); make it writable by this user or choose another with --state-dir`,
-      'state-unwritable',
-      { cause: error },
-    );
-  }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { ShutdownRequested } from '../lib/errors';
+import { startLongTimer } from '../lib/timers';
 
 /** The part of `process` signal handling needs; tests pass an EventEmitter. */
 export interface SignalSource {
@@ -21,19 +22,21 @@ export interface SignalOptions {
    * `shutdownTimeoutMs`. The process 'exit' handlers still run (the pid file is removed there).
    */
   force(reason: string): void;
-  /** SIGHUP: reopen the log file (logrotate's postrotate). May throw; the old file stays in use then. */
+  /**
+   * SIGHUP: reopen the log file (logrotate's postrotate). May throw; the old file stays in use then. Undefined when
+   * there is no file to reopen (logs on stdout/stderr): SIGHUP is then only noted.
+   */
   reopenLogs?(): void;
   /** A graceful stop must be over by then (kept below pm2's kill_timeout, which SIGKILLs). */
   shutdownTimeoutMs?: number;
-  /** Default: setTimeout(...).unref(), so the watchdog never holds up an exit that is already happening. */
+  /**
+   * Default: an unref()ed timer, so the watchdog never holds up an exit that is already happening; chained when
+   * longer than one Node timer holds (src/lib/timers.ts).
+   */
   startTimer?: StartTimer;
 }
 
-const startUnrefTimer: StartTimer = (ms, fire) => {
-  const timer = setTimeout(fire, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
+const startUnrefTimer: StartTimer = (ms, fire) => startLongTimer(ms, fire, { unref: true });
 
 /**
  * Installs the handlers; returns the function that removes them (and disarms the watchdog). The first stop signal
@@ -65,8 +68,12 @@ export function handleSignals(proc: SignalSource, options: SignalOptions): () =>
     if (!options.stop.signal.aborted) options.stop.abort(new ShutdownRequested());
   };
   const onHup = () => {
+    if (options.reopenLogs === undefined) {
+      log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: there is no log file (-l) to reopen');
+      return;
+    }
     try {
-      options.reopenLogs?.();
+      options.reopenLogs();
       log.info({ signal: 'SIGHUP' }, 'log file reopened');
     } catch (error) {
       log.error({ signal: 'SIGHUP', err: error }, 'cannot reopen the log file; still writing to the old one');

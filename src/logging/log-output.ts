@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ConfigError } from '../lib/errors';
+import { describePathProblem } from '../lib/path-problem';
 
 /** Where the JSON log lines go, and how to follow a rotated log file. */
 export interface LogOutput {
@@ -48,8 +49,7 @@ export function openLogOutput(options: { file?: string | undefined; fd?: 1 | 2 }
 
 /** The --log file cannot be opened: a configuration error naming the flag (exit 78, not restarted by pm2). */
 export function cannotOpenLog(file: string, error: unknown): ConfigError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
-  return new ConfigError(`--log ${file}: cannot open the log file (${code}); check that its folder is writable by this user`, {
-    cause: error,
-  });
+  const problem = describePathProblem(file, error, 'file');
+  const action = problem.wrongKind ? 'give -l a file path whose folders are folders' : 'check that its folder is writable by this user';
+  return new ConfigError(`--log ${file}: cannot open the log file: ${problem.text}; ${action}`, { cause: error });
 }

@@ -13,7 +13,8 @@ import type { SlackMessage } from './types';
  * This layer owns every Slack retry (DESIGN principle 3); @slack/webhook runs with retries: 0.
  */
 
-export type SendOutcome = { delivered: true } | { delivered: false; error: string };
+/** `printed`: the --dry-run sender wrote the payload out instead of posting it (so no log may say "posted"). */
+export type SendOutcome = { delivered: true; printed?: true } | { delivered: false; error: string };
 
 export interface SenderStats {
   /** Messages Slack accepted. */
@@ -196,12 +197,13 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   function noteFailing(reason: string): void {
     const now = clock.now();
     failingSince ??= now;
+    const givingUp = options.giveUpAfterMs !== undefined && now - failingSince >= options.giveUpAfterMs;
     if (!failingReported && now - failingSince >= unhealthyAfterMs) {
       failingReported = true;
-      log.error({ failingForMs: now - failingSince, reason }, 'slack has been failing; still retrying');
+      log.error({ failingForMs: now - failingSince, reason }, givingUp ? 'slack has been failing; giving up this pass' : 'slack has been failing; still retrying');
       setStatus({ healthy: false, kind: 'slack-failing', reason });
     }
-    if (options.giveUpAfterMs !== undefined && now - failingSince >= options.giveUpAfterMs) {
+    if (givingUp) {
       throw new SlackUnavailableError(`Slack kept failing for ${Math.round((now - failingSince) / 1000)} s (${reason}); giving up this pass`);
     }
   }
@@ -322,7 +324,7 @@ export function createDryRunSender(write: (line: string) => void): SlackSender {
       signal?.throwIfAborted();
       write(`${JSON.stringify(message)}\n`);
       sent += 1;
-      return { delivered: true };
+      return { delivered: true, printed: true };
     },
     stats: () => ({ sent, retries: 0, rateLimited: 0 }),
   };

@@ -1,0 +1,82 @@
+import { EVENT_HISTORY_RETENTION_MS } from '../cloudtrail/retention';
+
+/**
+ * The range of a duration or rate setting, checked once at load (flags, config file keys, environment), with the
+ * reason shown next to it. Every duration ends up in a timer or a time window, so each has an upper bound the
+ * runtime can honour (and a lower one that makes sense).
+ */
+export interface Bound {
+  min: number;
+  max: number;
+  /** 'seconds', 'minutes', 'requests per second', … */
+  unit: string;
+  why: string;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+// CloudTrail Event history keeps 90 days (API-FACTS A.3): looking back further finds nothing.
+const RETENTION_MINUTES = EVENT_HISTORY_RETENTION_MS / 60_000;
+
+/**
+ * Every bounded setting. Sources: LookupEvents' 2 requests/s per account and region (API-FACTS A.4), Slack's 1
+ * message/s per webhook (API-FACTS C.1), the 90 days of Event history (A.3); every upper bound of a wait is far
+ * below one Node timer's 2^31 − 1 ms (src/lib/timers.ts). The other ends are judgement, and the reason says why.
+ */
+export const BOUNDS = {
+  pollIntervalSeconds: {
+    min: 1,
+    max: DAY_SECONDS,
+    unit: 'seconds',
+    why: 'at least the 1 s LookupEvents pace; at most a day, so every region is read daily',
+  },
+  settleMinutes: {
+    min: 1,
+    max: 24 * 60,
+    unit: 'minutes',
+    why: 'how late an event may show up, 15 or more recommended; a day at most, far inside the 90 days of Event history',
+  },
+  initialLookbackMinutes: { min: 0, max: RETENTION_MINUTES, unit: 'minutes', why: 'Event history keeps 90 days' },
+  settleScanIntervalSeconds: {
+    min: 1,
+    max: DAY_SECONDS,
+    unit: 'seconds',
+    why: 'late events wait up to this long; a day at most',
+  },
+  lookupRequestsPerSecond: {
+    min: 0.01,
+    max: 2,
+    unit: 'requests per second',
+    why: 'AWS allows 2 LookupEvents requests per second per region; below 0.01 a busy region cannot keep up',
+  },
+  slackMessagesPerSecond: {
+    min: 0.01,
+    max: 1,
+    unit: 'messages per second',
+    why: 'Slack allows about 1 message per second per webhook; below 0.01 a busy account cannot keep up',
+  },
+  shutdownTimeoutSeconds: {
+    min: 0.1,
+    max: 600,
+    unit: 'seconds',
+    why: 'a graceful stop needs well under a minute; keep pm2 kill_timeout or systemd TimeoutStopSec above it',
+  },
+  alertAfterMinutes: { min: 1, max: 24 * 60, unit: 'minutes', why: 'a problem unreported for over a day is no alert' },
+  alertCooldownMinutes: {
+    min: 1,
+    max: 7 * 24 * 60,
+    unit: 'minutes',
+    why: 'a problem that stays open is mailed again at least weekly',
+  },
+} as const satisfies Record<string, Bound>;
+
+export type BoundedSetting = keyof typeof BOUNDS;
+
+/** "a number of seconds from 1 to 86400 (why)": the expectation a message shows. */
+export function describeBound(bound: Bound): string {
+  return `a number of ${bound.unit} from ${bound.min} to ${bound.max} (${bound.why})`;
+}
+
+/** A finite number inside the bound (both ends included). */
+export function isWithin(bound: Bound, value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= bound.min && value <= bound.max;
+}
