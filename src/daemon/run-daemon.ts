@@ -18,7 +18,7 @@ import { createStateStore, StateWriteError } from '../state/store';
 import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
-import { createRecoveryOnSave } from './recover-alerts';
+import { createAlertRecovery, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -56,7 +56,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  const alerter = deps.alerter ?? createAlerter({
+  const innerAlerter = deps.alerter ?? createAlerter({
     email: config.email,
     stateDir: config.stateDir,
     profile: config.stateProfile,
@@ -65,6 +65,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     cooldownMs: config.alertCooldownMinutes * 60_000,
     secrets: [config.slack.webhookUrl],
   });
+  // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
+  const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
+  const alerter = recovery.alerter;
   log.info({ config: describeConfig(config) }, 'starting');
   // Handlers first: a stop signal during start-up is a clean stop (pollers see the abort), never the default
   // action that would leave the pid file behind.
@@ -83,15 +86,19 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     throw error;
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
+  const uptime = new AbortController();
   try {
     // A state folder we cannot write fails the start (a -d parent reports it) instead of failing after "ready".
     if (!config.dryRun) await probeStateDir(config.stateDir, config.stateProfile);
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
-    const recoverOnSave = createRecoveryOnSave(alerter, track, { now: () => clock.now(), startedAt: clock.now() });
+    await recovery.start();
+    if (!config.dryRun) recovery.observe({ type: 'started' });
+    // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
+    void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
-    const sender = createSender(config, deps, alerter, track);
+    const sender = createSender(config, deps, recovery, track);
     const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);
     const window: WindowOptions = {
@@ -100,20 +107,20 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       quickOverlapMs: Math.min(DEFAULT_QUICK_OVERLAP_MS, config.settleMinutes * 60_000),
       maxWindowMs: DEFAULT_MAX_WINDOW_MS,
     };
-    let stateAlerted = false;
+    const failingSaves = new Set<string>();
     const saveState = async (region: string, state: Parameters<typeof store.save>[1]) => {
       if (config.dryRun) return; // --dry-run never moves an offset
       try {
         await store.save(region, state);
-        recoverOnSave(region);
-        if (stateAlerted) {
-          stateAlerted = false;
-          await alerter.recovered('state-unwritable', undefined, 'state files are written again');
-        }
+        failingSaves.delete(region);
+        recovery.observe({ type: 'state-save', region });
       } catch (error) {
-        if (error instanceof StateWriteError && !stateAlerted) {
-          stateAlerted = true;
-          await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
+        if (error instanceof StateWriteError) {
+          recovery.observe({ type: 'state-save-failed', region });
+          // One alert when writes start failing anywhere; the first write after all of them work again ends it.
+          const first = failingSaves.size === 0;
+          failingSaves.add(region);
+          if (first) await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
         }
         throw error;
       }
@@ -122,17 +129,22 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
       clients.push(client);
+      const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
       const regionLog = log.child({ region });
       return runRegionPoller(
         {
           region,
           clock,
           log: regionLog,
-          client,
+          client: lookups,
           limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
           health,
           alerter,
-          loadState: async () => (await store.load(region, { initialLookbackMinutes: config.initialLookbackMinutes })).state,
+          loadState: async () => {
+            const { state } = await store.load(region, { initialLookbackMinutes: config.initialLookbackMinutes });
+            recovery.observe({ type: 'state-load', region });
+            return state;
+          },
           saveState: (state) => saveState(region, state),
           recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
           filter,
@@ -153,11 +165,12 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
-    return await concludeRun(config, results, stop.signal, alerter, log);
+    return await concludeRun(config, results, stop.signal, recovery, log);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log);
   } finally {
+    uptime.abort();
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     await releasePidFile();
@@ -166,7 +179,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
 }
 
-function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track: (work: Promise<void>) => void): SlackSender {
+function createSender(config: Config, deps: DaemonDeps, recovery: AlertRecovery, track: (work: Promise<void>) => void): SlackSender {
   if (config.dryRun || !config.slack.webhookUrl) return createDryRunSender((line) => deps.writeOut(line));
   return createSlackSender({
     webhookUrl: config.slack.webhookUrl,
@@ -178,11 +191,11 @@ function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track:
     unhealthyAfterMs: config.alertAfterMinutes * 60_000,
     // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
     giveUpAfterMs: config.once ? config.alertAfterMinutes * 60_000 : undefined,
+    // Becoming healthy needs no handler: the accepted message that shows it ends the alert (onAccepted).
     onStatusChange: (status) => {
-      const kind = status.kind ?? 'slack-refused';
-      if (status.healthy) track(alerter.recovered(kind, undefined, 'Slack accepts messages again'));
-      else track(alerter.alert(slackAlert(kind, status.reason)));
+      if (!status.healthy) track(recovery.alerter.alert(slackAlert(status.kind ?? 'slack-refused', status.reason)));
     },
+    onAccepted: () => recovery.observe({ type: 'slack' }),
   });
 }
 
@@ -205,11 +218,11 @@ async function concludeRun(
   config: Config,
   results: PromiseSettledResult<PollerResult>[],
   signal: AbortSignal,
-  alerter: Alerter,
+  recovery: AlertRecovery,
   log: Logger,
 ): Promise<number> {
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), alerter, log);
+  if (fatal) return reportFatal(toError(fatal.reason), recovery.alerter, log);
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
@@ -217,7 +230,9 @@ async function concludeRun(
   if (config.once && !signal.aborted) {
     for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
     log.info({ posted, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
-    return failed.length === 0 ? EXIT_OK : EXIT_FAILURE;
+    if (failed.length > 0) return EXIT_FAILURE;
+    recovery.observe({ type: 'stable' }); // a whole pass without a crash
+    return EXIT_OK;
   }
   log.info({ posted, requests }, 'stopped');
   return EXIT_OK;
@@ -250,4 +265,16 @@ async function probeStateDir(dir: string, profile: string): Promise<void> {
       { cause: error },
     );
   }
+}
+
+/** The client as the poller sees it, reporting each page LookupEvents answered (credentials and access work). */
+function observeLookups(client: LookupClient, answered: () => void): LookupClient {
+  return {
+    lookupEvents: async (input, signal) => {
+      const page = await client.lookupEvents(input, signal);
+      answered();
+      return page;
+    },
+    serverClockOffsetMs: () => client.serverClockOffsetMs?.() ?? 0,
+  };
 }

@@ -58,6 +58,8 @@ export interface SlackSenderOptions {
   /** Failing this long throws SlackUnavailableError instead of retrying on (--once). Default: never. */
   giveUpAfterMs?: number;
   onStatusChange?: (status: SenderStatus) => void;
+  /** Called each time Slack accepts a message: the evidence that ends a slack-refused or slack-failing alert. */
+  onAccepted?: () => void;
 }
 
 /** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
@@ -185,8 +187,13 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   }
 
   function setStatus(status: SenderStatus): void {
+    notify(() => options.onStatusChange?.(status));
+  }
+
+  /** A listener's failure is logged, never allowed to fail a delivery. */
+  function notify(listener: () => void): void {
     try {
-      options.onStatusChange?.(status);
+      listener();
     } catch (error) {
       log.warn({ error: scrub(String(error)) }, 'slack status listener failed');
     }
@@ -231,6 +238,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
         case 'ok':
           counters.sent += 1;
           noteHealthy(attempt);
+          notify(() => options.onAccepted?.());
           if (result.oddBody !== undefined) {
             // A 2xx is Slack taking the message; retrying it could post it twice. Note the odd answer instead.
             log.warn({ body: scrub(result.oddBody) }, 'slack answered 2xx with an unexpected body; counted as delivered');

@@ -76,7 +76,6 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   const fs = options.fs ?? fsp;
   const profile = checkNamePart('profile', options.profile);
   const chains = new Map<string, Promise<void>>();
-  let tempCounter = 0;
 
   function pathFor(region: string): string {
     return path.join(dir, `.${profile}.${checkNamePart('region', region)}.cloudtrail.state`);
@@ -178,9 +177,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   async function writeAtomically(file: string, content: string): Promise<void> {
     await ensureDir();
-    tempCounter += 1;
-    const tempName = `${path.basename(file)}.tmp-${process.pid}-${tempCounter}`;
-    await guardWrite(file, () => writeFileAtomic(file, content, { tempName, fs }));
+    await guardWrite(file, () => writeFileAtomic(file, content, { fs }));
   }
 
   async function ensureDir(): Promise<void> {
