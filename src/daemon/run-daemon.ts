@@ -15,6 +15,7 @@ import { createEventFilter } from '../rules/filter';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import { createStateStore, StateWriteError } from '../state/store';
+import { removeStaleTempFiles } from '../state/temp-files';
 import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
@@ -89,7 +90,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   const uptime = new AbortController();
   try {
     // A state folder we cannot write fails the start (a -d parent reports it) instead of failing after "ready".
-    if (!config.dryRun) await probeStateDir(config.stateDir, config.stateProfile);
+    if (!config.dryRun) {
+      await probeStateDir(config.stateDir, config.stateProfile);
+      // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
+      await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
+    }
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
