@@ -16,6 +16,7 @@ import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import { createStateStore, StateWriteError } from '../state/store';
 import { removeStaleTempFiles } from '../state/temp-files';
+import { loadRegionState } from './load-region-state';
 import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
@@ -136,34 +137,41 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       clients.push(client);
       const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
       const regionLog = log.child({ region });
-      return runRegionPoller(
-        {
-          region,
-          clock,
-          log: regionLog,
-          client: lookups,
-          limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
-          health,
-          alerter,
-          loadState: async () => {
-            const { state } = await store.load(region, { initialLookbackMinutes: config.initialLookbackMinutes });
-            recovery.observe({ type: 'state-load', region });
-            return state;
+      const run = async (): Promise<PollerResult> => {
+        // A state file this region cannot use stops only this region (and says what to do with it).
+        const start = await loadRegionState(
+          { region, store, alerter, clock, log: regionLog, once: config.once, loaded: () => recovery.observe({ type: 'state-load', region }),
+            options: { initialLookbackMinutes: config.initialLookbackMinutes, settleMinutes: config.settleMinutes } },
+          stop.signal,
+        );
+        if ('failed' in start) return { region, ok: false, posted: 0, requests: 0, error: start.failed };
+        if ('stopped' in start) return { region, ok: true, posted: 0, requests: 0 };
+        return runRegionPoller(
+          {
+            region,
+            clock,
+            log: regionLog,
+            client: lookups,
+            limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
+            health,
+            alerter,
+            loadState: async () => start.state,
+            saveState: (state) => saveState(region, state),
+            recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
+            filter,
+            format: (event) => formatEventMessage(event),
+            formatPlain: formatPlainMessage,
+            send: (message, signal) => sender.send(message, signal),
+            now: () => clock.now(),
+            window,
+            pollIntervalMs: config.pollIntervalSeconds * 1000,
+            alertAfterMs: config.alertAfterMinutes * 60_000,
+            once: config.once,
           },
-          saveState: (state) => saveState(region, state),
-          recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
-          filter,
-          format: (event) => formatEventMessage(event),
-          formatPlain: formatPlainMessage,
-          send: (message, signal) => sender.send(message, signal),
-          now: () => clock.now(),
-          window,
-          pollIntervalMs: config.pollIntervalSeconds * 1000,
-          alertAfterMs: config.alertAfterMinutes * 60_000,
-          once: config.once,
-        },
-        stop.signal,
-      ).catch((error: unknown) => {
+          stop.signal,
+        );
+      };
+      return run().catch((error: unknown) => {
         if (!isAbortError(error)) stop.abort(error); // a fatal error in one poller stops them all
         throw error;
       });
