@@ -222,7 +222,8 @@ test('keeps the SMTP password, webhook URLs and access keys out of the email, th
   const body = smtp.received[0]?.body ?? '';
   assert.ok(body.includes('POST https://hooks.slack.com/*** failed with 404 no_service'), body);
   assert.ok(body.includes('key AKIA************MPLE'), body);
-  assert.ok(body.includes(`smtp://${USER}:***@127.0.0.1`), body);
+  // The configured SMTP URL's whole userinfo is masked by value (an SMTP user may be a key too, as SES's is).
+  assert.ok(body.includes('smtp://***@127.0.0.1'), body);
   const logged = logs.lines.find((l) => l.msg === 'alert: a human must act');
   assert.match(String(logged?.reason), /hooks\.slack\.com\/\*\*\*/);
 });

@@ -13,7 +13,7 @@ import {
 import { formatAlertEmail, formatRecoveredEmail, type AlertOrigin, type EmailContent } from './email';
 import { createMailTransport, describeSmtp } from './mailer';
 import { isNotice } from './alert-kinds';
-import { scrubSecrets } from './scrub';
+import { createScrubber } from './scrub';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
@@ -71,7 +71,7 @@ export interface AlerterOptions {
   pid?: number;
   /** Replaces the SMTP transport built from email.smtpUrl (tests, other transports). */
   transport?: MailSender;
-  /** More literal secrets to mask in reasons (the Slack webhook URL, AWS keys); the SMTP password always is. */
+  /** More secrets to mask by value (alerts/scrub.ts knownSecretsOf: the webhook URL, AWS keys); the SMTP URL's userinfo always is. */
   secrets?: readonly (string | undefined)[];
 }
 
@@ -93,7 +93,7 @@ class EmailAlerter implements Alerter {
   readonly #to: string[];
   readonly #file: string;
   readonly #sendTimeoutMs: number;
-  readonly #secrets: (string | undefined)[];
+  readonly #scrubText: (text: string) => string;
   /** Last state this process read or wrote: keeps the cooldown working when the file cannot be written. */
   #memory: AlertState = new Map();
   /** Log-only mode: the alerts logged and not yet recovered, in this process, by key. */
@@ -116,7 +116,7 @@ class EmailAlerter implements Alerter {
     this.#to = [...options.email.to];
     this.#file = alertStatePath(options.stateDir, options.profile);
     this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
-    this.#secrets = [...smtpPasswords(options.email.smtpUrl), ...(options.secrets ?? [])];
+    this.#scrubText = createScrubber([options.email.smtpUrl, ...(options.secrets ?? [])]);
     const smtpUrl = options.email.smtpUrl;
     if (this.#to.length > 0 && (options.transport || smtpUrl)) {
       this.#transport =
@@ -311,7 +311,7 @@ class EmailAlerter implements Alerter {
   }
 
   #scrub(text: string): string {
-    return scrubSecrets(text, this.#secrets);
+    return this.#scrubText(text);
   }
 
   /** An error as loggable fields: never the raw object, whose properties could carry the SMTP conversation. */
@@ -333,24 +333,6 @@ function isWithinCooldown(lastSentAt: string | undefined, now: number, cooldownM
   const last = Date.parse(lastSentAt);
   // |now − last|: a clock stepped back a little must not resend, one far in the future must not mute forever.
   return Number.isFinite(last) && Math.abs(now - last) < cooldownMs;
-}
-
-/** The SMTP password as written in the URL and percent-decoded, to mask it literally wherever it shows up. */
-function smtpPasswords(smtpUrl: string | undefined): string[] {
-  if (smtpUrl === undefined) return [];
-  try {
-    const { password } = new URL(smtpUrl);
-    if (password === '') return [];
-    let decoded = password;
-    try {
-      decoded = decodeURIComponent(password);
-    } catch {
-      // a stray '%': keep the raw form
-    }
-    return decoded === password ? [password] : [password, decoded];
-  } catch {
-    return [];
-  }
 }
 
 /** Later than `previous`, even when the (manual or stepped-back) clock has not moved since. */

@@ -18,6 +18,7 @@ import { createStateStore, StateWriteError } from '../state/store';
 import { removeStaleTempFiles } from '../state/temp-files';
 import { loadRegionState } from './load-region-state';
 import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
+import { knownSecretsOf } from '../alerts/scrub';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { createAlertRecovery, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
@@ -65,7 +66,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     clock,
     log,
     cooldownMs: config.alertCooldownMinutes * 60_000,
-    secrets: [config.slack.webhookUrl],
+    secrets: knownSecretsOf(config),
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
   const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
