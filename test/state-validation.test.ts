@@ -81,14 +81,17 @@ test('a state path that is a directory fails only its region (--once: exit 1), w
 
 test('the daemon keeps running with a directory in place of a state file, and the region starts once it is moved', BOUNDED, async (t) => {
   const h = await startHarness(t);
-  const ids = addEvents(h);
+  const [good, late] = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin');
+  h.cloudtrail.addRecord(good!, { region: GOOD, eventTime: h.clock.now() - 10 * MIN });
   mkdirSync(statePath(h, BAD));
   const run = h.run(h.config({ regions: [GOOD, BAD] }));
   await h.slack.waitForMessages(1);
-  assert.ok(posted(h, ids[GOOD]!));
+  assert.ok(posted(h, good!.eventID!));
   rmSync(statePath(h, BAD), { recursive: true });
+  // Simulated time runs on meanwhile: an event from "now" is inside the window the region reads once it starts.
+  h.cloudtrail.addRecord(late!, { region: BAD, eventTime: h.clock.now() - MIN });
   await h.slack.waitForMessages(2); // the region retries on its own
-  assert.ok(posted(h, ids[BAD]!));
+  assert.ok(posted(h, late!.eventID!));
   run.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await run.done, EXIT_OK);
   assert.ok(run.logs.lines.some((l) => l['msg'] === 'alert condition recovered' && l['kind'] === 'state-unreadable'));
