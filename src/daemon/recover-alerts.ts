@@ -1,6 +1,7 @@
 import { alertKindInfo, isNotice, type Clearing } from '../alerts/alert-kinds';
 import { alertKey } from '../alerts/alert-state';
 import type { Alerter, AlertInput } from '../alerts/alerter';
+import type { LookupClient } from '../cloudtrail/client';
 
 /** What a run reports as it works; each piece may show that an alert's condition is gone (alerts/alert-kinds.ts). */
 export type Evidence =
@@ -105,5 +106,17 @@ export function createAlertRecovery(
           return clear('stable');
       }
     },
+  };
+}
+
+/** The client as the poller sees it, reporting each page LookupEvents answered (credentials and access work). */
+export function observeLookups(client: LookupClient, answered: () => void): LookupClient {
+  return {
+    lookupEvents: async (input, signal) => {
+      const page = await client.lookupEvents(input, signal);
+      answered();
+      return page;
+    },
+    serverClockOffsetMs: () => client.serverClockOffsetMs?.() ?? 0,
   };
 }

@@ -21,7 +21,7 @@ import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter'
 import { knownSecretsOf } from '../alerts/scrub';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
-import { createAlertRecovery, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
+import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -100,11 +100,12 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
+    // The store checks the profile as a file name part: the last piece of configuration to pass.
+    const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     await recovery.start();
     if (!config.dryRun) recovery.observe({ type: 'started' });
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
     void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
-    const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     const sender = createSender(config, deps, recovery, track);
     const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);
@@ -279,16 +280,4 @@ async function probeStateDir(dir: string, profile: string): Promise<void> {
       { cause: error },
     );
   }
-}
-
-/** The client as the poller sees it, reporting each page LookupEvents answered (credentials and access work). */
-function observeLookups(client: LookupClient, answered: () => void): LookupClient {
-  return {
-    lookupEvents: async (input, signal) => {
-      const page = await client.lookupEvents(input, signal);
-      answered();
-      return page;
-    },
-    serverClockOffsetMs: () => client.serverClockOffsetMs?.() ?? 0,
-  };
 }
