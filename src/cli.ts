@@ -3,6 +3,7 @@ import { runCommand as runDaemonCommand } from './daemon/run-command';
 import { forwardStderrLine } from './daemon/daemonize';
 import { runDemoCommand } from './demo/command';
 import { runReplayCommand } from './replay/command';
+import { scrubSecrets } from './alerts/scrub';
 
 /** stdout and stderr; a stderr line also reaches a -d parent still waiting for us to start (it prints it). */
 const io: CliIo = {
@@ -30,7 +31,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   try {
     process.exitCode = await runCli(argv, handlers, io);
   } catch (error) {
-    io.writeErr(`cloudtrail-slack: ${(error as Error).message}\n`);
+    // No config here to know secrets by value: the scrubber's patterns still mask webhook URLs and keys.
+    io.writeErr(`cloudtrail-slack: ${scrubSecrets(String((error as Error)?.message ?? error))}\n`);
     process.exitCode = 1;
   }
 }

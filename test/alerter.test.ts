@@ -222,7 +222,8 @@ test('keeps the SMTP password, webhook URLs and access keys out of the email, th
   const body = smtp.received[0]?.body ?? '';
   assert.ok(body.includes('POST https://hooks.slack.com/*** failed with 404 no_service'), body);
   assert.ok(body.includes('key AKIA************MPLE'), body);
-  assert.ok(body.includes(`smtp://${USER}:***@127.0.0.1`), body);
+  // The configured SMTP URL's whole userinfo is masked by value (an SMTP user may be a key too, as SES's is).
+  assert.ok(body.includes('smtp://***@127.0.0.1'), body);
   const logged = logs.lines.find((l) => l.msg === 'alert: a human must act');
   assert.match(String(logged?.reason), /hooks\.slack\.com\/\*\*\*/);
 });
@@ -465,6 +466,45 @@ test('treats a corrupt cooldown file as empty, warns, and overwrites it', async 
   assert.equal((await stat(file)).mode & 0o777, 0o600);
   // …and the rewritten file keeps the next restart quiet.
   await make().alert(credentialsAlert);
+  assert.equal(smtp.received.length, 1);
+});
+
+test('a cooldown file that is not one is set aside (…corrupt-<stamp>), like a state file', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const { make, logs, stateDir } = await setup(t, smtp.url);
+  const file = path.join(stateDir, '.prod.alerts.json');
+  await writeFile(file, JSON.stringify({ version: 7, alerts: {} }));
+  await make().alert(credentialsAlert);
+  const warning = logs.lines.find((l) => l.msg === 'alert cooldown file is unusable; starting afresh');
+  assert.equal(warning?.['reason'], 'unsupported version 7');
+  assert.equal(warning?.['movedTo'], `${file}.corrupt-20261126T120000Z`);
+  assert.equal(await readFile(`${file}.corrupt-20261126T120000Z`, 'utf8'), JSON.stringify({ version: 7, alerts: {} }));
+  assert.equal(smtp.received.length, 1);
+});
+
+test('every cooldown entry is checked: a bad one is dropped alone (and never mutes or crashes), the good ones kept', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const { make, logs, stateDir, clock } = await setup(t, smtp.url);
+  const file = path.join(stateDir, '.prod.alerts.json');
+  const now = clock.now();
+  const good = { kind: 'throttled', region: 'eu-west-1', lastSentAt: new Date(now).toISOString(), open: true, updatedAt: now };
+  const bad: Record<string, unknown> = {
+    'credentials:us-east-1': { kind: 'credentials', region: 'us-east-1', lastSentAt: '+275760-09-13T00:00:00.001Z', open: true, updatedAt: now },
+    'fatal:*': { kind: 'fatal', updatedAt: 1e300, open: true },
+    'config:*': { kind: 'credentials', updatedAt: now }, // the key names another kind
+    'x:*': { kind: 'x'.repeat(500), updatedAt: now },
+    'slack-refused:*': { kind: 'slack-refused', updatedAt: now, open: 'yes' },
+    'region-failing:../../etc': { kind: 'region-failing', region: '../../etc', updatedAt: now },
+    'slack-failing:*': { kind: 'slack-failing', updatedAt: now, reason: 'r'.repeat(100_000) },
+  };
+  await writeFile(file, JSON.stringify({ version: 1, alerts: { 'throttled:eu-west-1': good, ...bad } }));
+  const alerter = make();
+  assert.deepEqual(await alerter.openAlerts(), [{ kind: 'throttled', region: 'eu-west-1' }]);
+  const dropped = logs.lines.filter((l) => l.msg === 'alert cooldown entry is invalid; ignored').map((l) => l['key']);
+  assert.deepEqual(dropped.sort(), Object.keys(bad).map((k) => k.slice(0, 100)).sort());
+  await alerter.alert(credentialsAlert); // its bad entry (a lastSentAt past the Date range) does not mute it
+  assert.equal(smtp.received.length, 1);
+  await alerter.alert({ ...credentialsAlert, kind: 'throttled', region: 'eu-west-1' }); // the good entry still holds
   assert.equal(smtp.received.length, 1);
 });
 

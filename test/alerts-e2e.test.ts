@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_CONFIG, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
@@ -7,6 +7,7 @@ import { daemonEnv, runCliToEnd, tempDir } from './support/cli-process';
 import { ensureDist } from './support/dist';
 import { startHarness } from './support/daemon-harness';
 import { startSims } from './support/sims';
+import { loadFixtureRecords } from './support/fixtures';
 import { SMTP_PASSWORD, startSmtp, type ReceivedMail } from './support/smtp';
 
 // Alert emails end to end: the real CLI (or runDaemon) → nodemailer → the real smtp-server on 127.0.0.1.
@@ -146,4 +147,63 @@ test('an uncaught exception (a bug) exits 1 with one alert email; a crash loop s
   const second = await run([], crashEnv);
   assert.equal(second.code, 1);
   assert.equal(smtp.received.length, 1, 'the cooldown holds across the crash loop');
+});
+
+/** The cooldown file as the daemon left it: `{ version, alerts: { "<kind>:<region|*>": { open, … } } }`. */
+function openAlerts(stateDir: string): string[] {
+  const file = readdirSync(stateDir).find((name) => name.endsWith('.alerts.json'));
+  if (!file) return [];
+  const { alerts } = JSON.parse(readFileSync(join(stateDir, file), 'utf8')) as { alerts: Record<string, { open: boolean }> };
+  return Object.entries(alerts).filter(([, record]) => record.open).map(([key]) => key);
+}
+
+test('a refused webhook: --once exits 77 with one slack-refused email; a rerun with a working webhook posts, sends "recovered" and closes it', async (t) => {
+  const { dir, sims, smtp, run } = await setup(t);
+  const now = Date.now();
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 3);
+  records.forEach((r, i) => sims.cloudtrail.addRecord(r, { region: 'us-east-1', eventTime: now - 5 * 60_000 + i * 1000 }));
+  sims.slack.setDefault({ status: 404, body: 'no_service' }); // the webhook was revoked
+
+  const first = await run(['--once']);
+  assert.equal(first.code, EXIT_FATAL);
+  await smtp.waitForMails(1);
+  assert.match(smtp.received[0]?.subject ?? '', /slack-refused/);
+  assert.deepEqual(openAlerts(join(dir, 'state')), ['slack-refused:*']);
+
+  sims.slack.reset(); // a new webhook URL, and a restart: the README's documented fix
+  const second = await run(['--once']);
+  assert.equal(second.code, EXIT_OK);
+  assert.equal(sims.slack.received.length, records.length, 'everything posted');
+  await smtp.waitForMails(2);
+  assert.match(smtp.received[1]?.subject ?? '', /recovered: slack-refused/);
+  assertNoSecret(smtp.received[1]!);
+  assert.deepEqual(openAlerts(join(dir, 'state')), [], 'the cooldown file no longer holds an open alert');
+  assert.equal(smtp.received.length, 2);
+});
+
+test('Slack failing until --once gives up: one slack-failing email; the next run that posts sends "recovered"', async (t) => {
+  const h = await startHarness(t);
+  const smtp = await startSmtp(t);
+  const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 4);
+  const addEvents = (batch: typeof records) =>
+    batch.forEach((r, i) => h.cloudtrail.addRecord(r, { region: 'us-east-1', eventTime: h.clock.now() - 60_000 + i * 1000 }));
+  const email = { SMTP_URL: smtp.url, ALERT_EMAIL_TO: 'ops@example.com' };
+  const config = h.config({ regions: ['us-east-1'], once: true }, email);
+  addEvents(records.slice(0, 2));
+  h.slack.setDefault({ status: 503, body: 'service_unavailable' });
+
+  assert.equal(await h.run(config).done, 1, 'the pass failed');
+  await smtp.waitForMails(1);
+  assert.match(smtp.received[0]?.subject ?? '', /slack-failing/);
+  assert.deepEqual(openAlerts(h.stateDir), ['slack-failing:*']);
+
+  // The first run spent alertAfterMinutes (simulated) on retries; what the second one reads is recent.
+  h.slack.reset();
+  addEvents(records.slice(2));
+  assert.equal(await h.run(config).done, EXIT_OK);
+  assert.ok(h.slack.received.length >= 2, 'posted');
+  await smtp.waitForMails(2);
+  assert.match(smtp.received[1]?.subject ?? '', /recovered: slack-failing/);
+  assert.deepEqual(openAlerts(h.stateDir), []);
+  assert.equal(smtp.received.length, 2);
 });

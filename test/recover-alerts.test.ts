@@ -1,26 +1,159 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { createRecoveryOnSave } from '../src/daemon/recover-alerts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { ALERT_KIND_NAMES, isNotice } from '../src/alerts/alert-kinds';
+import { alertStatePath } from '../src/alerts/alert-state';
+import { createAlerter, type AlertMail } from '../src/alerts/alerter';
+import { createAlertRecovery, type Evidence } from '../src/daemon/recover-alerts';
+import { createLogger } from '../src/logging/logger';
+import { ManualClock } from './support/manual-clock';
 
-test('a crash alert is closed only after a minute of uptime; the others at the first save; regions once each', async () => {
-  const calls: string[] = [];
+// Which evidence ends which alert, across a restart: a "previous run" leaves the alert open in the cooldown file,
+// a new run (new alerter, new recovery) observes evidence. Real alerter and cooldown file; the mail is recorded.
+
+const REGIONS = ['us-east-1', 'eu-west-1'];
+const EAST = 'us-east-1';
+const WEST = 'eu-west-1';
+
+function newRun(dir: string, clock: ManualClock) {
+  const mails: AlertMail[] = [];
   const work: Promise<void>[] = [];
-  let now = 1_000_000;
-  const hook = createRecoveryOnSave(
-    { recovered: async (kind, region) => void calls.push(`${kind}${region ? `@${region}` : ''}`) },
-    (w) => work.push(w),
-    { now: () => now, startedAt: now },
-  );
-  hook('us-east-1');
-  hook('us-east-1');
-  await Promise.all(work);
-  assert.ok(calls.includes('config') && calls.includes('credentials') && calls.includes('region-failing@us-east-1'));
-  assert.ok(!calls.includes('fatal'), 'not at the first save: a crash loop saves too');
-  assert.equal(calls.filter((c) => c === 'region-failing@us-east-1').length, 1);
-  now += 61_000;
-  hook('eu-west-1');
-  hook('us-east-1');
-  await Promise.all(work);
-  assert.equal(calls.filter((c) => c === 'fatal').length, 1);
-  assert.equal(calls.filter((c) => c === 'config').length, 1);
+  const alerter = createAlerter({
+    email: { to: ['ops@example.com'], smtpUrl: undefined },
+    stateDir: dir,
+    profile: 'prod',
+    clock,
+    log: createLogger({ level: 'silent' }),
+    cooldownMs: 60 * 60_000,
+    transport: { sendMail: async (mail) => void mails.push(mail) },
+  });
+  const recovery = createAlertRecovery(alerter, { regions: REGIONS, track: (w) => work.push(w) });
+  const settle = async () => {
+    while (work.length > 0) await Promise.all(work.splice(0));
+  };
+  return { mails, recovery, alerter, settle };
+}
+
+function openInFile(dir: string): string[] {
+  const { alerts } = JSON.parse(readFileSync(alertStatePath(dir, 'prod'), 'utf8')) as { alerts: Record<string, { open: boolean }> };
+  return Object.entries(alerts).filter(([, r]) => r.open).map(([key]) => key);
+}
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'recover-alerts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Evidence in order; `closes` marks the one step after which the alert must be closed (never before it). */
+interface Case {
+  kind: string;
+  region?: string;
+  steps: Array<Evidence & { closes?: true }>;
+}
+
+const cases: Case[] = [
+  { kind: 'config', steps: [{ type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'state-save', region: EAST }, { type: 'started', closes: true }] },
+  { kind: 'credentials', steps: [{ type: 'started' }, { type: 'slack' }, { type: 'state-load', region: EAST }, { type: 'lookup', region: WEST, closes: true }] },
+  { kind: 'access-denied', steps: [{ type: 'started' }, { type: 'stable' }, { type: 'lookup', region: EAST, closes: true }] },
+  { kind: 'fatal', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'state-save', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
+  { kind: 'slack-refused', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'state-save', region: EAST }, { type: 'stable' }, { type: 'slack', closes: true }] },
+  { kind: 'slack-failing', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'stable' }, { type: 'slack', closes: true }] },
+  {
+    kind: 'region-failing',
+    region: WEST,
+    steps: [
+      { type: 'started' },
+      { type: 'lookup', region: EAST },
+      { type: 'state-save', region: EAST },
+      { type: 'state-save', region: WEST }, // a save before LookupEvents answered there proves nothing
+      { type: 'lookup', region: WEST },
+      { type: 'state-save', region: WEST, closes: true },
+    ],
+  },
+  { kind: 'throttled', region: EAST, steps: [{ type: 'lookup', region: WEST }, { type: 'state-save', region: WEST }, { type: 'lookup', region: EAST }, { type: 'state-save', region: EAST, closes: true }] },
+  {
+    kind: 'state-unwritable',
+    steps: [
+      { type: 'started' },
+      { type: 'lookup', region: EAST },
+      { type: 'state-save-failed', region: EAST },
+      { type: 'state-save', region: WEST }, // us-east-1 still cannot write
+      { type: 'state-save', region: EAST, closes: true },
+    ],
+  },
+  { kind: 'state-unreadable', region: WEST, steps: [{ type: 'started' }, { type: 'state-load', region: EAST }, { type: 'state-load', region: WEST, closes: true }] },
+  { kind: 'state-unreadable', steps: [{ type: 'started' }, { type: 'state-load', region: EAST, closes: true }] },
+  { kind: 'region-failing', region: 'ap-south-1', steps: [{ type: 'lookup', region: EAST }, { type: 'started', closes: true }] },
+  { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
+];
+
+for (const { kind, region, steps } of cases) {
+  const label = region ? `${kind} in ${region}` : kind;
+  test(`an open ${label} alert from an earlier run is closed by: ${steps.find((s) => s.closes)?.type}`, async (t) => {
+    const dir = tempDir(t);
+    const clock = new ManualClock();
+    const before = newRun(dir, clock);
+    await before.alerter.alert({ kind, region, reason: 'it broke', action: 'fix it' });
+    assert.equal(before.mails.length, 1);
+    assert.equal(openInFile(dir).length, 1, 'left open when the process exits');
+
+    await clock.advance(5 * 60_000);
+    const after = newRun(dir, clock);
+    await after.recovery.start();
+    for (const step of steps) {
+      after.recovery.observe(step);
+      await after.settle();
+      const expected = step.closes ? 1 : 0;
+      assert.equal(after.mails.length, expected, `after ${JSON.stringify(step)}`);
+      if (step.closes) break;
+    }
+    assert.match(after.mails[0]?.subject ?? '', new RegExp(`recovered: ${label}`));
+    assert.deepEqual(openInFile(dir), []);
+    for (const step of steps) after.recovery.observe(step); // seen again: nothing more to close
+    await after.settle();
+    assert.equal(after.mails.length, 1);
+  });
+}
+
+test('every kind the daemon sends has a rule (this table names each one)', () => {
+  const tested = new Set(cases.map((c) => c.kind));
+  const notices = ALERT_KIND_NAMES.filter(isNotice);
+  assert.deepEqual(notices.sort(), ['events-expired', 'state-corrupt', 'undeliverable']);
+  for (const kind of ALERT_KIND_NAMES) assert.ok(tested.has(kind) || notices.includes(kind), kind);
+});
+
+test('a notice (undeliverable, events-expired, state-corrupt) is emailed but never left open: no "recovered" follows', async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const run = newRun(dir, clock);
+  await run.recovery.start();
+  for (const kind of ['undeliverable', 'events-expired', 'state-corrupt']) {
+    await run.recovery.alerter.alert({ kind, region: EAST, reason: 'once', action: 'look' });
+  }
+  assert.equal(run.mails.length, 3);
+  assert.ok(run.mails.every((m) => !m.text.includes('"recovered" email')), 'no promise of a recovered email');
+  assert.deepEqual(openInFile(dir), []);
+  for (const type of ['started', 'slack', 'stable'] as const) run.recovery.observe({ type });
+  await run.settle();
+  assert.equal(run.mails.length, 3);
+});
+
+test('an alert raised in this run is closed by the same evidence, once per opening', async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const run = newRun(dir, clock);
+  await run.recovery.start();
+  await run.recovery.alerter.alert({ kind: 'slack-failing', reason: '503', action: 'wait' });
+  run.recovery.observe({ type: 'slack' });
+  run.recovery.observe({ type: 'slack' });
+  await run.settle();
+  assert.deepEqual(run.mails.map((m) => m.subject.replace(/ on .*/, '')), ['[cloudtrail-slack] slack-failing', '[cloudtrail-slack] recovered: slack-failing']);
+  await clock.advance(2 * 60 * 60_000); // past the cooldown: a new opening, a new email, a new recovery
+  await run.recovery.alerter.alert({ kind: 'slack-failing', reason: '503', action: 'wait' });
+  run.recovery.observe({ type: 'slack' });
+  await run.settle();
+  assert.equal(run.mails.length, 4);
 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { ConfigError, DaemonError } from '../src/lib/errors';
 import { createLogger } from '../src/logging/logger';
@@ -306,22 +307,62 @@ test('an unreadable state path is reported, not treated as corrupt', async (t) =
   assert.ok(fs.statSync(file).isDirectory(), 'left in place');
 });
 
-test('an offset in the future is clamped to now with a warning', async (t) => {
-  const { store, clock, lines } = setup(t);
+test('an offset far in the future is corrupt: set aside, never clamped to now (that would skip what happened since)', async (t) => {
+  const { store, clock, file } = setup(t);
   const future = clock.now() + 60 * MINUTE;
-  await store.save(REGION, {
-    version: 1,
-    offset: future,
-    delivered: { x: future },
-    lastFullScanEnd: future,
-    updatedAt: clock.now(),
-  });
-  const { state, source } = await store.load(REGION, { initialLookbackMinutes: 20 });
+  fs.writeFileSync(file, JSON.stringify({ version: 1, offset: future, delivered: { x: future }, updatedAt: clock.now() }));
+  const { state, source, corrupt } = await store.load(REGION, { initialLookbackMinutes: 20 });
+  assert.equal(source, 'corrupt');
+  assert.equal(state.offset, clock.now() - 20 * MINUTE);
+  assert.match(corrupt?.reason ?? '', /offset 2026-11-26T13:00:00.000Z is not between 2013-11-13T00:00:00.000Z and now/);
+  assert.equal(corrupt?.movedTo, `${file}.corrupt-20261126T120000Z`);
+});
+
+test('an offset a little ahead (a clock that stepped back) resumes one settle window before now; future scan ends are forgotten', async (t) => {
+  const { store, clock, lines } = setup(t);
+  const ahead = clock.now() + 3 * MINUTE;
+  await store.save(REGION, { version: 1, offset: ahead, delivered: { x: ahead }, lastScanEnd: ahead, lastFullScanEnd: ahead, updatedAt: clock.now() });
+  const { state, source } = await store.load(REGION, { initialLookbackMinutes: 20, settleMinutes: 10 });
   assert.equal(source, 'file');
-  assert.equal(state.offset, clock.now());
-  assert.equal(state.lastFullScanEnd, clock.now());
-  assert.deepEqual(state.delivered, { x: future });
-  assert.ok(lines.some((l) => l.level === 40 && /future/.test(l.msg)));
+  assert.equal(state.offset, clock.now() - 10 * MINUTE, 'not now: the settle window is read again');
+  assert.equal(state.lastScanEnd, undefined, 'the next scan is a full one');
+  assert.equal(state.lastFullScanEnd, undefined);
+  assert.deepEqual(state.delivered, { x: ahead }, 'what was delivered stays deduplicated');
+  assert.ok(lines.some((l) => l.level === 40 && /ahead of the clock/.test(l.msg)));
+});
+
+test('a FIFO in place of the state file is refused at once (reading it would block), with advice', async (t) => {
+  const { store, file } = setup(t);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('mkfifo', [file]);
+  await assert.rejects(
+    store.load(REGION, { initialLookbackMinutes: 20 }),
+    (e: unknown) => e instanceof StateReadError && e.code === 'NOT_A_FILE' && /is a FIFO, not a state file/.test(e.message) && /move it out/.test(e.advice),
+  );
+});
+
+test('a legacy file with a time before CloudTrail existed is corrupt, not upgraded', async (t) => {
+  const { store, file } = setup(t);
+  fs.writeFileSync(file, 'latest_event_time=1999-07-10 11:42:18\n');
+  const { source, corrupt } = await store.load(REGION, { initialLookbackMinutes: 20 });
+  assert.equal(source, 'corrupt');
+  assert.match(corrupt?.reason ?? '', /^offset 1999-/);
+});
+
+test('save refuses a state whose values would load as out of bounds', async (t) => {
+  const { store, clock, file } = setup(t);
+  await assert.rejects(store.save(REGION, { ...sampleState(clock), offset: 1e300 }), /offset 1e\+300 is not between/);
+  await assert.rejects(store.save(REGION, { ...sampleState(clock), delivered: { ['i'.repeat(300)]: clock.now() } }), /event ID/);
+  assert.equal(fs.existsSync(file), false);
+});
+
+test('a delivered entry may carry more numbers than its time (a later format), each checked', async (t) => {
+  const { store, clock, file } = setup(t);
+  const now = clock.now();
+  const write = (entry: unknown) =>
+    fs.writeFileSync(file, JSON.stringify({ version: 1, offset: now - MINUTE, delivered: { a: entry }, updatedAt: now }));
+  write({ time: now, at: 1e300 });
+  assert.match((await store.load(REGION, { initialLookbackMinutes: 20 })).corrupt?.reason ?? '', /delivered\["a"\] holds 1e\+300/);
 });
 
 test('an offset older than 90 days is loaded as it is: the poller reports what aged out', async (t) => {

@@ -13,7 +13,8 @@ import {
 } from './alert-state';
 import { formatAlertEmail, formatRecoveredEmail, type AlertOrigin, type EmailContent } from './email';
 import { createMailTransport, describeSmtp } from './mailer';
-import { scrubSecrets } from './scrub';
+import { isNotice } from './alert-kinds';
+import { createScrubber } from './scrub';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
@@ -36,6 +37,11 @@ export interface Alerter {
   alert(alert: AlertInput): Promise<void>;
   /** Sends one "recovered" email if an alert for (kind, region) was emailed and not yet recovered. Never rejects. */
   recovered(kind: string, region?: string, note?: string): Promise<void>;
+  /**
+   * The alerts still open: emailed (by this process or an earlier one, as the cooldown file says) and not yet
+   * followed by a "recovered" email; in log-only mode, those this process logged. Never rejects.
+   */
+  openAlerts(): Promise<Array<{ kind: string; region: string | undefined }>>;
 }
 
 /** The message handed to the transport; nodemailer's transporter accepts it as is. */
@@ -66,7 +72,7 @@ export interface AlerterOptions {
   pid?: number;
   /** Replaces the SMTP transport built from email.smtpUrl (tests, other transports). */
   transport?: MailSender;
-  /** More literal secrets to mask in reasons (the Slack webhook URL, AWS keys); the SMTP password always is. */
+  /** More secrets to mask by value (alerts/scrub.ts knownSecretsOf: the webhook URL, AWS keys); the SMTP URL's userinfo always is. */
   secrets?: readonly (string | undefined)[];
 }
 
@@ -88,11 +94,11 @@ class EmailAlerter implements Alerter {
   readonly #to: string[];
   readonly #file: string;
   readonly #sendTimeoutMs: number;
-  readonly #secrets: (string | undefined)[];
+  readonly #scrubText: (text: string) => string;
   /** Last state this process read or wrote: keeps the cooldown working when the file cannot be written. */
   #memory: AlertState = new Map();
-  /** Log-only mode: the keys alerted and not yet recovered, in this process. */
-  readonly #openInLog = new Set<string>();
+  /** Log-only mode: the alerts logged and not yet recovered, in this process, by key. */
+  readonly #openInLog = new Map<string, { kind: string; region: string | undefined }>();
   /** Serializes read-modify-write of the cooldown file within this process; sending happens outside it. */
   #lock: Promise<unknown> = Promise.resolve();
 
@@ -111,7 +117,7 @@ class EmailAlerter implements Alerter {
     this.#to = [...options.email.to];
     this.#file = alertStatePath(options.stateDir, options.profile);
     this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
-    this.#secrets = [...smtpPasswords(options.email.smtpUrl), ...(options.secrets ?? [])];
+    this.#scrubText = createScrubber([options.email.smtpUrl, ...(options.secrets ?? [])]);
     const smtpUrl = options.email.smtpUrl;
     if (this.#to.length > 0 && (options.transport || smtpUrl)) {
       this.#transport =
@@ -141,6 +147,17 @@ class EmailAlerter implements Alerter {
     }
   }
 
+  async openAlerts(): Promise<Array<{ kind: string; region: string | undefined }>> {
+    try {
+      if (!this.#transport) return [...this.#openInLog.values()];
+      const state = await this.#serialised(() => this.#read());
+      return [...state.values()].filter((r) => r.open).map(({ kind, region }) => ({ kind, region }));
+    } catch (error) {
+      this.#log.error({ err: this.#describeError(error) }, 'cannot list open alerts');
+      return [];
+    }
+  }
+
   async #alert(input: AlertInput): Promise<void> {
     const key = alertKey(input.kind, input.region);
     const facts = {
@@ -152,7 +169,7 @@ class EmailAlerter implements Alerter {
     };
     const fields = { ...facts, region: input.region ?? null };
     if (!this.#transport) {
-      this.#openInLog.add(key);
+      if (!isNotice(input.kind)) this.#openInLog.set(key, { kind: input.kind, region: input.region });
       this.#log.error({ ...fields, email: 'off' }, 'alert: a human must act');
       return;
     }
@@ -160,13 +177,15 @@ class EmailAlerter implements Alerter {
     const claimed = await this.#update((state) => {
       const previous = state.get(key);
       if (previous && isWithinCooldown(previous.lastSentAt, now, this.#options.cooldownMs)) return undefined;
-      // Claimed before sending, so a second caller (or a restarted process) does not send it too.
+      // Claimed before sending, so a second caller (or a restarted process) does not send it too. A notice
+      // (nothing to recover from) only starts a cooldown.
+      const open = !isNotice(input.kind);
       const record: AlertRecord = {
         kind: input.kind,
         region: input.region,
         lastSentAt: iso(now),
-        open: true,
-        openedAt: previous?.open ? previous.openedAt : iso(now),
+        open,
+        openedAt: !open ? undefined : previous?.open ? previous.openedAt : iso(now),
         reason: facts.reason,
         updatedAt: nextUpdate(previous, now),
       };
@@ -175,7 +194,7 @@ class EmailAlerter implements Alerter {
     });
     this.#log.error({ ...fields, email: claimed ? 'sending' : 'cooldown' }, 'alert: a human must act');
     if (!claimed) return;
-    const content = formatAlertEmail(this.#origin, facts, now, this.#options.cooldownMs);
+    const content = formatAlertEmail(this.#origin, facts, now, this.#options.cooldownMs, !isNotice(input.kind));
     if (await this.#send(content, fields)) return;
     // Not sent: release the claim so the next alert tries again instead of waiting out the cooldown.
     await this.#update((state) => {
@@ -216,13 +235,8 @@ class EmailAlerter implements Alerter {
    * it back if `change` returned something. Read and write failures are logged, never thrown.
    */
   #update<T>(change: (state: AlertState) => T | undefined): Promise<T | undefined> {
-    const run = async (): Promise<T | undefined> => {
-      const read = await readAlertState(this.#file);
-      if ('problem' in read) {
-        const err = read.error === undefined ? undefined : this.#describeError(read.error);
-        this.#log.warn({ file: this.#file, problem: read.problem, err }, 'alert cooldown file is unusable; starting afresh');
-      }
-      const state = mergeAlertStates(read.state, this.#memory);
+    return this.#serialised(async () => {
+      const state = await this.#read();
       const result = change(state);
       if (result === undefined) return undefined;
       this.#memory = state;
@@ -232,7 +246,25 @@ class EmailAlerter implements Alerter {
         this.#log.warn({ file: this.#file, err: this.#describeError(error) }, 'cannot save alert cooldown; continuing');
       }
       return result;
-    };
+    });
+  }
+
+  /** The cooldown file merged with this process's memory; an unusable file is logged (and set aside) and skipped. */
+  async #read(): Promise<AlertState> {
+    const read = await readAlertState(this.#file, this.#options.clock.now());
+    if ('problem' in read) {
+      const err = read.error === undefined ? undefined : this.#describeError(read.error);
+      const fields = { file: this.#file, problem: read.problem, reason: read.reason, movedTo: read.movedTo, err };
+      this.#log.warn(fields, 'alert cooldown file is unusable; starting afresh');
+    }
+    for (const dropped of read.dropped ?? []) {
+      this.#log.warn({ file: this.#file, key: dropped.key, reason: dropped.reason }, 'alert cooldown entry is invalid; ignored');
+    }
+    return mergeAlertStates(read.state, this.#memory);
+  }
+
+  /** Serializes read-modify-write of the cooldown file within this process; sending happens outside it. */
+  #serialised<T>(run: () => Promise<T>): Promise<T> {
     const next = this.#lock.then(run, run);
     this.#lock = next.catch(() => undefined);
     return next;
@@ -280,7 +312,7 @@ class EmailAlerter implements Alerter {
   }
 
   #scrub(text: string): string {
-    return scrubSecrets(text, this.#secrets);
+    return this.#scrubText(text);
   }
 
   /** An error as loggable fields: never the raw object, whose properties could carry the SMTP conversation. */
@@ -302,24 +334,6 @@ function isWithinCooldown(lastSentAt: string | undefined, now: number, cooldownM
   const last = Date.parse(lastSentAt);
   // |now − last|: a clock stepped back a little must not resend, one far in the future must not mute forever.
   return Number.isFinite(last) && Math.abs(now - last) < cooldownMs;
-}
-
-/** The SMTP password as written in the URL and percent-decoded, to mask it literally wherever it shows up. */
-function smtpPasswords(smtpUrl: string | undefined): string[] {
-  if (smtpUrl === undefined) return [];
-  try {
-    const { password } = new URL(smtpUrl);
-    if (password === '') return [];
-    let decoded = password;
-    try {
-      decoded = decodeURIComponent(password);
-    } catch {
-      // a stray '%': keep the raw form
-    }
-    return decoded === password ? [password] : [password, decoded];
-  } catch {
-    return [];
-  }
 }
 
 /** Later than `previous`, even when the (manual or stepped-back) clock has not moved since. */

@@ -35,8 +35,17 @@ export interface EmailContent {
 
 const PREFIX = '[cloudtrail-slack]';
 
-/** Subject and plain-text body of an alert email. Pure: `now` is passed in. */
-export function formatAlertEmail(origin: AlertOrigin, alert: AlertFacts, now: number, cooldownMs: number): EmailContent {
+/**
+ * Subject and plain-text body of an alert email. Pure: `now` is passed in. `recovers`: a "recovered" email will
+ * follow when the condition clears (false for a notice about something that happened once).
+ */
+export function formatAlertEmail(
+  origin: AlertOrigin,
+  alert: AlertFacts,
+  now: number,
+  cooldownMs: number,
+  recovers = true,
+): EmailContent {
   const where = describeWhere(alert.kind, alert.region);
   return {
     subject: `${PREFIX} ${where} on ${origin.host}`,
@@ -57,8 +66,12 @@ export function formatAlertEmail(origin: AlertOrigin, alert: AlertFacts, now: nu
         ['Time', new Date(now).toISOString()],
       ]),
       '',
-      `At most one email per kind and region is sent every ${formatDuration(cooldownMs)}; a "recovered" email`,
-      'follows when the daemon sees this condition clear.',
+      ...(recovers
+        ? [
+            `At most one email per kind and region is sent every ${formatDuration(cooldownMs)}; a "recovered" email`,
+            'follows when the daemon sees this condition clear.',
+          ]
+        : [`At most one email per kind and region is sent every ${formatDuration(cooldownMs)}.`]),
       '',
     ].join('\n'),
   };

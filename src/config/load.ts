@@ -97,6 +97,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     cloudtrailEndpoint: s.cloudtrailEndpoint,
     consoleDomain: s.consoleDomain,
     slack: { webhookUrl: s.webhookUrl },
+    // Masked by value wherever they might be printed; the SDK reads the credentials itself.
+    awsSecrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].flatMap((v) => nonEmpty(v) ?? []),
     email: { smtpUrl: s.smtpUrl, to: s.emailTo, from: s.emailFrom },
     exclude: { eventNames: s.excludeEventNames, eventSources: s.excludeEventSources, userNames: s.excludeUserNames },
     once: s.once,

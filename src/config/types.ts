@@ -26,6 +26,11 @@ export interface Config {
     /** A secret: never log it. Undefined only with dryRun. */
     webhookUrl: string | undefined;
   };
+  /**
+   * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN when set in the environment: read only so logs, emails and errors
+   * can mask them by value (alerts/scrub.ts knownSecretsOf); the SDK reads its credentials itself. Never log it.
+   */
+  awsSecrets?: string[];
   email: {
     /** A secret (may hold a password): never log it. */
     smtpUrl: string | undefined;

@@ -30,7 +30,7 @@ export async function sendConfigAlert(error: ConfigError, input: LoadConfigInput
     log: log ?? createLogger({ level: 'silent' }),
     cooldownMs: config.alertCooldownMinutes * 60_000,
     sendTimeoutMs: CONFIG_ALERT_TIMEOUT_MS,
-    secrets: [input.env.SLACK_WEBHOOK_URL],
+    secrets: [input.env.SLACK_WEBHOOK_URL, input.env.AWS_SECRET_ACCESS_KEY, input.env.AWS_SESSION_TOKEN],
   });
   await alerter.alert({
     kind: 'config',

@@ -1,4 +1,5 @@
 import { createAlerter } from '../alerts/alerter';
+import { knownSecretsOf } from '../alerts/scrub';
 import type { Config } from '../config/types';
 import { systemClock } from '../lib/clock';
 import { EXIT_FAILURE } from '../lib/errors';
@@ -32,7 +33,7 @@ export function alertOnCrash(config: Config, log: Logger, proc: CrashProc): void
       log,
       cooldownMs: config.alertCooldownMinutes * 60_000,
       sendTimeoutMs: CRASH_ALERT_TIMEOUT_MS,
-      secrets: [config.slack.webhookUrl],
+      secrets: knownSecretsOf(config),
     });
     void alerter
       .alert({

@@ -1,39 +1,122 @@
-import type { Alerter } from '../alerts/alerter';
+import { alertKindInfo, isNotice, type Clearing } from '../alerts/alert-kinds';
+import { alertKey } from '../alerts/alert-state';
+import type { Alerter, AlertInput } from '../alerts/alerter';
+import type { LookupClient } from '../cloudtrail/client';
 
-/** Alerts that end the process (or outlive it): a later run that works again is what clears them. */
-const PROCESS_KINDS = ['config', 'credentials', 'access-denied', 'state-unwritable', 'state-unreadable'] as const;
+/** What a run reports as it works; each piece may show that an alert's condition is gone (alerts/alert-kinds.ts). */
+export type Evidence =
+  | { type: 'started' }
+  | { type: 'lookup'; region: string }
+  | { type: 'state-load'; region: string }
+  | { type: 'state-save'; region: string }
+  | { type: 'state-save-failed'; region: string }
+  | { type: 'slack' }
+  | { type: 'stable' };
+
+export interface AlertRecovery {
+  /** Hand this alerter to everything else: the alerts it raises are watched for their clearing too. */
+  readonly alerter: Alerter;
+  /** Learns which alerts an earlier run left open (the cooldown file). Call once, before the first `observe`. */
+  start(): Promise<void>;
+  /** Sends the "recovered" email of every open alert this evidence clears. Never throws; the emails are `track`ed. */
+  observe(evidence: Evidence): void;
+}
+
 /** pm2 resets its restart backoff after 30 s of uptime; a run twice that long is no longer part of a crash loop. */
-const CRASH_STABLE_MS = 60_000;
-/** Per-region alerts an earlier process may have left open (a restart between alert and recovery). */
-const REGION_KINDS = ['region-failing', 'throttled'] as const;
+export const STABLE_AFTER_MS = 60_000;
+
+interface OpenAlert {
+  kind: string;
+  region: string | undefined;
+}
 
 /**
- * Sends the "recovered" emails for alerts a previous run left open: the alert state file remembers them, so the
- * first state save of this run (CloudTrail answered, state is writable) closes the process-wide ones, and each
- * region's first save closes that region's. The alerter emails only records that are still open, so this sends
- * nothing in the usual case. Returns the hook to call after every successful state save.
+ * The one place where alerts end. Every kind that can be open when a process exits (alerts/alert-kinds.ts lists
+ * them and what clears each) is closed by the first run, this one or a later one, that sees its evidence. Open
+ * alerts are known from the cooldown file at start and from the alerts raised since, so each evidence costs a
+ * lookup in a small map, and the alerter is asked only about alerts that are open.
  */
-export function createRecoveryOnSave(
-  alerter: Pick<Alerter, 'recovered'>,
-  track: (work: Promise<void>) => void,
-  uptime: { now(): number; startedAt: number } = { now: () => 0, startedAt: 0 },
-) {
-  const seen = new Set<string>();
-  let first = true;
-  let crashClosed = false;
-  return (region: string): void => {
-    if (first) {
-      first = false;
-      for (const kind of PROCESS_KINDS) track(alerter.recovered(kind, undefined, 'the daemon runs and saves state again'));
+export function createAlertRecovery(
+  inner: Alerter,
+  options: { regions: readonly string[]; track: (work: Promise<void>) => void },
+): AlertRecovery {
+  const open = new Map<string, OpenAlert>();
+  const polled = new Set(options.regions);
+  /** Regions whose LookupEvents answered in this run; regions whose latest state write failed. */
+  const answered = new Set<string>();
+  const failingSaves = new Set<string>();
+
+  const recover = (alert: OpenAlert, note: string) => {
+    open.delete(alertKey(alert.kind, alert.region));
+    options.track(inner.recovered(alert.kind, alert.region, note));
+  };
+
+  /** Closes the open alerts cleared by `clearing`: a process-wide one always, a regional one when `region` is its region or unset. */
+  const clear = (clearing: Clearing, region?: string) => {
+    for (const alert of [...open.values()]) {
+      const info = alertKindInfo(alert.kind);
+      if (info.clearedBy !== clearing) continue;
+      if (alert.region !== undefined && region !== undefined && alert.region !== region) continue;
+      recover(alert, info.note);
     }
-    // A crash (kind 'fatal') is over only once a run has outlived a crash loop's restarts, not at its first save:
-    // else every restart of a crash loop would send a "recovered" email.
-    if (!crashClosed && uptime.now() - uptime.startedAt >= CRASH_STABLE_MS) {
-      crashClosed = true;
-      track(alerter.recovered('fatal', undefined, `the daemon has run for ${CRASH_STABLE_MS / 60_000} minutes without crashing`));
-    }
-    if (seen.has(region)) return;
-    seen.add(region);
-    for (const kind of REGION_KINDS) track(alerter.recovered(kind, region, 'LookupEvents answers again'));
+  };
+
+  const alerter: Alerter = {
+    alert(input: AlertInput) {
+      if (!isNotice(input.kind)) open.set(alertKey(input.kind, input.region), { kind: input.kind, region: input.region });
+      return inner.alert(input);
+    },
+    recovered(kind, region, note) {
+      open.delete(alertKey(kind, region));
+      return inner.recovered(kind, region, note);
+    },
+    openAlerts: () => inner.openAlerts(),
+  };
+
+  return {
+    alerter,
+    async start() {
+      for (const alert of await inner.openAlerts()) open.set(alertKey(alert.kind, alert.region), alert);
+    },
+    observe(evidence) {
+      switch (evidence.type) {
+        case 'started':
+          clear('started');
+          // A region taken out of the configuration is no longer failing anywhere this daemon looks.
+          for (const alert of [...open.values()]) {
+            if (alert.region !== undefined && !polled.has(alert.region)) recover(alert, 'the region is no longer polled');
+          }
+          return;
+        case 'lookup':
+          answered.add(evidence.region);
+          return clear('lookup', evidence.region);
+        case 'state-load':
+          return clear('state-load', evidence.region);
+        case 'state-save':
+          failingSaves.delete(evidence.region);
+          if (answered.has(evidence.region)) clear('region-poll', evidence.region);
+          if (failingSaves.size === 0) clear('state-save', evidence.region);
+          return;
+        case 'state-save-failed':
+          failingSaves.add(evidence.region);
+          return;
+        case 'slack':
+          return clear('slack');
+        case 'stable':
+          return clear('stable');
+      }
+    },
+  };
+}
+
+/** The client as the poller sees it, reporting each page LookupEvents answered (credentials and access work). */
+export function observeLookups(client: LookupClient, answered: () => void): LookupClient {
+  return {
+    lookupEvents: async (input, signal) => {
+      const page = await client.lookupEvents(input, signal);
+      answered();
+      return page;
+    },
+    serverClockOffsetMs: () => client.serverClockOffsetMs?.() ?? 0,
   };
 }

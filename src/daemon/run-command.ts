@@ -1,4 +1,5 @@
 import type { CliFlags, CliIo } from '../cli/program';
+import { knownSecretsOf } from '../alerts/scrub';
 import { loadConfig, type LoadConfigInput } from '../config/load';
 import type { Config } from '../config/types';
 import { systemClock } from '../lib/clock';
@@ -57,7 +58,7 @@ async function startInBackground(flags: CliFlags, config: Config, io: CliIo, pro
 async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<number> {
   // --dry-run prints payloads on stdout, so its logs go to stderr to keep stdout parseable.
   const output = openLogOutput({ file: config.logFile, fd: config.dryRun ? 2 : 1 });
-  const log = createLogger({ level: config.logLevel, destination: output.destination });
+  const log = createLogger({ level: config.logLevel, destination: output.destination, secrets: knownSecretsOf(config) });
   // An uncaught exception: the stack on stderr, a fatal log line, one alert email, exit 1 ('exit' handlers still
   // run: the pid file goes).
   alertOnCrash(config, log, proc);

@@ -15,12 +15,15 @@ import { createEventFilter } from '../rules/filter';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import { createStateStore, StateWriteError } from '../state/store';
+import { removeStaleTempFiles } from '../state/temp-files';
+import { loadRegionState } from './load-region-state';
 import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
+import { knownSecretsOf } from '../alerts/scrub';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
-import { createRecoveryOnSave } from './recover-alerts';
 import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
+import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -63,15 +66,18 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  const alerter = deps.alerter ?? createAlerter({
+  const innerAlerter = deps.alerter ?? createAlerter({
     email: config.email,
     stateDir: config.stateDir,
     profile: config.stateProfile,
     clock,
     log,
     cooldownMs: config.alertCooldownMinutes * 60_000,
-    secrets: [config.slack.webhookUrl],
+    secrets: knownSecretsOf(config),
   });
+  // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
+  const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
+  const alerter = recovery.alerter;
   log.info({ config: describeConfig(config) }, 'starting');
   // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
   const unknown = unknownRegions(config.regions);
@@ -89,7 +95,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   });
   const fatalReport: FatalReport = {
     once: config.once,
-    tell: (line) => deps.reportFailure?.(scrubSecrets(line, [config.slack.webhookUrl, config.email.smtpUrl])),
+    tell: (line) => deps.reportFailure?.(scrubSecrets(line, knownSecretsOf(config))),
   };
   try {
     // Removed by the process 'exit' event, never before (hold-pid-file.ts).
@@ -99,15 +105,22 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     throw error;
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
+  const uptime = new AbortController();
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
+    // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
+    if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
-    const recoverOnSave = createRecoveryOnSave(alerter, track, { now: () => clock.now(), startedAt: clock.now() });
+    // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
-    const sender = createSender(config, deps, alerter, track);
+    await recovery.start();
+    if (!config.dryRun) recovery.observe({ type: 'started' });
+    // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
+    void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
+    const sender = createSender(config, deps, recovery, track);
     const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);
     const window: WindowOptions = {
@@ -116,20 +129,20 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       quickOverlapMs: Math.min(DEFAULT_QUICK_OVERLAP_MS, config.settleMinutes * 60_000),
       maxWindowMs: DEFAULT_MAX_WINDOW_MS,
     };
-    let stateAlerted = false;
+    const failingSaves = new Set<string>();
     const saveState = async (region: string, state: Parameters<typeof store.save>[1]) => {
       if (config.dryRun) return; // --dry-run never moves an offset
       try {
         await store.save(region, state);
-        recoverOnSave(region);
-        if (stateAlerted) {
-          stateAlerted = false;
-          await alerter.recovered('state-unwritable', undefined, 'state files are written again');
-        }
+        failingSaves.delete(region);
+        recovery.observe({ type: 'state-save', region });
       } catch (error) {
-        if (error instanceof StateWriteError && !stateAlerted) {
-          stateAlerted = true;
-          await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
+        if (error instanceof StateWriteError) {
+          recovery.observe({ type: 'state-save-failed', region });
+          // One alert when writes start failing anywhere; the first write after all of them work again ends it.
+          const first = failingSaves.size === 0;
+          failingSaves.add(region);
+          if (first) await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
         }
         throw error;
       }
@@ -138,42 +151,55 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
       clients.push(client);
+      const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
       const regionLog = log.child({ region });
-      return runRegionPoller(
-        {
-          region,
-          clock,
-          log: regionLog,
-          client,
-          limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
-          health,
-          alerter,
-          loadState: async () => (await store.load(region, { initialLookbackMinutes: config.initialLookbackMinutes })).state,
-          saveState: (state) => saveState(region, state),
-          recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
-          filter,
-          format: (event) => formatEventMessage(event, { consoleDomain: config.consoleDomain }),
-          formatPlain: formatPlainMessage,
-          send: (message, signal) => sender.send(message, signal),
-          now: () => clock.now(),
-          window,
-          pollIntervalMs: config.pollIntervalSeconds * 1000,
-          alertAfterMs: config.alertAfterMinutes * 60_000,
-          once: config.once,
-        },
-        stop.signal,
-      ).catch((error: unknown) => {
+      const run = async (): Promise<PollerResult> => {
+        // A state file this region cannot use stops only this region (and says what to do with it).
+        const start = await loadRegionState(
+          { region, store, alerter, clock, log: regionLog, once: config.once, loaded: () => recovery.observe({ type: 'state-load', region }),
+            options: { initialLookbackMinutes: config.initialLookbackMinutes, settleMinutes: config.settleMinutes } },
+          stop.signal,
+        );
+        if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
+        if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
+        return runRegionPoller(
+          {
+            region,
+            clock,
+            log: regionLog,
+            client: lookups,
+            limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
+            health,
+            alerter,
+            loadState: async () => start.state,
+            saveState: (state) => saveState(region, state),
+            recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
+            filter,
+            format: (event) => formatEventMessage(event, { consoleDomain: config.consoleDomain }),
+            formatPlain: formatPlainMessage,
+            send: (message, signal) => sender.send(message, signal),
+            now: () => clock.now(),
+            window,
+            pollIntervalMs: config.pollIntervalSeconds * 1000,
+            alertAfterMs: config.alertAfterMinutes * 60_000,
+            once: config.once,
+          },
+          stop.signal,
+        );
+      };
+      return run().catch((error: unknown) => {
         if (!isAbortError(error)) stop.abort(error); // a fatal error in one poller stops them all
         throw error;
       });
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
-    return await concludeRun(config, results, stop.signal, alerter, log, fatalReport);
+    return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
+    uptime.abort();
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
@@ -181,7 +207,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
 }
 
-function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track: (work: Promise<void>) => void): SlackSender {
+function createSender(config: Config, deps: DaemonDeps, recovery: AlertRecovery, track: (work: Promise<void>) => void): SlackSender {
   if (config.dryRun || !config.slack.webhookUrl) return createDryRunSender((line) => deps.writeOut(line));
   return createSlackSender({
     webhookUrl: config.slack.webhookUrl,
@@ -193,12 +219,14 @@ function createSender(config: Config, deps: DaemonDeps, alerter: Alerter, track:
     unhealthyAfterMs: config.alertAfterMinutes * 60_000,
     // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
     giveUpAfterMs: config.once ? config.alertAfterMinutes * 60_000 : undefined,
+    // Becoming healthy needs no handler: the accepted message that shows it ends the alert (onAccepted).
     onStatusChange: (status) => {
+      if (status.healthy) return; // the accepted message that shows it ends the alert (onAccepted)
       const kind = status.kind ?? 'slack-refused';
-      if (status.healthy) track(alerter.recovered(kind, undefined, 'Slack accepts messages again'));
       // --once: a refusal stops the pass as a fatal error, which alerts with the right advice itself.
-      else if (!(config.once && kind === 'slack-refused')) track(alerter.alert(slackAlert(kind, status.reason, config.once)));
+      if (!(config.once && kind === 'slack-refused')) track(recovery.alerter.alert(slackAlert(kind, status.reason, config.once)));
     },
+    onAccepted: () => recovery.observe({ type: 'slack' }),
   });
 }
 
@@ -223,12 +251,12 @@ async function concludeRun(
   config: Config,
   results: PromiseSettledResult<PollerResult>[],
   signal: AbortSignal,
-  alerter: Alerter,
+  recovery: AlertRecovery,
   log: Logger,
   report: FatalReport,
 ): Promise<number> {
   const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), alerter, log, report);
+  if (fatal) return reportFatal(toError(fatal.reason), recovery.alerter, log, report);
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
@@ -238,7 +266,9 @@ async function concludeRun(
   if (config.once && !signal.aborted) {
     for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
     log.info({ ...counts, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
-    return failed.length === 0 ? EXIT_OK : EXIT_FAILURE;
+    if (failed.length > 0) return EXIT_FAILURE;
+    recovery.observe({ type: 'stable' }); // a whole pass without a crash
+    return EXIT_OK;
   }
   log.info({ ...counts, requests }, 'stopped');
   return EXIT_OK;

@@ -1,6 +1,6 @@
 import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments } from '@slack/webhook';
 import { backoffDelay } from '../lib/backoff';
-import { scrubSecrets } from '../alerts/scrub';
+import { createScrubber } from '../alerts/scrub';
 import type { Clock } from '../lib/clock';
 import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
@@ -59,6 +59,8 @@ export interface SlackSenderOptions {
   /** Failing this long throws SlackUnavailableError instead of retrying on (--once). Default: never. */
   giveUpAfterMs?: number;
   onStatusChange?: (status: SenderStatus) => void;
+  /** Called each time Slack accepts a message: the evidence that ends a slack-refused or slack-failing alert. */
+  onAccepted?: () => void;
 }
 
 /** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
@@ -139,7 +141,8 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   const maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
   const backoffBaseMs = options.backoffBaseMs ?? 1000;
   const random = options.random ?? Math.random;
-  const scrub = createScrubber(options.webhookUrl);
+  // The webhook URL is the secret: it, its path and its token, in every encoding (alerts/scrub.ts secretVariants).
+  const scrub = createScrubber([options.webhookUrl]);
   const counters: SenderStats = { sent: 0, retries: 0, rateLimited: 0 };
   const queue: Job[] = [];
   let draining = false;
@@ -186,8 +189,13 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   }
 
   function setStatus(status: SenderStatus): void {
+    notify(() => options.onStatusChange?.(status));
+  }
+
+  /** A listener's failure is logged, never allowed to fail a delivery. */
+  function notify(listener: () => void): void {
     try {
-      options.onStatusChange?.(status);
+      listener();
     } catch (error) {
       log.warn({ error: scrub(String(error)) }, 'slack status listener failed');
     }
@@ -233,6 +241,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
         case 'ok':
           counters.sent += 1;
           noteHealthy(attempt);
+          notify(() => options.onAccepted?.());
           if (result.oddBody !== undefined) {
             // A 2xx is Slack taking the message; retrying it could post it twice. Note the odd answer instead.
             log.warn({ body: scrub(result.oddBody) }, 'slack answered 2xx with an unexpected body; counted as delivered');
@@ -366,18 +375,4 @@ function describeFailure(error: unknown): string {
   if (cause.name === 'TimeoutError') return 'timeout';
   const code = (cause.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : cause.message;
-}
-
-/** Removes the webhook URL, its path and its path segments (the token) from any text we log or return. */
-function createScrubber(webhookUrl: string): (text: string) => string {
-  const secrets = [webhookUrl];
-  try {
-    const url = new URL(webhookUrl);
-    secrets.push(url.href, url.pathname, ...url.pathname.split('/').filter((s) => s.length >= 4 && s !== 'services'));
-  } catch {
-    // Not a URL: only the whole string is known to be secret.
-  }
-  // Longest first, so a segment never masks part of the path or URL it belongs to.
-  const parts = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  return (text) => scrubSecrets(text, parts);
 }

@@ -2,12 +2,18 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Clock } from '../lib/clock';
 import { writeFileAtomic } from '../lib/atomic-write';
-import { ConfigError, DaemonError, errnoOf } from '../lib/errors';
+import { formatStamp, setAside } from '../lib/set-aside';
+import { checkStateBounds } from './check-state';
+import { parseLegacy } from './legacy';
+import { adviceFor, StateReadError, StateWriteError } from './state-errors';
+import { ConfigError, errnoOf } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import { initialState, parseRegionState, pruneDelivered, type RegionState } from './region-state';
 
+export { StateReadError, StateWriteError } from './state-errors';
+
 /** The part of node:fs/promises the store uses; tests pass a copy with one function replaced to inject failures. */
-export type StateFs = Pick<typeof fsp, 'mkdir' | 'readFile' | 'open' | 'rename' | 'rm' | 'copyFile' | 'lstat'>;
+export type StateFs = Pick<typeof fsp, 'mkdir' | 'readFile' | 'open' | 'rename' | 'rm' | 'copyFile' | 'lstat' | 'stat'>;
 
 export interface StateStoreOptions {
   dir: string;
@@ -21,10 +27,29 @@ export interface StateStoreOptions {
 
 export type LoadSource = 'new' | 'file' | 'legacy' | 'corrupt';
 
+export interface LoadOptions {
+  initialLookbackMinutes: number;
+  /** An offset slightly ahead of now (a clock stepped back) resumes this far before now. Default 15. */
+  settleMinutes?: number;
+}
+
+export interface LoadResult {
+  state: RegionState;
+  source: LoadSource;
+  /** source 'corrupt': why, the file, and where it was moved (not in a read-only run). */
+  corrupt?: { file: string; reason: string; movedTo: string | undefined };
+}
+
 export interface StateStore {
   /** `<dir>/.<profile>.<region>.cloudtrail.state`, the Ruby original's name. */
   pathFor(region: string): string;
-  load(region: string, options: { initialLookbackMinutes: number }): Promise<{ state: RegionState; source: LoadSource }>;
+  /**
+   * Reads a region's state and checks every value (check-state.ts). Missing → a new region. Unparsable or out of
+   * bounds → moved aside as `….corrupt-<stamp>`, the region restarts from the initial lookback. Rejects with
+   * StateReadError when the path is not a regular file or cannot be read, and StateWriteError when a corrupt or
+   * legacy file cannot be moved or upgraded: that region cannot run until a human fixes it; others can.
+   */
+  load(region: string, options: LoadOptions): Promise<LoadResult>;
   /** Atomic (temp file, fsync, rename), mode 0600, serialised per region. Writes `updatedAt` = clock.now(). */
   save(region: string, state: RegionState): Promise<void>;
   /** Appends one JSON line to `<dir>/.<profile>.<region>.undeliverable.jsonl`. Keep secrets out of `error`. */
@@ -39,44 +64,11 @@ export interface UndeliverableEntry {
   at: number;
 }
 
-/** The state directory or a file in it could not be written. Message names the path, errno and what to do. */
-export class StateWriteError extends DaemonError {
-  override name = 'StateWriteError';
-  constructor(
-    readonly path: string,
-    readonly code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** A state file exists but cannot be read (permissions, a directory in its place, I/O error). */
-export class StateReadError extends DaemonError {
-  override name = 'StateReadError';
-  constructor(
-    readonly path: string,
-    readonly code: string,
-    options?: ErrorOptions,
-  ) {
-    super(`cannot read state file ${path} (${code}): check that it is a file readable by this user`, options);
-  }
-}
-
-
-/**
- * The Ruby original's one line, in the server's local time. Ruby's Time#to_s also appends " +hhmm"; honour it
- * when present.
- */
-const LEGACY_LINE = /^latest_event_time=(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?: ?([+-])(\d{2}):?(\d{2}))?$/;
-
 export function createStateStore(options: StateStoreOptions): StateStore {
   const { dir, clock, log } = options;
   const fs = options.fs ?? fsp;
   const profile = checkNamePart('profile', options.profile);
   const chains = new Map<string, Promise<void>>();
-  let tempCounter = 0;
 
   function pathFor(region: string): string {
     return path.join(dir, `.${profile}.${checkNamePart('region', region)}.cloudtrail.state`);
@@ -97,25 +89,31 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return next;
   }
 
-  async function load(region: string, { initialLookbackMinutes }: { initialLookbackMinutes: number }) {
+  async function load(region: string, { initialLookbackMinutes, settleMinutes = 15 }: LoadOptions): Promise<LoadResult> {
     const file = pathFor(region);
     const now = clock.now();
     const rlog = log.child({ region });
+    const settle = (state: RegionState) => settleTimes(state, now, settleMinutes * 60_000, file, rlog);
     let text: string;
     try {
+      // stat first: reading a FIFO would block for ever, and a directory must say so, not look like a read error.
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) throw new StateReadError(file, stat.isDirectory() ? 'EISDIR' : 'NOT_A_FILE', { kind: describeFileType(stat) });
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
+      if (error instanceof StateReadError) throw error;
       if (errnoOf(error) === 'ENOENT') {
-        return { state: clamp(initialState(now, initialLookbackMinutes), now, file, rlog), source: 'new' as const };
+        return { state: settle(initialState(now, initialLookbackMinutes)), source: 'new' as const };
       }
       throw new StateReadError(file, errnoOf(error), { cause: error });
     }
 
     const legacyOffset = parseLegacy(text);
-    if (legacyOffset !== undefined) {
+    const legacyProblem = legacyOffset === undefined ? undefined : checkStateBounds({ offset: legacyOffset }, now);
+    if (legacyOffset !== undefined && legacyProblem === undefined) {
       // Offset = the recorded second itself, not +1 s as the original did: the original's +1 s lost events that
       // shared that second. Re-reading it is safe because the poller's settle window dedupes by event ID.
-      const state = clamp({ version: 1, offset: legacyOffset, delivered: {}, updatedAt: now }, now, file, rlog);
+      const state = settle({ version: 1, offset: legacyOffset, delivered: {}, updatedAt: now });
       if (options.readOnly) {
         rlog.info({ file }, 'read a legacy state file; not upgrading it (read-only run)');
         return { state, source: 'legacy' as const };
@@ -130,45 +128,27 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       return { state, source: 'legacy' as const };
     }
 
-    const parsed = parseJson(text);
-    if (typeof parsed !== 'string') return { state: clamp(parsed, now, file, rlog), source: 'file' as const };
+    const parsed = legacyProblem ?? parseJson(text, now);
+    if (typeof parsed !== 'string') return { state: settle(parsed), source: 'file' as const };
 
+    const fresh = settle(initialState(now, initialLookbackMinutes));
     if (options.readOnly) {
       rlog.error({ file, reason: parsed }, 'state file is corrupt; reading from the initial lookback, file left as it is (read-only run)');
-      return { state: clamp(initialState(now, initialLookbackMinutes), now, file, rlog), source: 'corrupt' as const };
+      return { state: fresh, source: 'corrupt' as const, corrupt: { file, reason: parsed, movedTo: undefined } };
     }
-    const movedTo = await moveAside(file, now);
+    let movedTo = '';
+    // Never over an earlier one, never deleting it: a human may want to look at it.
+    await guardWrite(file, async () => (movedTo = await setAside(file, 'corrupt', now, fs)));
     rlog.error(
       { file, movedTo, reason: parsed },
       'state file is corrupt; moved it aside and restarting region from the initial lookback',
     );
-    return { state: clamp(initialState(now, initialLookbackMinutes), now, file, rlog), source: 'corrupt' as const };
-  }
-
-  /** Renames a corrupt file to `<name>.corrupt-<stamp>`, never over an earlier one, never deleting it. */
-  async function moveAside(file: string, now: number): Promise<string> {
-    const base = `${file}.corrupt-${formatStamp(now)}`;
-    for (let n = 0; ; n += 1) {
-      const candidate = n === 0 ? base : `${base}-${n}`;
-      if (await exists(candidate)) continue;
-      await guardWrite(file, () => fs.rename(file, candidate));
-      return candidate;
-    }
-  }
-
-  async function exists(file: string): Promise<boolean> {
-    try {
-      await fs.lstat(file);
-      return true;
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return false;
-      throw new StateReadError(file, errnoOf(error), { cause: error });
-    }
+    return { state: fresh, source: 'corrupt' as const, corrupt: { file, reason: parsed, movedTo } };
   }
 
   function save(region: string, state: RegionState): Promise<void> {
     const file = pathFor(region);
-    const checked = parseRegionState(state);
+    const checked = checkStateBounds(state) ?? parseRegionState(state);
     if (typeof checked === 'string') {
       return Promise.reject(new TypeError(`refusing to save an invalid state for ${region}: ${checked}`));
     }
@@ -178,9 +158,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   async function writeAtomically(file: string, content: string): Promise<void> {
     await ensureDir();
-    tempCounter += 1;
-    const tempName = `${path.basename(file)}.tmp-${process.pid}-${tempCounter}`;
-    await guardWrite(file, () => writeFileAtomic(file, content, { tempName, fs }));
+    await guardWrite(file, () => writeFileAtomic(file, content, { fs }));
   }
 
   async function ensureDir(): Promise<void> {
@@ -223,49 +201,31 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 }
 
 /**
- * Moves offsets and scan ends out of the future (clock skew, a hand-edited file). An offset older than Event
- * history's 90 days is kept as it is: the poller's window starts inside the retention and reports the events
- * that aged out (poll-failures reportExpired), which it could not if the offset were quietly moved here.
+ * Takes the future out of a state (a clock that stepped back since it was written): an offset ahead of now (at
+ * most FUTURE_TOLERANCE_MS, or the file would be corrupt) resumes one settle window before now, never at now,
+ * which would skip what happened since the real offset; a scan end ahead of now is forgotten, so the next scan is
+ * a full one. An offset older than Event history's 90 days is kept: the poller's window starts inside the
+ * retention and reports the events that aged out (poll-failures reportExpired).
  */
-function clamp(state: RegionState, now: number, file: string, log: Logger): RegionState {
+function settleTimes(state: RegionState, now: number, settleMs: number, file: string, log: Logger): RegionState {
   let next = state;
   if (next.offset > now) {
-    log.warn({ file, offset: new Date(next.offset).toISOString() }, 'state offset is in the future; clamped to now');
-    next = { ...next, offset: now };
+    const offset = now - settleMs;
+    log.warn({ file, offset: new Date(next.offset).toISOString(), resumeAt: new Date(offset).toISOString() },
+      'state offset is ahead of the clock (did it step back?); resuming one settle window before now');
+    next = { ...next, offset };
   }
   for (const key of ['lastScanEnd', 'lastFullScanEnd'] as const) {
     const end = next[key];
-    if (end !== undefined && end > now) next = { ...next, [key]: now };
+    if (end !== undefined && end > now) {
+      next = { ...next };
+      delete next[key];
+    }
   }
   return pruneDelivered(next);
 }
 
-function parseLegacy(text: string): number | undefined {
-  const match = LEGACY_LINE.exec(text.trim());
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  // Reject impossible dates (2017-02-30) instead of letting Date roll them over.
-  const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    return undefined;
-  }
-  const [sign, offsetHours, offsetMinutes] = [match[7], match[8], match[9]];
-  if (sign !== undefined) {
-    const offsetMs = (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000;
-    return check.getTime() - (sign === '+' ? offsetMs : -offsetMs);
-  }
-  // The server's local time zone, as the Ruby original wrote it.
-  return new Date(year, month - 1, day, hour, minute, second).getTime();
-}
-
-function parseJson(text: string): RegionState | string {
+function parseJson(text: string, now: number): RegionState | string {
   if (text.trim() === '') return 'empty file';
   let value: unknown;
   try {
@@ -273,7 +233,13 @@ function parseJson(text: string): RegionState | string {
   } catch (error) {
     return `not JSON (${(error as Error).message})`;
   }
-  return parseRegionState(value);
+  return checkStateBounds(value, now) ?? parseRegionState(value);
+}
+
+function describeFileType(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO';
+  return stat.isSocket() ? 'a socket' : 'a device';
 }
 
 /** Fixed key order with the long `delivered` map last, so a human can read the file. */
@@ -301,22 +267,4 @@ function checkNamePart(what: 'profile' | 'region', value: string): string {
     );
   }
   return value;
-}
-
-/** `YYYYMMDDTHHMMSSZ` in UTC. */
-function formatStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
-
-
-function adviceFor(code: string, dir: string): string {
-  switch (code) {
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return `free some disk space on the volume holding ${dir}`;
-    case 'EROFS':
-      return `${dir} is on a read-only file system; choose another --state-dir`;
-    default:
-      return `check that ${dir} exists and is writable by this user`;
-  }
 }

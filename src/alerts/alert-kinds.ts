@@ -1,0 +1,60 @@
+/**
+ * Every alert kind the daemon sends, and for each the evidence that its condition is gone. The "recovered" email
+ * of a kind goes out when a run (this one, or any later one: the cooldown file remembers open alerts across
+ * restarts) first sees that evidence; src/daemon/recover-alerts.ts watches for it.
+ */
+
+/** The evidence that clears a condition. */
+export type Clearing =
+  /** A run (not --dry-run) got past config loading, the pid file and the state-folder probe. */
+  | 'started'
+  /** LookupEvents answered a request: in any region for a process-wide alert, in its region for a regional one. */
+  | 'lookup'
+  /** The alert's region answered LookupEvents and then saved its progress: one whole poll went through. */
+  | 'region-poll'
+  /** A state file was read: any region's for a process-wide alert, its region's for a regional one. */
+  | 'state-load'
+  /** A state file was written, and no region's latest write has failed. */
+  | 'state-save'
+  /** Slack accepted a message. */
+  | 'slack'
+  /** The run has lasted a minute (longer than a crash loop's restarts), or a --once pass succeeded. */
+  | 'stable';
+
+export interface AlertKindInfo {
+  /** undefined: a notice about something that happened (an event lost, a file set aside); nothing to recover. */
+  clearedBy: Clearing | undefined;
+  /** Quoted in the "recovered" email: what was seen. */
+  note: string;
+}
+
+const KINDS: Record<string, AlertKindInfo> = {
+  config: { clearedBy: 'started', note: 'the daemon started with a valid configuration' },
+  credentials: { clearedBy: 'lookup', note: 'AWS accepts the credentials again' },
+  'access-denied': { clearedBy: 'lookup', note: 'LookupEvents is allowed again' },
+  fatal: { clearedBy: 'stable', note: 'the daemon has run for a minute (or a whole --once pass) without a fatal error' },
+  'slack-refused': { clearedBy: 'slack', note: 'Slack accepts messages again' },
+  'slack-failing': { clearedBy: 'slack', note: 'Slack accepts messages again' },
+  'region-failing': { clearedBy: 'region-poll', note: 'LookupEvents answers again and the region saved its progress' },
+  throttled: { clearedBy: 'region-poll', note: 'LookupEvents answers again and the region saved its progress' },
+  'state-unwritable': { clearedBy: 'state-save', note: 'state files are written again' },
+  'state-unreadable': { clearedBy: 'state-load', note: 'the state file is read again' },
+  undeliverable: { clearedBy: undefined, note: '' },
+  'events-expired': { clearedBy: undefined, note: '' },
+  'state-corrupt': { clearedBy: undefined, note: '' },
+};
+
+/** A kind this version does not know (a newer version's, in a shared cooldown file) ends like a crash. */
+const UNKNOWN: AlertKindInfo = { clearedBy: 'stable', note: 'the daemon has run for a minute without this alert' };
+
+/** Every known kind, for documentation and tests. */
+export const ALERT_KIND_NAMES: readonly string[] = Object.keys(KINDS);
+
+export function alertKindInfo(kind: string): AlertKindInfo {
+  return Object.hasOwn(KINDS, kind) ? (KINDS[kind] as AlertKindInfo) : UNKNOWN;
+}
+
+/** A notice is emailed (within the cooldown) but never stays open: no "recovered" email follows it. */
+export function isNotice(kind: string): boolean {
+  return alertKindInfo(kind).clearedBy === undefined;
+}
