@@ -28,9 +28,8 @@ function eventIdOf(payload: unknown): string {
 }
 
 async function run(t: TestContextLike, args: string[], env: Record<string, string>) {
-  const started = Date.now();
   const result = await runCliToEnd(t, args, { cwd: ROOT, env });
-  return { code: result.code, out: result.stdout, err: result.stderr, ms: Date.now() - started };
+  return { code: result.code, out: result.stdout, err: result.stderr };
 }
 
 describe('the bundled sample', () => {
@@ -87,7 +86,6 @@ describe('cloudtrail-slack demo', () => {
     };
     const result = await run(t, ['demo', '--once', '--html', html], { PATH: process.env.PATH ?? '', TMPDIR: dir, ...poisoned });
     assert.equal(result.code, EXIT_OK, result.err);
-    assert.ok(result.ms < 30_000, `took ${result.ms} ms`);
 
     const expected = readSampleRecords().filter(isExpectedWrite).map((r) => String(r.eventID));
     assert.match(result.out, new RegExp(`${expected.length} messages posted, as expected`));
