@@ -240,6 +240,21 @@ describe('at the Slack double, through the real @slack/webhook', () => {
         messages.push(formatEventMessage(eventOf(record), options), formatPlainMessage(eventOf(record), options));
       }
     }
+    // synthetic: the worst event, every field huge, astral and hostile, rated critical by 40 rules
+    const evil = '😀<!channel>&"\\\n`*\u202e'.repeat(5000);
+    const worst = {
+      ...eventOf({
+        eventID: evil, eventName: evil, eventSource: 'ec2.amazonaws.com', awsRegion: evil, sourceIPAddress: evil, userAgent: evil, errorMessage: evil,
+        eventType: evil, recipientAccountId: evil, requestParameters: { evil }, additionalEventData: { MFAUsed: 'Yes' },
+        userIdentity: { type: evil, userName: evil, accountId: evil, arn: evil, accessKeyId: evil, sessionContext: { sourceIdentity: evil } },
+        resources: Array.from({ length: 1000 }, () => ({ type: evil, ARN: evil })),
+      }),
+      name: 'RunInstances',
+    };
+    worst.record!.responseElements = { instancesSet: { items: Array.from({ length: 50 }, () => ({ instanceId: evil })) } };
+    const rated: Decision = { ...decisionOf(...Array.from({ length: 40 }, (_, i) => hit('critical', `${i}${evil}`))) };
+    messages.push(formatEventMessage(worst, { decision: rated, mention: MENTION }), formatPlainMessage(worst, { decision: rated, mention: MENTION }));
+    assert.ok(JSON.stringify(messages.at(-2)).length < 16 * 1024, 'the worst event stays under 16 KB');
     for (const message of messages) assert.equal((await webhook.send(message as IncomingWebhookSendArguments)).text, 'ok');
     assert.equal(sim.received.length, messages.length);
     sim.received.forEach((received, i) => {

@@ -177,7 +177,7 @@ describe('content', () => {
     const event = fromLookupEvent({ EventId: 'abc-1', EventName: 'PutObject', Username: 'bob', CloudTrailEvent: '{bad' }, 'us-west-2')!;
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.match(message.attachments![0]!.text ?? '', /^unknown · PutObject|^unknown\n/);
+    assert.match(message.attachments![0]!.text ?? '', /^unknown time\n<https:\/\/us-west-2\./);
     assert.match(fieldOf(message, 'Note') ?? '', /not valid JSON/);
     assert.match(formatPlainMessage(event).text, /at unknown time/);
   });

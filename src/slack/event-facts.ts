@@ -65,7 +65,7 @@ export function accessKeyIdOf(event: TrailEvent): string | undefined {
 /** The resource a call acted on, as the headline names it. */
 export interface Target {
   name: string;
-  /** More resources of the same kind (`on i-1 and 2 more`). */
+  /** How many more resources the same source names (`on i-1 and 2 more`). */
   more: number;
   from: 'resources' | 'request' | 'response';
   /** The requestParameters key it came from, when `from` is `request`. */

@@ -3,7 +3,7 @@ import type { TrailEvent } from '../events/types';
 import { isLevel, type RuleHit } from '../rules/decision';
 import { codeBlock, codeSpan, safeText, valueText } from './escape';
 import { accessKeyIdOf, callerArnOf, failureOf, mfaOf, requestSummaryOf, shortResource, textOf, type Target } from './event-facts';
-import { slackDateOf } from './format-parts';
+import { isoTimeOf, slackDateOf } from './format-parts';
 import { responseIdsOf } from './response-ids';
 import { levelTitle } from './severity';
 import type { SlackAttachment } from './types';
@@ -50,7 +50,7 @@ function detailText(detail: string): string {
  */
 export function contextLine(event: TrailEvent): string {
   const record = event.record;
-  const parts = [slackDateOf(event.time)];
+  const parts = [isoTimeOf(event.time) === undefined ? 'unknown time' : slackDateOf(event.time)];
   const ip = textOf(record?.sourceIPAddress);
   if (ip !== undefined) parts.push(`from ${valueText(ip, MAX_NAME)}`);
   const mfa = mfaOf(event);

@@ -40,7 +40,8 @@ export interface FormatOptions {
   /**
    * A Slack mention from the route's config (trusted), e.g. `<!subteam^S123>` or `<@U123>`: inserted as it is at
    * the start of the top-level `text`, the only place a mention notifies reliably (API-FACTS O.4), and nowhere
-   * else. Nothing from an event is ever a mention: event text is always escaped.
+   * else (not in `fallback`, not in the attachment). Blank: no mention. It is not cut, so `text` is at most
+   * MAX_TEXT plus the mention's length. Nothing from an event is ever a mention: event text is always escaped.
    */
   mention?: string;
 }
