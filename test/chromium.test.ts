@@ -8,9 +8,12 @@ import { pathToFileURL } from 'node:url';
 import { fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord } from '../src/events/types';
 import { renderHtmlPage } from '../src/preview/html';
+import type { Decision, Level } from '../src/rules/decision';
 import { formatEventMessage } from '../src/slack/format';
+import { formatDigestMessage } from '../src/slack/format-digest';
 import { findFontFiles, fontSetEnv, openCdpPage } from './support/chromium-cdp';
 import { loadFixtureRecords } from './support/fixtures';
+import { queueItem, T0 } from './support/queue-items';
 
 /**
  * The HTML preview in a real browser: Debian's headless Chromium takes a screenshot and dumps the DOM it built.
@@ -48,19 +51,30 @@ function runChromium(binary: string, profileRoot: string, args: string[]): Promi
   });
 }
 
-/** A few real events of each colour, and one SYNTHETIC hostile event. */
+/**
+ * Real events at every level and a failed one rated high, one SYNTHETIC hostile event with a mention, and a digest
+ * (src/slack/format-digest.ts) of synthetic items.
+ */
 function previewPayloads(): unknown[] {
   const writes = loadFixtureRecords().filter((r) => r.readOnly === false);
   const pick = (predicate: (r: CloudTrailRecord) => boolean) => writes.find(predicate) as CloudTrailRecord;
-  const records = [
-    pick((r) => r.eventName === 'CreateRole' && !r.errorCode),
-    pick((r) => String(r.eventName).startsWith('Delete') && !r.errorCode),
-    pick((r) => String(r.eventName).startsWith('Terminate')),
-    pick((r) => typeof r.errorCode === 'string'),
-    pick((r) => r.userIdentity?.type === 'AssumedRole'),
-    { ...pick((r) => r.eventName === 'PutBucketPolicy'), userAgent: '<script>document.title="pwned"</script>' },
+  const rated = (level: Level): Decision => ({ level, matched: [{ id: level, title: `A ${level} rule`, level, tags: [] }], muted: false, routes: [] });
+  const singles: Array<[CloudTrailRecord, Level | undefined]> = [
+    [pick((r) => r.eventName === 'CreateRole' && !r.errorCode), undefined],
+    [pick((r) => String(r.eventName).startsWith('Delete') && !r.errorCode), 'low'],
+    [pick((r) => String(r.eventName).startsWith('Terminate')), 'medium'],
+    [pick((r) => r.eventName === 'CreateAccessKey'), 'high'],
+    [pick((r) => r.eventName === 'DeleteTrail' && !r.errorCode), 'critical'],
+    [pick((r) => typeof r.errorCode === 'string'), 'high'],
+    [pick((r) => r.userIdentity?.type === 'AssumedRole'), undefined],
+    [{ ...pick((r) => r.eventName === 'PutBucketPolicy'), userAgent: '<script>document.title="pwned"</script>' }, 'high'],
   ];
-  return records.map((r) => formatEventMessage(fromRecord(r)!));
+  const messages: unknown[] = singles.map(([record, level]) =>
+    formatEventMessage(fromRecord(record)!, { ...(level ? { decision: rated(level) } : {}), mention: '<!subteam^S0123|@security>' }),
+  );
+  const items = Array.from({ length: 12 }, (_, i) => queueItem({ name: i % 4 === 0 ? 'DeleteTags' : 'CreateTags', at: T0 + i * 1000, resource: `i-${i}` }));
+  messages.push(formatDigestMessage(items, { repeatWindowMs: 0 }));
+  return messages;
 }
 
 test('headless Chromium renders the preview: a real screenshot, every message with its colour bar', async (t) => {
@@ -83,7 +97,7 @@ test('headless Chromium renders the preview: a real screenshot, every message wi
   assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'a PNG');
   assert.equal(png.readUInt32BE(16), WIDTH, 'IHDR width');
   assert.equal(png.readUInt32BE(20), HEIGHT, 'IHDR height');
-  // A blank page of this size compresses to a few KB; six rendered messages with text are far larger.
+  // A blank page of this size compresses to a few KB; nine rendered messages with text are far larger.
   assert.ok(png.length > 50_000, `non-trivial screenshot: ${png.length} bytes`);
 
   const dom = await runChromium(chromium, dir, ['--dump-dom', url]);
@@ -92,7 +106,9 @@ test('headless Chromium renders the preview: a real screenshot, every message wi
   assert.equal(messages.length, payloads.length, 'the DOM holds every message');
   const bars = [...dom.out.matchAll(/data-colour-bar="" style="background-color: ?(#[0-9a-f]{6}|rgb\([\d, ]+\));?"/g)];
   assert.equal(bars.length, payloads.length, 'each with its colour bar');
-  assert.equal(new Set(bars.map((b) => b[1])).size >= 4, true, 'good, danger, warning and failed colours all present');
+  assert.equal(new Set(bars.map((b) => b[1])).size, 6, 'the five level colours and the failed purple');
+  assert.ok(dom.out.includes('\u{1F6A8}') && dom.out.includes('\u26a0\ufe0f'), 'the level markers drawn as emoji');
+  assert.match(dom.out, /A critical rule/);
   assert.ok(!/<script/i.test(dom.out), 'the hostile user agent built no script element');
   assert.match(dom.out, /&lt;script&gt;document\.title="pwned"&lt;\/script&gt;/);
   assert.match(dom.out, /<title>cloudtrail-slack: message preview<\/title>/, 'the title was not rewritten');

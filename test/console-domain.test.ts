@@ -84,8 +84,9 @@ describe('the deep links, end to end', () => {
     assert.equal(await h.run(config).done, EXIT_OK);
     assert.equal(h.slack.received.length, 1);
     const text = (h.slack.received[0]?.body as { attachments: Array<{ text: string }> }).attachments[0]?.text ?? '';
-    assert.match(text, /^<https:\/\/us-gov-west-1\.console\.example\.gov\/cloudtrailv2\/home\?region=us-gov-west-1#\/events\/[0-9a-f-]{36}\|/);
-    assert.match(text, /<https:\/\/us-gov-west-1\.console\.example\.gov\/cloudtrailv2\/home\?region=us-gov-west-1#\/events\|/);
+    // The attachment text is the context line, then the link to the event.
+    assert.match(text, /\n<https:\/\/us-gov-west-1\.console\.example\.gov\/cloudtrailv2\/home\?region=us-gov-west-1#\/events\/[0-9a-f-]{36}\|/);
+    assert.equal([...text.matchAll(/<https:\/\//g)].length, [...text.matchAll(/<https:\/\/us-gov-west-1\.console\.example\.gov\//g)].length, 'every link');
   });
 
   test('without the key, the daemon derives the China console from the region', BOUNDED, async (t) => {

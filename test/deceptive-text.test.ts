@@ -65,35 +65,40 @@ const fieldOf = (message: SlackMessage, title: string) => message.attachments?.[
 describe('a user name that reads as part of the sentence', () => {
   const event = byUser(DECEPTIVE_NAME);
 
-  test('Slack text, fallback and the User field set the name apart in a code span', () => {
+  const HEADLINE = `PutBucketPolicy on \`invoices\` by \`${DECEPTIVE_NAME}\` (IAMUser) in us-east-1 · account 111122223333`;
+
+  test('Slack text, fallback and the Caller field set the name apart in a code span', () => {
     const message = formatEventMessage(event);
-    assert.equal(message.text, `*PutBucketPolicy* by \`${DECEPTIVE_NAME}\` (IAMUser) in us-east-1`);
-    assert.ok(message.attachments?.[0]?.fallback?.startsWith(`PutBucketPolicy by \`${DECEPTIVE_NAME}\` (IAMUser) in us-east-1 · `));
-    assert.equal(fieldOf(message, 'User'), `\`${DECEPTIVE_NAME}\``);
+    assert.equal(message.text, `*${HEADLINE}`.replace('PutBucketPolicy', 'PutBucketPolicy*'));
+    assert.ok(message.attachments?.[0]?.fallback?.startsWith(`${HEADLINE} · `));
+    const withArn = formatEventMessage(eventWith({ userIdentity: { type: 'IAMUser', userName: DECEPTIVE_NAME, arn: `arn:aws:iam::111122223333:user/${DECEPTIVE_NAME}` } }));
+    assert.equal(fieldOf(withArn, 'Caller'), `\`arn:aws:iam::111122223333:user/${DECEPTIVE_NAME}\``);
   });
 
   test('the plain message does too', () => {
-    assert.match(formatPlainMessage(event).text, new RegExp(`^PutBucketPolicy by \`${DECEPTIVE_NAME.replace(/[()]/g, '\\$&')}\` \\(IAMUser\\) in us-east-1 at `));
+    assert.ok(formatPlainMessage(event).text.startsWith(`${HEADLINE} at `), formatPlainMessage(event).text);
   });
 
   test('the HTML preview shows it as code, apart from the words around it', () => {
     const html = renderHtmlPage([formatEventMessage(event)]);
-    assert.ok(html.includes(`<div class="text"><strong>PutBucketPolicy</strong> by <code>${DECEPTIVE_NAME}</code> (IAMUser) in us-east-1</div>`), html);
+    const expected = `<div class="text"><strong>PutBucketPolicy</strong> on <code>invoices</code> by <code>${DECEPTIVE_NAME}</code> (IAMUser) in us-east-1 · account 111122223333</div>`;
+    assert.ok(html.includes(expected), html);
   });
 
   test('the terminal sink shows it between backticks, or in the code colour', () => {
-    const plain = renderTerminalMessage(formatEventMessage(event), { color: false });
-    assert.equal(plain.split('\n')[0], `PutBucketPolicy by \`${DECEPTIVE_NAME}\` (IAMUser) in us-east-1`);
-    const headline = renderTerminalMessage(formatEventMessage(event), { color: true }).split('\n')[0] ?? '';
-    // Each word is its own SGR run: the code-coloured (36) runs together are exactly the name.
+    const plain = renderTerminalMessage(formatEventMessage(event), { color: false, width: 300 });
+    assert.equal(plain.split('\n')[0], HEADLINE);
+    const headline = renderTerminalMessage(formatEventMessage(event), { color: true, width: 300 }).split('\n')[0] ?? '';
+    // Each word is its own SGR run: the code-coloured (36) runs together are exactly the resource and the name.
     const runs = [...headline.matchAll(/\u001b\[([\d;]*)m([^\u001b]*)\u001b\[0m/g)];
-    assert.equal(runs.filter((r) => r[1]?.split(';').includes('36')).map((r) => r[2]).join(''), DECEPTIVE_NAME);
-    assert.equal(runs.map((r) => r[2]).join(''), `PutBucketPolicy by ${DECEPTIVE_NAME} (IAMUser) in us-east-1`);
+    assert.equal(runs.filter((r) => r[1]?.split(';').includes('36')).map((r) => r[2]).join(''), `invoices${DECEPTIVE_NAME}`);
+    assert.equal(runs.map((r) => r[2]).join(''), HEADLINE.replace(/`/g, ''));
   });
 
   test('resource names, role sessions and source identities are set apart too', () => {
     const resource = formatEventMessage(eventWith({ resources: [{ type: 'AWS::S3::Bucket', ARN: 'logs (deleted by AWS)' }] }));
-    assert.equal(fieldOf(resource, 'Resource 1 of 1'), 'AWS::S3::Bucket: `logs (deleted by AWS)`');
+    assert.equal(fieldOf(resource, 'Resource'), 'AWS::S3::Bucket: `logs (deleted by AWS)`');
+    assert.match(resource.text, /^\*PutBucketPolicy\* on `logs \(deleted by AWS\)` by /);
     const assumed = formatEventMessage(
       eventWith({
         userIdentity: {
@@ -103,28 +108,32 @@ describe('a user name that reads as part of the sentence', () => {
         },
       }),
     );
-    assert.equal(fieldOf(assumed, 'User'), '`Deploy/ci run` (source identity `bob) (approved`)');
+    assert.equal(fieldOf(assumed, 'Caller'), '`arn:aws:sts::111122223333:assumed-role/Deploy/ci run` (source identity `bob) (approved`)');
     assert.match(assumed.text, /by `Deploy\/ci run` \(AssumedRole\)/);
   });
 
-  test('for every identity type, each event value in the User field is inside a code span', () => {
+  test('for every identity type, each event value in the headline and the Caller field is inside a code span', () => {
     const v = 'x (approved by security)';
-    const identities: Array<[Record<string, unknown>, RegExp]> = [
+    // The Caller field: the ARN (or, without one, the name) and the identity's detail; absent when it would only
+    // repeat the headline.
+    const identities: Array<[Record<string, unknown>, RegExp | undefined]> = [
       [{ type: 'Root', accountId: v, userName: v }, /^`x \(approved by security\)` \(root, account `x \(approved by security\)`\)$/],
       [{ type: 'Root', accountId: v }, /^`root` \(account `x \(approved by security\)`\)$/],
-      [{ type: 'Root' }, /^`root`$/],
-      [{ type: 'AssumedRole', arn: `arn:aws:sts::1:assumed-role/${v}/s`, sessionContext: { sourceIdentity: v } }, /^`x \(approved by security\)\/s` \(source identity `x \(approved by security\)`\)$/],
+      [{ type: 'Root' }, undefined],
+      [{ type: 'AssumedRole', arn: `arn:aws:sts::1:assumed-role/${v}/s`, sessionContext: { sourceIdentity: v } }, /^`arn:aws:sts::1:assumed-role\/x \(approved by security\)\/s` \(source identity `x \(approved by security\)`\)$/],
       [{ type: 'IdentityCenterUser', onBehalfOf: { userId: v, identityStoreArn: `arn:aws:identitystore::1:identitystore/${v}` } }, /^`x \(approved by security\)` \(identity store `x \(approved by security\)`\)$/],
-      [{ type: 'FederatedUser', arn: `arn:aws:sts::1:federated-user/${v}`, sessionContext: { sessionIssuer: { userName: v } } }, /^`x \(approved by security\)` \(federated by `x \(approved by security\)`\)$/],
+      [{ type: 'FederatedUser', arn: `arn:aws:sts::1:federated-user/${v}`, sessionContext: { sessionIssuer: { userName: v } } }, /^`arn:aws:sts::1:federated-user\/x \(approved by security\)` \(federated by `x \(approved by security\)`\)$/],
       [{ type: 'SAMLUser', userName: v, identityProvider: v }, /^`x \(approved by security\)` \(via `x \(approved by security\)`\)$/],
       [{ type: 'AWSAccount', accountId: v, principalId: v }, /^`x \(approved by security\)` \(principal `x \(approved by security\)`\)$/],
       [{ type: 'IAMUser', userName: v, accountId: '444455556666' }, /^`x \(approved by security\)` \(account 444455556666\)$/],
       [{ type: 'IAMUser', userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' }, /^`hidden user` \(user name hidden by AWS \(HIDDEN_DUE_TO_SECURITY_REASONS\)\)$/],
     ];
     for (const [userIdentity, expected] of identities) {
-      const user = fieldOf(formatEventMessage(eventWith({ userIdentity })), 'User') ?? '';
-      assert.match(user, expected, JSON.stringify(userIdentity));
-      assert.ok(!/approved/.test(user.replace(/`[^`]*`/g, '')), `outside a code span: ${user}`);
+      const message = formatEventMessage(eventWith({ userIdentity }));
+      const caller = fieldOf(message, 'Caller');
+      if (expected === undefined) assert.equal(caller, undefined, JSON.stringify(userIdentity));
+      else assert.match(caller ?? '', expected, JSON.stringify(userIdentity));
+      for (const text of [caller ?? '', message.text]) assert.ok(!/approved/.test(text.replace(/`[^`]*`/g, '')), `outside a code span: ${text}`);
     }
   });
 
@@ -133,11 +142,15 @@ describe('a user name that reads as part of the sentence', () => {
       eventName: 'Put Policy',
       awsRegion: 'us-east-1 by admin',
       errorCode: 'Denied (retried OK)',
+      recipientAccountId: '1111 (trusted)',
       userIdentity: { type: 'IAM User', userName: 'eve' },
     });
-    assert.equal(formatEventMessage(odd).text, ':x: `Put Policy` by `eve` (`IAM User`) in `us-east-1 by admin` failed: `Denied (retried OK)`');
+    assert.equal(
+      formatEventMessage(odd).text,
+      ':x: `Put Policy` on `invoices` by `eve` (`IAM User`) in `us-east-1 by admin` · account `1111 (trusted)` · failed: `Denied (retried OK)`',
+    );
     const ordinary = eventWith({ errorCode: 'AccessDenied' });
-    assert.equal(formatEventMessage(ordinary).text, ':x: *PutBucketPolicy* by `alice` (IAMUser) in us-east-1 failed: AccessDenied');
+    assert.equal(formatEventMessage(ordinary).text, ':x: *PutBucketPolicy* on `invoices` by `alice` (IAMUser) in us-east-1 · account 111122223333 · failed: AccessDenied');
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fromLookupEvent, fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../src/events/types';
+import type { Level } from '../src/rules/decision';
 import {
   COLOURS,
   consoleEventUrl,
@@ -12,8 +13,11 @@ import {
   eventHeadline,
   formatEventMessage,
   formatPlainMessage,
+  MAX_RESOURCES_SHOWN,
+  MAX_RULES_SHOWN,
   MAX_TEXT,
 } from '../src/slack/format';
+import { LEVEL_COLOURS } from '../src/slack/level-colours';
 import { escapeMrkdwn, neutraliseControls } from '../src/slack/escape';
 import type { SlackMessage } from '../src/slack/types';
 
@@ -95,71 +99,67 @@ describe('formatEventMessage on every fixture record', () => {
   test('resources beyond the cap are counted', () => {
     const record = records.find((r) => (r.resources ?? []).length === 10);
     assert.ok(record);
-    const message = formatEventMessage(fromRecord(record)!);
-    assert.ok(fieldOf(message, 'Resource 1 of 10'));
-    assert.ok(fieldOf(message, 'Resource 5 of 10'));
-    assert.equal(fieldOf(message, 'Resource 6 of 10'), undefined);
-    assert.equal(fieldOf(message, 'More Resources'), 'and 5 more');
+    const lines = fieldOf(formatEventMessage(fromRecord(record)!), 'Resources (10)')?.split('\n') ?? [];
+    assert.equal(lines.length, MAX_RESOURCES_SHOWN + 1);
+    assert.equal(lines[5], 'and 5 more');
   });
 
-  test('the cap is exact: 5 resources all shown, 6 shows "and 1 more"', () => {
+  test('the cap is exact: 5 resources all shown, 6 shows "and 1 more"; the headline names the first', () => {
     const withResources = (n: number): SlackMessage =>
       formatEventMessage(synthetic({ resources: Array.from({ length: n }, (_, i) => ({ type: 'AWS::EC2::Instance', ARN: `i-${i}` })) }));
-    assert.equal(fieldOf(withResources(5), 'Resource 5 of 5'), 'AWS::EC2::Instance: `i-4`');
-    assert.equal(fieldOf(withResources(5), 'More Resources'), undefined);
-    assert.equal(fieldOf(withResources(6), 'More Resources'), 'and 1 more');
-    assert.equal(fieldOf(withResources(0), 'More Resources'), undefined);
+    assert.equal(fieldOf(withResources(5), 'Resources (5)')?.split('\n').at(-1), 'AWS::EC2::Instance: `i-4`');
+    assert.equal(fieldOf(withResources(6), 'Resources (6)')?.split('\n').at(-1), 'and 1 more');
+    assert.match(withResources(6).text, /^\*CreateTags\* on `i-0` and 5 more by /);
+    assert.equal(fieldOf(withResources(1), 'Resource'), 'AWS::EC2::Instance: `i-0`');
+    assert.ok(!withResources(0).attachments?.[0]?.fields?.some((f) => f.title.startsWith('Resource')));
   });
 });
 
 describe('content', () => {
-  test('headline, fields and links for a plain write', () => {
+  test('headline, context line, link and fields for a plain write (no decision: informational)', () => {
     const message = formatEventMessage(synthetic({}));
-    assert.equal(message.text, '*CreateTags* by `alice` (IAMUser) in eu-west-1');
-    assert.equal(fieldOf(message, 'Event Time'), '<!date^1688989338^{date_short_pretty} {time_secs}|2023-07-10 11:42:18 UTC>');
-    assert.equal(fieldOf(message, 'Account ID'), '111122223333');
-    assert.equal(fieldOf(message, 'Source IP Address'), '203.0.113.9');
-    assert.equal(fieldOf(message, 'Request Parameters'), '```{"resourcesSet":{"items":[{"resourceId":"i-1"}]}}```');
+    assert.equal(message.text, '*CreateTags* on `i-1` by `alice` (IAMUser) in eu-west-1 · account 111122223333');
     const attachment = message.attachments![0]!;
-    assert.equal(attachment.color, COLOURS.other);
-    assert.equal(attachment.ts, 1688989338);
-    assert.ok(attachment.mrkdwn_in?.includes('fields'));
     assert.equal(
       attachment.text,
-      '<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>' +
-        ' · <https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events|CloudTrail Event history (eu-west-1)>',
+      '<!date^1688989338^{date_short_pretty} {time_secs}|2023-07-10 11:42:18 UTC> · from 203.0.113.9 · ec2.amazonaws.com\n' +
+        '<https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60|View this event in the CloudTrail console>',
     );
+    assert.deepEqual(attachment.fields?.map((f) => f.title), ['Event ID', 'User Agent', 'Request Parameters']);
+    assert.equal(fieldOf(message, 'Request Parameters'), '```{"resourcesSet":{"items":[{"resourceId":"i-1"}]}}```');
+    assert.equal(fieldOf(message, 'User Agent'), '`aws-cli/2.13.0`');
+    assert.equal(attachment.color, LEVEL_COLOURS.informational);
+    assert.equal(attachment.ts, undefined, 'the context line has the time; no second one in the footer');
+    assert.ok(attachment.mrkdwn_in?.includes('fields') && attachment.mrkdwn_in.includes('text'));
   });
 
-  test('account ID falls back to the caller account', () => {
+  test('the account falls back to the caller account', () => {
     const message = formatEventMessage(synthetic({ recipientAccountId: undefined }));
-    assert.equal(fieldOf(message, 'Account ID'), '111122223333');
+    assert.match(message.text, / · account 111122223333$/);
+    assert.doesNotMatch(formatEventMessage(synthetic({ recipientAccountId: undefined, userIdentity: { type: 'IAMUser', userName: 'a' } })).text, /account/);
   });
 
   test('a failed call is marked in the headline and shows the error', () => {
     const event = synthetic({ eventName: 'DeleteBucket', errorCode: 'AccessDenied', errorMessage: 'Access Denied <b>' });
     const message = formatEventMessage(event);
-    assert.equal(message.text, ':x: *DeleteBucket* by `alice` (IAMUser) in eu-west-1 failed: AccessDenied');
+    assert.equal(message.text, ':x: *DeleteBucket* on `i-1` by `alice` (IAMUser) in eu-west-1 · account 111122223333 · failed: AccessDenied');
     assert.equal(fieldOf(message, 'Error'), 'AccessDenied: Access Denied &lt;b&gt;');
     assert.equal(message.attachments![0]!.color, COLOURS.failed);
-    assert.match(formatPlainMessage(event).text, /^FAILED DeleteBucket .*AccessDenied/);
+    assert.match(formatPlainMessage(event).text, /^DeleteBucket on `i-1` .* · failed: AccessDenied at /);
   });
 
-  test('colours by verb: Delete danger, Terminate warning, else good', () => {
-    const colour = (name: string): string | undefined => formatEventMessage(synthetic({ eventName: name })).attachments![0]!.color;
-    assert.equal(colour('DeleteSecret'), 'danger');
-    assert.equal(colour('BatchDeleteImage'), 'danger');
-    assert.equal(colour('TerminateInstances'), 'warning');
-    assert.equal(colour('RunInstances'), 'good');
-    const real = records.find((r) => r.eventName === 'TerminateInstances' && !r.errorCode)!;
-    assert.equal(formatEventMessage(fromRecord(real)!).attachments![0]!.color, 'warning');
+  test('the colour comes from the level alone: the event name no longer decides it', () => {
+    const colour = (name: string, level?: Level): string | undefined =>
+      formatEventMessage(synthetic({ eventName: name }), level && { decision: { level, matched: [], muted: false, routes: [] } }).attachments![0]!.color;
+    for (const name of ['DeleteSecret', 'TerminateInstances', 'RunInstances']) assert.equal(colour(name), LEVEL_COLOURS.informational, name);
+    for (const level of ['low', 'medium', 'high', 'critical'] as const) assert.equal(colour('CreateTags', level), LEVEL_COLOURS[level]);
   });
 
   test('plain message: escaped text, ISO time, Event ID, no attachments', () => {
     const message = formatPlainMessage(synthetic({ userIdentity: { type: 'IAMUser', userName: '<!here>' } }));
     assert.equal(
       message.text,
-      'CreateTags by `&lt;!here&gt;` (IAMUser) in eu-west-1 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
+      'CreateTags on `i-1` by `&lt;!here&gt;` (IAMUser) in eu-west-1 · account 111122223333 at 2023-07-10T11:42:18Z · Event ID: 6f2d2c1e-0f6a-4a8e-9a5b-1b2c3d4e5f60',
     );
     assert.equal(message.attachments, undefined);
   });
@@ -177,9 +177,8 @@ describe('content', () => {
     const event = fromLookupEvent({ EventId: 'abc-1', EventName: 'PutObject', Username: 'bob', CloudTrailEvent: '{bad' }, 'us-west-2')!;
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Event Time'), 'unknown');
+    assert.match(message.attachments![0]!.text ?? '', /^unknown time\n<https:\/\/us-west-2\./);
     assert.match(fieldOf(message, 'Note') ?? '', /not valid JSON/);
-    assert.equal(message.attachments![0]!.ts, undefined);
     assert.match(formatPlainMessage(event).text, /at unknown time/);
   });
 });
@@ -198,22 +197,31 @@ describe('links', () => {
     const event = synthetic({}, { region: 'x|<!channel>' });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(message.attachments![0]!.text, undefined);
-    assert.match(message.text, /in `x\|&lt;!channel&gt;`$/);
+    assert.ok(!(message.attachments![0]!.text ?? '').includes('https://'), 'no link');
+    assert.match(message.text, /in `x\|&lt;!channel&gt;` · account 111122223333$/);
   });
 
-  test('a very long event ID is shown cut but not linked', () => {
+  test('a very long event ID is shown cut but not linked; the region\'s Event history is linked instead', () => {
     const event = synthetic({}, { id: 'x'.repeat(5000) });
     assert.equal(consoleEventUrl(event), undefined);
-    assertSafeMessage(event, formatEventMessage(event));
+    const message = formatEventMessage(event);
+    assertSafeMessage(event, message);
+    assert.match(message.attachments![0]!.text ?? '', /\n<https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudtrailv2\/home\?region=eu-west-1#\/events\|CloudTrail Event history \(eu-west-1\)>$/);
+  });
+
+  test('an event ID with a lone surrogate (it cannot be URL-encoded) gets no event link, and nothing throws', () => {
+    const event = synthetic({}, { id: 'a\ud800b' });
+    assert.equal(consoleEventUrl(event), undefined);
+    const message = formatEventMessage(event);
+    assertSafeMessage(event, message);
+    assert.match(message.attachments![0]!.text ?? '', /CloudTrail Event history/);
   });
 
   test('the partition\'s console comes from the region when no domain is configured (API-FACTS L)', () => {
-    const linkOf = (region: string, options = {}) => formatEventMessage(synthetic({}, { region, id: 'e-1' }), options).attachments![0]!.text ?? '';
+    const linkOf = (region: string, options = {}) => formatEventMessage(synthetic({}, { region, id: 'e-1' }), options).attachments![0]!.text?.split('\n')[1] ?? '';
     assert.equal(
       linkOf('us-gov-west-1'),
-      '<https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events/e-1|View this event in the CloudTrail console>' +
-        ' · <https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events|CloudTrail Event history (us-gov-west-1)>',
+      '<https://us-gov-west-1.console.amazonaws-us-gov.com/cloudtrailv2/home?region=us-gov-west-1#/events/e-1|View this event in the CloudTrail console>',
     );
     assert.match(linkOf('us-gov-east-1'), /^<https:\/\/us-gov-east-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
     assert.match(linkOf('cn-north-1'), /^<https:\/\/cn-north-1\.console\.amazonaws\.cn\/cloudtrailv2\/home\?region=cn-north-1#\/events\/e-1\|/);
@@ -226,9 +234,9 @@ describe('links', () => {
 
   test('consoleDomain is used, and an invalid one drops the links', () => {
     const gov = formatEventMessage(synthetic({}, { region: 'us-gov-west-1' }), { consoleDomain: 'console.amazonaws-us-gov.com' });
-    assert.match(gov.attachments![0]!.text ?? '', /^<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
+    assert.match(gov.attachments![0]!.text ?? '', /\n<https:\/\/us-gov-west-1\.console\.amazonaws-us-gov\.com\/cloudtrailv2\//);
     const bad = formatEventMessage(synthetic({}), { consoleDomain: 'evil.com/|x' });
-    assert.equal(bad.attachments![0]!.text, undefined);
+    assert.ok(!(bad.attachments![0]!.text ?? '').includes('\n'), 'the context line only');
   });
 });
 
@@ -244,7 +252,8 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: '<@U123> & <https://evil|click>' }] });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), 'AWS::S3::Bucket: `&lt;@U123&gt; &amp; &lt;https://evil|click&gt;`');
+    assert.equal(fieldOf(message, 'Resource'), 'AWS::S3::Bucket: `&lt;@U123&gt; &amp; &lt;https://evil|click&gt;`');
+    assert.match(message.text, /^\*CreateTags\* on `&lt;@U123&gt; &amp; &lt;https:\/\/evil\|click&gt;` by /);
   });
 
   test('100 KB of request parameters is cut to the budget', () => {
@@ -262,13 +271,13 @@ describe('hostile events (synthetic)', () => {
     const event = synthetic({ resources: [{ type: 'AWS::S3::Bucket', ARN: name }], userIdentity: { type: 'IAMUser', userName: 'Zoë 👩🏽‍💻' } });
     const message = formatEventMessage(event);
     assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'Resource 1 of 1'), `AWS::S3::Bucket: \`${name}\``);
-    assert.match(message.text, /by `Zoë 👩🏽‍💻` \(IAMUser\)/);
+    assert.equal(fieldOf(message, 'Resource'), `AWS::S3::Bucket: \`${name}\``);
+    assert.match(message.text, /^\*CreateTags\* on `données-数据-بيانات-🚀` by `Zoë 👩🏽‍💻` \(IAMUser\)/);
   });
 
   test('a bidi override in a name is shown, not applied', () => {
     const event = synthetic({ resources: [{ type: 't', ARN: 'invoice\u202Efdp.exe' }] });
-    assert.equal(fieldOf(formatEventMessage(event), 'Resource 1 of 1'), 't: `invoice[U+202E]fdp.exe`');
+    assert.equal(fieldOf(formatEventMessage(event), 'Resource'), 't: `invoice[U+202E]fdp.exe`');
   });
 
   test('a surrogate pair at the cut point is never split', () => {
@@ -298,9 +307,18 @@ describe('hostile events (synthetic)', () => {
       resources: Array.from({ length: 1000 }, () => ({ type: evil, ARN: evil })),
     };
     const event = { ...fromRecord(record)!, username: evil };
-    const message = formatEventMessage(event);
-    assertSafeMessage(event, message);
-    assert.equal(fieldOf(message, 'More Resources'), 'and 995 more');
-    assert.ok(formatPlainMessage(event).text.length < 4000);
+    const decision = {
+      level: 'critical' as const, muted: false, routes: [],
+      matched: Array.from({ length: 40 }, (_, i) => ({ id: evil, title: `${i}${evil}`, level: 'critical' as const, tags: [evil] })),
+    };
+    for (const options of [{}, { decision, consoleDomain: 'console.example.net' }]) {
+      const message = formatEventMessage(event, options);
+      assertSafeMessage(event, message);
+      assert.equal(fieldOf(message, 'Resources (1000)')?.split('\n').at(-1), 'and 995 more');
+      assert.ok(formatPlainMessage(event, options).text.length < 4000);
+    }
+    const rules = fieldOf(formatEventMessage(event, { decision }), 'Rules')?.split('\n') ?? [];
+    assert.equal(rules.length, MAX_RULES_SHOWN + 1);
+    assert.equal(rules.at(-1), 'and 35 more');
   });
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { fromLookupEvent, fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../src/events/types';
 import { createEventFilter } from '../src/rules/filter';
-import { formatEventMessage, formatPlainMessage } from '../src/slack/format';
+import type { Level } from '../src/rules/decision';
+import { formatEventMessage, formatPlainMessage, type FormatOptions } from '../src/slack/format';
 import { loadFixtureRecords } from './support/fixtures';
 
 /**
@@ -31,6 +32,7 @@ const JUNK: unknown[] = [
   '<!channel> & <@U1>', '\u202e\u200bx', '`*_~', 'x'.repeat(5000), '🚀'.repeat(300), [], [null], [1, 'a', {}],
   {}, { a: { b: { c: [] } } }, { ResourceType: 1, ResourceName: null }, new Date(Number.NaN), new Date(8.64e15),
   new Date(-1), '__proto__', { __proto__: null, toString: 5 }, JSON.parse('{"__proto__": {"polluted": 1}}'),
+  'a\ud800b', '\udc00', 'Failure', 'Yes', { items: [{ instanceId: 'i-1' }, null] }, { accessKey: { accessKeyId: ['x'] } },
 ];
 
 const LOOKUP_FIELDS = ['EventId', 'EventName', 'ReadOnly', 'AccessKeyId', 'EventTime', 'EventSource', 'Username', 'Resources', 'CloudTrailEvent'];
@@ -41,6 +43,15 @@ const RECORD_PATHS = [
   ['userIdentity', 'sessionContext', 'sessionIssuer', 'userName'], ['userIdentity', 'onBehalfOf'], ['resources'],
   ['requestParameters'], ['errorCode'], ['errorMessage'], ['userAgent'], ['sourceIPAddress'], ['recipientAccountId'],
   ['eventType'], ['eventCategory'], ['insightDetails'], ['insightDetails', 'insightContext'],
+  ['responseElements'], ['responseElements', 'instancesSet'], ['responseElements', 'accessKey'], ['responseElements', 'ConsoleLogin'],
+  ['additionalEventData'], ['additionalEventData', 'MFAUsed'], ['userIdentity', 'accessKeyId'],
+  ['userIdentity', 'sessionContext', 'attributes', 'mfaAuthenticated'], ['requestParameters', 'name'], ['requestParameters', 'instancesSet'],
+];
+/** Decisions and mentions as the pipeline passes them, including a hit with odd values (the formatter must not care). */
+const OPTIONS: FormatOptions[] = [
+  {},
+  { mention: '<!subteam^S1>', decision: { level: 'critical', matched: [{ id: 'r', title: 'T', level: 'critical', tags: [] }], muted: false, routes: [] } },
+  { decision: { level: 'bogus' as Level, matched: [{ id: '', title: '<!channel>'.repeat(50), level: 'nope' as Level, tags: [] }], muted: false, routes: [] } },
 ];
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -74,8 +85,9 @@ test(`fromLookupEvent, fromRecord, the filter and both formatters never throw on
     for (const event of events) {
       if (event === undefined) continue;
       assert.doesNotThrow(() => filter(event), where);
-      assert.doesNotThrow(() => assert.ok(formatEventMessage(event).text.length > 0), where);
-      assert.doesNotThrow(() => assert.ok(formatPlainMessage(event).text.length > 0), where);
+      const options = pick(OPTIONS);
+      assert.doesNotThrow(() => assert.ok(formatEventMessage(event, options).text.length > 0), where);
+      assert.doesNotThrow(() => assert.ok(formatPlainMessage(event, options).text.length > 0), where);
       formatted += 1;
     }
   }

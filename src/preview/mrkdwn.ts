@@ -5,7 +5,8 @@
  * files and HTTP bodies. Every span's text is decoded (Slack's &amp; &lt; &gt; become & < >), so each renderer
  * escapes for its own medium and nothing here is trusted markup.
  * Covered: `<!date^…|fallback>`, `<url|text>`, mentions (`<!here>`, `<@U1>`, `<#C1|name>`, `<!subteam^…>`),
- * ``` blocks, `code`, *bold*, _italic_, ~strike~ and the one emoji our formatter uses (:x:).
+ * ``` blocks, `code`, *bold*, _italic_, ~strike~ and the emoji codes our formatters write (:x:, the level markers
+ * :rotating_light: and :warning:, the Insight's :chart_with_upwards_trend: and :white_check_mark:).
  */
 
 export interface Span {
@@ -24,7 +25,13 @@ export interface Span {
 }
 
 const ENTITIES: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
-const EMOJI: Readonly<Record<string, string>> = { ':x:': '\u274c', ':warning:': '\u26a0\ufe0f', ':white_check_mark:': '\u2705' };
+const EMOJI: Readonly<Record<string, string>> = {
+  ':x:': '\u274c',
+  ':warning:': '\u26a0\ufe0f',
+  ':rotating_light:': '\u{1f6a8}',
+  ':white_check_mark:': '\u2705',
+  ':chart_with_upwards_trend:': '\u{1f4c8}',
+};
 const SAFE_URL = /^(https?:\/\/|mailto:)[^\s<>"'`]+$/i;
 /**
  * *x*, _x_, ~x~: the marker must not touch a word character outside, and the content not start/end with space.

@@ -1,14 +1,29 @@
-import { describeIdentity, HIDDEN_USER_NAME } from '../events/identity';
+import { describeIdentity } from '../events/identity';
 import type { TrailEvent } from '../events/types';
-import { boldSpan, codeBlock, codeSpan, formatLink, isPlainToken, safeText, truncate, valueText } from './escape';
+import { isLevel, type Decision, type Level, type RuleHit } from '../rules/decision';
+import { consoleEventUrl, consoleHistoryUrl } from './console-links';
+import { boldSpan, codeSpan, formatLink, isPlainToken, safeText, truncate, valueText } from './escape';
+import { accountOf, failureOf, shortResource, targetOf, type Target } from './event-facts';
+import { contextLine, eventFields, MAX_RULES_SHOWN, MAX_TARGET, rulesField } from './event-fields';
 import { formatOtherMessage, formatOtherPlain } from './format-other';
+import { isoTimeOf } from './format-parts';
+import { levelColour } from './level-colours';
+import { FAILED_MARKER, LEVEL_MARKERS, levelWord } from './severity';
 import type { SlackAttachment, SlackMessage } from './types';
 
+export { consoleDomainFor, consoleEventUrl, consoleHistoryUrl } from './console-links';
+export { MAX_RESOURCES_SHOWN, MAX_RULES_SHOWN } from './event-fields';
+
 /**
- * One TrailEvent → one Slack message: the Ruby original's headline, colour and fields, with every event-derived
- * string escaped (API-FACTS C.3) and cut to a budget, so the worst event still fits Slack's limits (C.2).
- * The pieces (eventHeadline, eventAttachment) are exported so a digest can be
- * `{ text: 'N events', attachments: events.slice(0, 100).map((e) => eventAttachment(e)) }` (≤ 100 attachments).
+ * One TrailEvent → one Slack message that shows what matters (issue 8 item 5):
+ * - top-level `text`, all a phone's notification shows (API-FACTS O.1): `[mention] [marker] [:x:] headline`, the
+ *   headline saying who did what to which resource, where, in which account, and whether it failed:
+ *   ``:warning: *StopLogging* on `my-trail` by `alice` (IAMUser) in us-east-1 · account 111122223333``;
+ * - one attachment (the only source of a colour bar, C.2) coloured by the decision's level (LEVEL_COLOURS, the map
+ *   digests use too) or purple for a failed call, holding one context line (time, source IP, MFA, service), the
+ *   console link, and only the fields that carry information (event-fields.ts).
+ * Every event-derived string is escaped and set apart (escape.ts, API-FACTS C.3) and cut to a budget, so the worst
+ * event stays far inside Slack's limits (C.2). The mention is the only raw text, and it comes from config.
  */
 
 export interface FormatOptions {
@@ -17,243 +32,147 @@ export interface FormatOptions {
    * default: the partition's, from the event's region (consoleDomainFor).
    */
   consoleDomain?: string;
+  /**
+   * What the rules decided (src/rules/decision.ts): `level` picks the colour and marker, `matched` the rule titles
+   * shown. Absent: an informational event that matched no rule (how messages looked before rules).
+   */
+  decision?: Decision;
+  /**
+   * A Slack mention from the route's config (trusted), e.g. `<!subteam^S123>` or `<@U123>`: inserted as it is at
+   * the start of the top-level `text`, the only place a mention notifies reliably (API-FACTS O.4), and nowhere
+   * else (not in `fallback`, not in the attachment). Blank: no mention. It is not cut, so `text` is at most
+   * MAX_TEXT plus the mention's length. Nothing from an event is ever a mention: event text is always escaped.
+   */
+  mention?: string;
 }
-type Field = NonNullable<SlackAttachment['fields']>[number];
 
 /** Slack cuts text above 40,000 chars and recommends under 4,000 (C.2); a headline needs far less. */
 export const MAX_TEXT = 1000;
-/**
- * Budgets in code points of escaped text. Block Kit caps a field at 2,000 chars (C.2) and legacy fields are
- * undocumented, so stay far below; real values are much shorter (IDs 36, names ≤ 128). The sum keeps even an
- * all-emoji worst case (2 UTF-16 units per code point) under 16 KB of JSON.
- */
 const MAX_NAME = 128;
 const MAX_SHORT = 64;
-const MAX_FIELD = 300;
-const MAX_LONG_FIELD = 500;
 const MAX_ID = 100;
-/** Resources shown one field each; the rest are counted. Keeps the payload bounded (see format tests: < 16 KB). */
-export const MAX_RESOURCES_SHOWN = 5;
-/** Attachment colours: the original's danger/warning/good, plus purple for calls that failed. */
-export const COLOURS = { failed: '#8e44ad', delete: 'danger', terminate: 'warning', other: 'good' } as const;
+const MAX_TITLE = 100;
+/** A failed call changed nothing: it keeps its own purple whatever its level (level-colours.ts). */
+export const COLOURS = { failed: '#8e44ad' } as const;
 
-/**
- * Each partition's console host, by region prefix (API-FACTS L: GovCloud `console.amazonaws-us-gov.com`, China
- * `console.amazonaws.cn`; the commercial one for every other region).
- */
-const PARTITION_CONSOLES: ReadonlyArray<readonly [prefix: string, domain: string]> = [
-  ['us-gov-', 'console.amazonaws-us-gov.com'],
-  ['cn-', 'console.amazonaws.cn'],
-];
-const COMMERCIAL_CONSOLE = 'console.aws.amazon.com';
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
-/** Real event IDs are 36-char GUIDs; anything much longer is not linked (it is still shown, cut). */
-const MAX_LINKED_ID = 128;
-
-/** A string, number or boolean from the untrusted record as text; anything else (objects, null) is absent. */
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+interface Severity {
+  level: Level;
+  matched: readonly RuleHit[];
 }
 
-function failureOf(event: TrailEvent): { code: string; message?: string } | undefined {
-  const code = textOf(event.record?.errorCode);
-  return code === undefined ? undefined : { code, message: textOf(event.record?.errorMessage) };
+function severityOf(options: FormatOptions): Severity {
+  const decision = options.decision;
+  const level = decision !== undefined && isLevel(decision.level) ? decision.level : 'informational';
+  return { level, matched: Array.isArray(decision?.matched) ? decision.matched : [] };
 }
 
-/** `2023-07-10T11:42:18Z`, or undefined when the time is unknown (0) or out of Date's range. */
-function isoTimeOf(ms: number): string | undefined {
-  if (!Number.isFinite(ms) || ms <= 0 || ms > 8.64e15) return undefined;
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+function mentionOf(options: FormatOptions): string {
+  return typeof options.mention === 'string' ? options.mention.trim() : '';
 }
 
-/** Slack's date token renders in each reader's own zone; the fallback after `|` is UTC. */
-function slackDateOf(ms: number): string {
-  const iso = isoTimeOf(ms);
-  if (iso === undefined) return 'unknown';
-  const fallback = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${fallback}>`;
+function withMention(text: string, options: FormatOptions): string {
+  const mention = mentionOf(options);
+  return mention === '' ? text : `${mention} ${text}`;
 }
 
-/** The console host for a region: the configured one, else its partition's (us-gov-…, cn-…, else commercial). */
-export function consoleDomainFor(region: string, configured?: string): string {
-  if (configured !== undefined) return configured;
-  return PARTITION_CONSOLES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? COMMERCIAL_CONSOLE;
+/** The level's colour, or purple for a failed call (its own look, whatever a rule said). */
+export function eventColour(event: TrailEvent, level: Level = 'informational'): string {
+  return failureOf(event) !== undefined ? COLOURS.failed : levelColour(level);
 }
 
 /**
- * The region's Event history, `https://<region>.<domain>/cloudtrailv2/home?region=<region>#/events`, the form
- * today's console uses (API-FACTS L; whether GovCloud and China serve the same path is unconfirmed there), or
- * undefined for an invalid region or domain.
+ * `<name> on <resource> by <who> (<type>) in <region> · account <id> · failed: <code>`: every event value set
+ * apart (valueText; the caller and resource always in code spans), the name bold in mrkdwn when a plain token.
  */
-export function consoleHistoryUrl(region: string, consoleDomain?: string): string | undefined {
-  const domain = consoleDomainFor(region, consoleDomain);
-  if (!REGION.test(region) || !HOST.test(domain)) return undefined;
-  return `https://${region}.${domain}/cloudtrailv2/home?region=${region}#/events`;
-}
-
-/**
- * The console's page for this one event, `…/cloudtrailv2/home?region=<region>#/events/<EventId>` (API-FACTS L),
- * or undefined when the region or ID cannot be linked safely.
- */
-export function consoleEventUrl(event: TrailEvent, consoleDomain?: string): string | undefined {
-  const history = consoleHistoryUrl(event.region, consoleDomain);
-  if (history === undefined || event.id === '' || event.id.length > MAX_LINKED_ID) return undefined;
-  return `${history}/${encodeURIComponent(event.id)}`;
-}
-
-/** Delete → danger, Terminate → warning (as the original); a failed call changed nothing, so its colour wins. */
-export function eventColour(event: TrailEvent): string {
-  if (failureOf(event) !== undefined) return COLOURS.failed;
-  if (event.name.includes('Delete')) return COLOURS.delete;
-  if (event.name.includes('Terminate')) return COLOURS.terminate;
-  return COLOURS.other;
-}
-
-/**
- * Our words in describeIdentity's `detail` (src/events/identity.ts), each followed by an event value, which is
- * set apart in a code span. A detail that starts with none of them is shown whole in a code span: the safe side.
- */
-const DETAIL_LABELS = ['source identity ', 'identity store ', 'federated by ', 'via ', 'principal ', 'root, account ', 'account '];
-const DETAIL_OUR_WORDS = new Set(['root, account unknown', `user name hidden by AWS (${HIDDEN_USER_NAME})`]);
-function detailText(detail: string): string {
-  if (DETAIL_OUR_WORDS.has(detail)) return safeText(detail, MAX_FIELD);
-  const label = DETAIL_LABELS.find((l) => detail.startsWith(l) && detail.length > l.length);
-  return label === undefined ? codeSpan(detail, MAX_FIELD) : `${label}${valueText(detail.slice(label.length), MAX_FIELD)}`;
-}
-
-/** The caller's name (always a code span: it is free text) and, in brackets, the detail. */
-function userText(event: TrailEvent): string {
+function describeCall(event: TrailEvent, target: Target | undefined, rich: boolean): string {
   const who = describeIdentity(event);
-  const name = codeSpan(who.name, MAX_NAME);
-  return who.detail === undefined ? name : `${name} (${detailText(who.detail)})`;
-}
-
-/**
- * `<name> by <who> (<type>) in <region>`, escaped, every event value set apart (valueText; the caller always in
- * a code span); the name bold in mrkdwn when it is a plain token.
- */
-function describeCall(event: TrailEvent, bold: boolean): string {
-  const who = describeIdentity(event);
-  const name = bold && isPlainToken(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
-  const region = valueText(event.region, MAX_SHORT);
-  return `${name} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${region}`;
-}
-
-/** ``*CreateUser* by `alice` (IAMUser) in us-east-1``; on failure `:x: … failed: AccessDenied`. */
-export function eventHeadline(event: TrailEvent): string {
+  const name = rich && isPlainToken(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
+  const on = target === undefined ? '' : ` on ${codeSpan(shortResource(target.name), MAX_TARGET)}${target.more > 0 ? ` and ${target.more} more` : ''}`;
+  const account = accountOf(event);
   const failure = failureOf(event);
-  const call = describeCall(event, true);
-  return failure === undefined ? call : `:x: ${call} failed: ${valueText(failure.code, MAX_SHORT)}`;
+  return (
+    `${name}${on} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${valueText(event.region, MAX_SHORT)}` +
+    `${account === undefined ? '' : ` · account ${valueText(account, MAX_SHORT)}`}` +
+    `${failure === undefined ? '' : ` · failed: ${valueText(failure.code, MAX_SHORT)}`}`
+  );
 }
 
-/** The headline as plain text (no bold, still escaped and set apart), for `fallback` and the plain message. */
-function plainHeadline(event: TrailEvent): string {
-  const failure = failureOf(event);
-  const call = describeCall(event, false);
-  return failure === undefined ? call : `FAILED ${call}: ${valueText(failure.code, MAX_SHORT)}`;
+/** ``:warning: :x: *ConsoleLogin* by `root` (Root) in us-east-1 · account 111122223333 · failed: …``, without mention. */
+export function eventHeadline(event: TrailEvent, options: FormatOptions = {}): string {
+  const { level } = severityOf(options);
+  const markers = [LEVEL_MARKERS[level], failureOf(event) === undefined ? undefined : FAILED_MARKER].filter((m) => m !== undefined);
+  return truncate([...markers, describeCall(event, targetOf(event), true)].join(' '), MAX_TEXT);
 }
 
-function eventFields(event: TrailEvent): Field[] {
-  const record = event.record ?? {};
-  const who = describeIdentity(event);
-  const fields: Field[] = [];
-  const add = (title: string, value: unknown, max: number, short = true): void => {
-    const text = textOf(value);
-    if (text !== undefined) fields.push({ title, value: safeText(text, max), short });
-  };
-  add('Event Name', event.name, MAX_NAME);
-  add('Event Source', event.source, MAX_NAME);
-  add('AWS Region', event.region, MAX_SHORT);
-  fields.push({ title: 'Event Time', value: slackDateOf(event.time), short: true });
-  fields.push({ title: 'User', value: userText(event), short: true });
-  add('Identity Type', who.type, MAX_SHORT);
-  add('Source IP Address', record.sourceIPAddress, MAX_NAME);
-  add('Account ID', textOf(record.recipientAccountId) ?? textOf(record.userIdentity?.accountId), MAX_SHORT);
-  add('Event Type', record.eventType, MAX_SHORT);
-  fields.push(...resourceFields(event));
-  const agent = textOf(record.userAgent);
-  if (agent !== undefined) fields.push({ title: 'User Agent', value: codeSpan(agent, MAX_FIELD), short: false });
-  const failure = failureOf(event);
-  if (failure !== undefined) {
-    const message = failure.message === undefined ? '' : `: ${safeText(failure.message, MAX_FIELD)}`;
-    fields.push({ title: 'Error', value: `${safeText(failure.code, MAX_SHORT)}${message}`, short: false });
-  }
-  const parameters = summariseParameters(record.requestParameters);
-  if (parameters !== undefined) {
-    fields.push({ title: 'Request Parameters', value: codeBlock(parameters, MAX_LONG_FIELD), short: false });
-  }
-  if (event.recordError !== undefined) add('Note', event.recordError, MAX_NAME, false);
-  add('Event ID', event.id || '(none)', MAX_ID, false);
-  return fields;
+/** `HIGH: StopLogging on …`: the headline as text (still escaped and set apart); the level word when a rule matched. */
+function plainHeadline(event: TrailEvent, level: Level): string {
+  const call = describeCall(event, targetOf(event), false);
+  return level === 'informational' ? call : `${levelWord(level)}: ${call}`;
 }
 
-/** "Resource n of m" for the first few (type: name), then one "and N more" field. */
-function resourceFields(event: TrailEvent): Field[] {
-  const resources = Array.isArray(event.resources) ? event.resources : [];
-  const fields: Field[] = resources.slice(0, MAX_RESOURCES_SHOWN).map((resource, index) => {
-    const type = textOf(resource?.type);
-    const name = textOf(resource?.name);
-    const value = `${type === undefined ? 'unknown type' : valueText(type, MAX_SHORT)}: ${name === undefined ? '(no name)' : codeSpan(name, 200)}`;
-    return { title: `Resource ${index + 1} of ${resources.length}`, value, short: false };
-  });
-  const hidden = resources.length - MAX_RESOURCES_SHOWN;
-  if (hidden > 0) fields.push({ title: 'More Resources', value: `and ${hidden} more`, short: false });
-  return fields;
+/** The console link to the event, or to the region's Event history when the event cannot be linked. */
+function linkLine(event: TrailEvent, consoleDomain: string | undefined): string | undefined {
+  const eventUrl = consoleEventUrl(event, consoleDomain);
+  if (eventUrl !== undefined) return formatLink(eventUrl, 'View this event in the CloudTrail console');
+  const historyUrl = consoleHistoryUrl(event.region, consoleDomain);
+  return historyUrl === undefined ? undefined : formatLink(historyUrl, `CloudTrail Event history (${event.region})`);
 }
 
-/** Compact JSON of requestParameters (absent when null/missing); the caller caps it. Never throws. */
-function summariseParameters(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return '(unserialisable)';
-  }
-}
-
-/** The event's one legacy attachment (the only way to get a colour bar, C.2). */
+/** The event's one legacy attachment: colour bar, context line, console link and the informative fields. */
 export function eventAttachment(event: TrailEvent, options: FormatOptions = {}): SlackAttachment {
-  const eventUrl = consoleEventUrl(event, options.consoleDomain);
-  const historyUrl = consoleHistoryUrl(event.region, options.consoleDomain);
-  const links = [
-    eventUrl && formatLink(eventUrl, 'View this event in the CloudTrail console'),
-    historyUrl && formatLink(historyUrl, `CloudTrail Event history (${event.region})`),
-  ].filter((link): link is string => typeof link === 'string');
-  const attachment: SlackAttachment = {
-    color: eventColour(event),
-    fallback: `${plainHeadline(event)} · Event ID: ${valueText(event.id, MAX_ID)}`,
-    fields: eventFields(event),
+  const { level, matched } = severityOf(options);
+  const link = linkLine(event, options.consoleDomain);
+  return {
+    color: eventColour(event, level),
+    fallback: `${truncate(plainHeadline(event, level), MAX_TEXT)} · Event ID: ${valueText(event.id, MAX_ID)}`,
+    text: link === undefined ? contextLine(event) : `${contextLine(event)}\n${link}`,
+    fields: eventFields(event, matched, targetOf(event)),
     mrkdwn_in: ['text', 'fields'],
   };
-  if (links.length > 0) attachment.text = links.join(' · ');
-  if (isoTimeOf(event.time) !== undefined) attachment.ts = Math.floor(event.time / 1000);
-  return attachment;
 }
 
-/** The rich message for one event. */
+/**
+ * Insights and nameless records keep their own messages (format-other.ts); they take the options too: the mention,
+ * the level's marker, colour and rule titles when a rule matched them.
+ */
+function decorateOther(message: SlackMessage, options: FormatOptions): SlackMessage {
+  const { level, matched } = severityOf(options);
+  const marker = LEVEL_MARKERS[level];
+  const text = withMention(marker === undefined ? message.text : `${marker} ${message.text}`, options);
+  const [first, ...rest] = message.attachments ?? [];
+  if (first === undefined || matched.length === 0) return { ...message, text };
+  const fields = [...rulesField(matched), ...(first.fields ?? [])];
+  return { ...message, text, attachments: [{ ...first, color: levelColour(level), fields }, ...rest] };
+}
+
+/** The rich message for one event; `options` as FormatOptions documents. */
 export function formatEventMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
-  // Insights and nameless records are not API calls: they have their own messages (format-other.ts).
   const links = { eventUrl: consoleEventUrl(event, options.consoleDomain), historyUrl: consoleHistoryUrl(event.region, options.consoleDomain) };
   const other = formatOtherMessage(event, links);
-  if (other !== undefined) return other;
+  if (other !== undefined) return decorateOther(other, options);
   return {
-    text: truncate(eventHeadline(event), MAX_TEXT), // the parts are budgeted to < 500; a backstop
+    text: withMention(eventHeadline(event, options), options),
     attachments: [eventAttachment(event, options)],
     unfurl_links: false,
     unfurl_media: false,
   };
 }
 
-/** The minimal message sent once when Slack answers `invalid_payload` to the rich one: escaped text only. */
-export function formatPlainMessage(event: TrailEvent): SlackMessage {
+/**
+ * The minimal message sent once when Slack answers `invalid_payload` to the rich one: escaped text only, with the
+ * mention, the level word (`HIGH: …`) and the matched rules' titles.
+ */
+export function formatPlainMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
+  const { level, matched } = severityOf(options);
   const other = formatOtherPlain(event);
-  if (other !== undefined) return other;
+  if (other !== undefined) {
+    const text = level === 'informational' ? other.text : `${levelWord(level)}: ${other.text}`;
+    return { ...other, text: withMention(text, options) };
+  }
   const when = isoTimeOf(event.time) ?? 'unknown time';
-  return {
-    text: `${plainHeadline(event)} at ${when} · Event ID: ${valueText(event.id, MAX_ID)}`,
-    unfurl_links: false,
-    unfurl_media: false,
-  };
+  const titles = matched.slice(0, MAX_RULES_SHOWN).map((hit) => safeText(String(hit.title), MAX_TITLE));
+  const more = matched.length > MAX_RULES_SHOWN ? ` and ${matched.length - MAX_RULES_SHOWN} more` : '';
+  const rules = titles.length === 0 ? '' : ` · rules: ${titles.join('; ')}${more}`;
+  const text = `${truncate(plainHeadline(event, level), MAX_TEXT)} at ${when}${rules} · Event ID: ${valueText(event.id, MAX_ID)}`;
+  return { text: withMention(text, options), unfurl_links: false, unfurl_media: false };
 }
