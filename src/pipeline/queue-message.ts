@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { formatDigestMessage, formatPlainDigest } from '../slack/format-digest';
-import { formatEventMessage, formatPlainMessage } from '../slack/format';
+import { formatEventMessage, formatPlainMessage, type FormatOptions } from '../slack/format';
 import type { SlackMessage } from '../slack/types';
 import type { Plan } from './plan';
 import type { QueueItem } from './types';
@@ -23,21 +23,21 @@ export interface MessageOptions {
 export const FORMAT_FAILED = 'could not be formatted';
 
 /**
- * The one adapter between a queue item and formatEventMessage. The route's mention (trusted config, never an
- * event value) leads the top-level text, where it notifies (API-FACTS O.4: mentions inside attachments may not).
+ * The one adapter between a queue item and the single-event formatters: the rules' decision (colour, marker, rule
+ * titles) and the route's mention (trusted config, never an event value; it leads the top-level text, where it
+ * notifies, API-FACTS O.4).
  */
 export function formatSingle(item: QueueItem, consoleDomain: string | undefined): SlackMessage {
-  return withMention(formatEventMessage(item.event, { consoleDomain }), item.mention);
+  return formatEventMessage(item.event, { consoleDomain, ...singleOptions(item) });
 }
 
-/** The plain version of formatSingle: escaped text only, the mention kept (a high event must still notify). */
+/** The plain version of formatSingle: escaped text only, the level and the mention kept (it must still notify). */
 export function formatSinglePlain(item: QueueItem): SlackMessage {
-  return withMention(formatPlainMessage(item.event), item.mention);
+  return formatPlainMessage(item.event, singleOptions(item));
 }
 
-function withMention(message: SlackMessage, mention: string | undefined): SlackMessage {
-  const trusted = mention?.trim();
-  return trusted ? { ...message, text: `${trusted} ${message.text}` } : message;
+function singleOptions(item: QueueItem): FormatOptions {
+  return item.mention === undefined ? { decision: item.decision } : { decision: item.decision, mention: item.mention };
 }
 
 export type Built = { message: SlackMessage } | { failed: string };
