@@ -164,6 +164,21 @@ describe('webhook queue: what Slack rejects', () => {
     assert.ok(logs.lines.some((l) => l.msg === 'slack rejected the plain message too; recorded as undeliverable'));
   });
 
+  test('an event no formatter can format is recorded undeliverable without a POST, and the events after it are posted', async () => {
+    const fake = fakeSender();
+    const recorded: string[] = [];
+    const { queue, logs } = queueWith(fake.sender, { recordUndeliverable: async (item, error) => void recorded.push(`${item.event.id} ${error}`) });
+    const [bad, good] = routine(2);
+    // A formatter bug, simulated: the event's resources cannot even be read.
+    Object.defineProperty(bad!.event, 'resources', { get: () => { throw new TypeError('formatter bug'); } });
+    const outcomes = await queue.submit([bad!, good!], async () => {});
+    assert.deepEqual(outcomes.map((o) => o.result), ['undeliverable', 'posted']);
+    assert.deepEqual(recorded, [`${bad!.event.id} could not be formatted (TypeError)`]);
+    assert.equal(fake.sent.length, 1);
+    assert.ok(JSON.stringify(fake.sent[0]).includes(good!.event.id));
+    assert.ok(logs.lines.some((l) => l.msg === 'the plain version could not be formatted'));
+  });
+
   test('the sender giving up (--once) rejects the submission with its error and posts nothing more of it', async () => {
     const refused = new Error('refused');
     const sender: SlackSender = {
