@@ -5,6 +5,8 @@
  * 2. LookupEvents requests per hour for 17 quiet regions (no events), default settings.
  * 3. CPU milliseconds per 1000 events through parse → filter → format.
  * 4. CPU milliseconds per 1000 records through the Sigma rule index (the 32 test rules of test/fixtures/sigma).
+ * 5. Remembering 5,000 delivered events on disk: journal commits now vs a full save per event before
+ *    (scripts/bench-state.ts).
  *
  * 1 and 2 run the real daemon (runDaemon) against the local CloudTrail and Slack simulators on 127.0.0.1 with a
  * manual clock, so simulated hours take seconds; 3 and 4 run pure code on the real fixture records.
@@ -25,6 +27,7 @@ import { formatEventMessage } from '../src/slack/format';
 import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { ManualClock } from '../test/support/manual-clock';
+import { benchStateCommits } from './bench-state';
 import { loadFixtureRecords } from '../test/support/fixtures';
 
 const MIN = 60_000;
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
   await benchCatchUp();
   await benchLongDowntime();
   await benchQuiet();
+  await benchStateCommits();
 }
 
 void main();

@@ -102,7 +102,7 @@ test('a legacy Ruby state file is read and upgraded; a corrupt one is set aside 
   const posted = h.slack.received.map((m) => /[0-9a-f-]{36}/.exec(m.raw)?.[0]);
   assert.deepEqual(new Set(posted), new Set([records[1]!.eventID, records[2]!.eventID, records[3]!.eventID]));
   const upgraded = JSON.parse(readFileSync(join(h.stateDir, `.default.${REGION}.cloudtrail.state`), 'utf8'));
-  assert.equal(upgraded.version, 1);
+  assert.equal(upgraded.version, 2);
   assert.ok(readdirSync(h.stateDir).some((f) => f.startsWith('.default.us-east-1.cloudtrail.state.corrupt-')));
 });
 

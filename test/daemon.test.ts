@@ -197,6 +197,7 @@ test('state files hold the offset and delivered IDs, mode 0600', BOUNDED, async 
   const file = `${h.stateDir}/.default.us-east-1.cloudtrail.state`;
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const state = JSON.parse(readFileSync(file, 'utf8'));
-  assert.equal(state.version, 1);
+  assert.equal(state.version, 2);
   assert.equal(Object.keys(state.delivered).length, 2);
+  for (const entry of Object.values(state.delivered)) assert.deepEqual((entry as { to: string[] }).to, ['default']);
 });

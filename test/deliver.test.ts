@@ -73,7 +73,7 @@ describe('deliverEvents: delivered-ID bookkeeping never depends on the event tim
       const plan = planScan(initialState(NOW, 20), NOW, options);
       const first = await deliverEvents(h.deps, [odd], initialState(NOW, 20), undefined, plan);
       const afterFirst = completeScan(first.state, plan, options, NOW);
-      assert.equal(afterFirst.delivered[odd.id], plan.end, 'kept with the scanned window end');
+      assert.deepEqual(afterFirst.delivered[odd.id], { t: plan.end, to: ['default'] }, 'kept with the scanned window end');
 
       // The next full scans re-read the window: never posted again, and kept while a window can still hold it.
       let state = afterFirst;
@@ -94,7 +94,7 @@ describe('deliverEvents: delivered-ID bookkeeping never depends on the event tim
     const inside = { ...event!, time: NOW - 5 * MIN };
     const plan = planScan(initialState(NOW, 20), NOW, options);
     const result = await deliverEvents(setUp().deps, [inside], initialState(NOW, 20), undefined, plan);
-    assert.equal(result.state.delivered[inside.id], NOW - 5 * MIN);
+    assert.deepEqual(result.state.delivered[inside.id], { t: NOW - 5 * MIN, to: ['default'] });
   });
 
   test('an event LookupEvents keeps returning is kept as long as it is returned', async () => {
@@ -107,5 +107,16 @@ describe('deliverEvents: delivered-ID bookkeeping never depends on the event tim
       state = completeScan((await deliverEvents(h.deps, [stuck], state, undefined, plan)).state, plan, options, now);
     }
     assert.equal(h.sent.length, 1, 'posted once in an hour of full scans');
+  });
+});
+
+describe('deliverEvents: state bookkeeping costs O(1) per event', () => {
+  test('records into the given state in place: the delivered map is never copied', async () => {
+    const initial = initialState(NOW, 20);
+    const map = initial.delivered;
+    const result = await deliverEvents(setUp().deps, events(3), initial);
+    assert.equal(result.posted, 3);
+    assert.equal(result.state.delivered, map, 'the same map, not a copy per event');
+    assert.equal(Object.keys(map).length, 3);
   });
 });

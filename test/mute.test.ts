@@ -61,7 +61,7 @@ describe('mute entries', () => {
     assert.equal(mute(facts(event({ userIdentity: { type: 'IAMUser', userName: 'terraform-ci' } }))), undefined);
   });
 
-  test('user names: role/session of an assumed role and the LookupEvents username both work', () => {
+  test('user names: the one principal matcher (role, session, role/session, ARN) as exclude.userNames uses', () => {
     // synthetic: an assumed role whose LookupEvents Username is the session name
     const role = {
       ...event({ userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/Admin/alice@example.com', sessionContext: { sessionIssuer: { userName: 'Admin' } } } }),
@@ -69,7 +69,10 @@ describe('mute entries', () => {
     };
     assert.equal(muteOf({ userNames: ['Admin/*'] })(facts(role)), 'mute[0]');
     assert.equal(muteOf({ userNames: ['alice@example.com'] })(facts(role)), 'mute[0]');
-    assert.equal(muteOf({ userNames: ['Admin'] })(facts(role)), undefined);
+    // The role name alone and the ARN match too (issue 7 item 3: one meaning everywhere); another role does not.
+    assert.equal(muteOf({ userNames: ['Admin'] })(facts(role)), 'mute[0]');
+    assert.equal(muteOf({ userNames: ['arn:aws:sts::1:assumed-role/Admin/*'] })(facts(role)), 'mute[0]');
+    assert.equal(muteOf({ userNames: ['Deployer'] })(facts(role)), undefined);
   });
 
   test('unlessLevel: a matched rule at that level or above lets the event through', () => {

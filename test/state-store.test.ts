@@ -7,16 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { ConfigError, DaemonError } from '../src/lib/errors';
 import { createLogger } from '../src/logging/logger';
-import {
-  initialState,
-  isDelivered,
-  markDelivered,
-  pruneDelivered,
-  type RegionState,
-} from '../src/state/region-state';
+import { initialState, type RegionState } from '../src/state/region-state';
 import {
   createStateStore,
-
   StateReadError,
   StateWriteError,
   type StateFs,
@@ -50,9 +43,9 @@ function setup(t: TestContext, options: { clock?: ManualClock; fs?: StateFs; pro
 
 function sampleState(clock: ManualClock, offset = clock.now() - 10 * MINUTE): RegionState {
   return {
-    version: 1,
+    version: 2,
     offset,
-    delivered: { 'id-a': offset, 'id-b': offset + 1000 },
+    delivered: { 'id-a': { t: offset, to: ['default'] }, 'id-b': { t: offset + 1000, to: ['default', 'security'] } },
     lastScanEnd: clock.now() - MINUTE,
     lastFullScanEnd: clock.now() - 2 * MINUTE,
     updatedAt: clock.now(),
@@ -62,25 +55,6 @@ function sampleState(clock: ManualClock, offset = clock.now() - 10 * MINUTE): Re
 function errnoError(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected`), { code });
 }
-
-test('region state helpers return new objects and prune below the offset', () => {
-  const start = initialState(1_000_000, 20);
-  assert.deepEqual(start, { version: 1, offset: 1_000_000 - 20 * MINUTE, delivered: {}, updatedAt: 1_000_000 });
-
-  const marked = markDelivered(start, 'e1', start.offset + 5);
-  assert.equal(isDelivered(marked, 'e1'), true);
-  assert.equal(isDelivered(start, 'e1'), false, 'the input state is not mutated');
-  assert.equal(isDelivered(marked, 'toString'), false, 'inherited names are not delivered IDs');
-
-  const odd = markDelivered(marked, '__proto__', start.offset + 6);
-  assert.equal(isDelivered(odd, '__proto__'), true);
-  assert.equal(Object.getPrototypeOf(odd.delivered), Object.prototype);
-
-  const moved = { ...markDelivered(odd, 'old', start.offset - 1), offset: start.offset + 6 };
-  const pruned = pruneDelivered(moved);
-  assert.deepEqual(Object.keys(pruned.delivered).sort(), ['__proto__']);
-  assert.equal(Object.keys(moved.delivered).length, 3, 'prune does not mutate its input');
-});
 
 test('missing file starts a new region from the initial lookback', async (t) => {
   const { store, clock } = setup(t);
@@ -96,7 +70,7 @@ test('saves and loads the same state', async (t) => {
   const { state, source } = await store.load(REGION, { initialLookbackMinutes: 20 });
   assert.equal(source, 'file');
   assert.deepEqual(state, saved);
-  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).version, 1);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).version, 2);
 });
 
 test('save stamps updatedAt with the clock', async (t) => {
@@ -257,7 +231,11 @@ test('legacy time with an explicit UTC offset honours it', async (t) => {
 const corruptCases: Array<[string, string]> = [
   ['garbage', 'hello, this is not state\n'],
   ['truncated JSON', '{"version":1,"offset":1764158400000,"deliv'],
-  ['version 2', JSON.stringify({ version: 2, offset: 1, delivered: {}, updatedAt: 1 })],
+  ['version 0', JSON.stringify({ version: 0, offset: 1764158400000, delivered: {}, updatedAt: 1764158400000 })],
+  ['version 3', JSON.stringify({ version: 3, offset: 1764158400000, delivered: {}, updatedAt: 1764158400000 })],
+  ['a version 2 entry as a bare time', JSON.stringify({ version: 2, offset: 1764158400000, delivered: { a: 1764158400000 }, updatedAt: 1764158400000 })],
+  ['a version 2 entry without to', JSON.stringify({ version: 2, offset: 1764158400000, delivered: { a: { t: 1764158400000 } }, updatedAt: 1764158400000 })],
+  ['a version 2 entry whose t is a string', JSON.stringify({ version: 2, offset: 1764158400000, delivered: { a: { t: '1', to: ['default'] } }, updatedAt: 1764158400000 })],
   ['offset as a string', JSON.stringify({ version: 1, offset: '1764158400000', delivered: {}, updatedAt: 1 })],
   ['delivered time not a number', JSON.stringify({ version: 1, offset: 1, delivered: { a: 'x' }, updatedAt: 1 })],
   ['delivered an array', JSON.stringify({ version: 1, offset: 1, delivered: [], updatedAt: 1 })],
@@ -310,7 +288,7 @@ test('an unreadable state path is reported, not treated as corrupt', async (t) =
 test('an offset far in the future is corrupt: set aside, never clamped to now (that would skip what happened since)', async (t) => {
   const { store, clock, file } = setup(t);
   const future = clock.now() + 60 * MINUTE;
-  fs.writeFileSync(file, JSON.stringify({ version: 1, offset: future, delivered: { x: future }, updatedAt: clock.now() }));
+  fs.writeFileSync(file, JSON.stringify({ version: 2, offset: future, delivered: { x: { t: future, to: ['default'] } }, updatedAt: clock.now() }));
   const { state, source, corrupt } = await store.load(REGION, { initialLookbackMinutes: 20 });
   assert.equal(source, 'corrupt');
   assert.equal(state.offset, clock.now() - 20 * MINUTE);
@@ -321,13 +299,13 @@ test('an offset far in the future is corrupt: set aside, never clamped to now (t
 test('an offset a little ahead (a clock that stepped back) resumes one settle window before now; future scan ends are forgotten', async (t) => {
   const { store, clock, lines } = setup(t);
   const ahead = clock.now() + 3 * MINUTE;
-  await store.save(REGION, { version: 1, offset: ahead, delivered: { x: ahead }, lastScanEnd: ahead, lastFullScanEnd: ahead, updatedAt: clock.now() });
+  await store.save(REGION, { version: 2, offset: ahead, delivered: { x: { t: ahead, to: ['default'] } }, lastScanEnd: ahead, lastFullScanEnd: ahead, updatedAt: clock.now() });
   const { state, source } = await store.load(REGION, { initialLookbackMinutes: 20, settleMinutes: 10 });
   assert.equal(source, 'file');
   assert.equal(state.offset, clock.now() - 10 * MINUTE, 'not now: the settle window is read again');
   assert.equal(state.lastScanEnd, undefined, 'the next scan is a full one');
   assert.equal(state.lastFullScanEnd, undefined);
-  assert.deepEqual(state.delivered, { x: ahead }, 'what was delivered stays deduplicated');
+  assert.deepEqual(state.delivered, { x: { t: ahead, to: ['default'] } }, 'what was delivered stays deduplicated');
   assert.ok(lines.some((l) => l.level === 40 && /ahead of the clock/.test(l.msg)));
 });
 
@@ -352,7 +330,8 @@ test('a legacy file with a time before CloudTrail existed is corrupt, not upgrad
 test('save refuses a state whose values would load as out of bounds', async (t) => {
   const { store, clock, file } = setup(t);
   await assert.rejects(store.save(REGION, { ...sampleState(clock), offset: 1e300 }), /offset 1e\+300 is not between/);
-  await assert.rejects(store.save(REGION, { ...sampleState(clock), delivered: { ['i'.repeat(300)]: clock.now() } }), /event ID/);
+  await assert.rejects(store.save(REGION, { ...sampleState(clock), delivered: { ['i'.repeat(300)]: { t: clock.now(), to: ['default'] } } }), /event ID/);
+  await assert.rejects(store.save(REGION, { ...sampleState(clock), delivered: { a: { t: clock.now(), to: ['Not A Name'] } } }), /not a webhook name/);
   assert.equal(fs.existsSync(file), false);
 });
 
@@ -365,10 +344,42 @@ test('a delivered entry may carry more numbers than its time (a later format), e
   assert.match((await store.load(REGION, { initialLookbackMinutes: 20 })).corrupt?.reason ?? '', /delivered\["a"\] holds 1e\+300/);
 });
 
+const v2Bounds: Array<[string, unknown, RegExp]> = [
+  ['an empty to', { t: 0, to: [] }, /^delivered\["a"\]\.to lists 0 webhooks, not 1 to 16$/],
+  ['17 webhooks', { t: 0, to: Array.from({ length: 17 }, (_, i) => `w${i}`) }, /^delivered\["a"\]\.to lists 17 webhooks, not 1 to 16$/],
+  ['an upper-case name', { t: 0, to: ['Security'] }, /^delivered\["a"\]\.to holds "Security", not a webhook name$/],
+  ['a name of 65 characters', { t: 0, to: ['a'.repeat(65)] }, /\.to holds "a{65}", not a webhook name$/],
+  ['a name starting with "-"', { t: 0, to: ['-x'] }, /\.to holds "-x", not a webhook name$/],
+  ['a number as a name', { t: 0, to: [7] }, /\.to holds 7, not a webhook name$/],
+  ['a long hostile name, cut in the reason', { t: 0, to: [`<!channel>${'x'.repeat(500)}`] }, /\.to holds "<!channel>x{59}…, not a webhook name$/],
+  ['a webhook twice', { t: 0, to: ['default', 'default'] }, /^delivered\["a"\]\.to names a webhook twice$/],
+  ['t past the Date range', { t: 8.7e15, to: ['default'] }, /^delivered\["a"\] holds 8700000000000000, not a time$/],
+  ['nine fields', { t: 0, to: ['default'], a: 1, b: 1, c: 1, d: 1, e: 1, f: 1, g: 1 }, /^delivered\["a"\] has more than 8 fields$/],
+  ['to not a list', { t: 0, to: 'default' }, /^delivered\["a"\]\.to is not a list of webhook names$/],
+];
+for (const [label, entry, reason] of v2Bounds) {
+  test(`a version 2 delivered entry with ${label} makes the file corrupt`, async (t) => {
+    const { store, clock, file } = setup(t);
+    const now = clock.now();
+    fs.writeFileSync(file, JSON.stringify({ version: 2, offset: now - MINUTE, delivered: { a: entry }, updatedAt: now }));
+    const { source, corrupt } = await store.load(REGION, { initialLookbackMinutes: 20 });
+    assert.equal(source, 'corrupt');
+    assert.match(corrupt?.reason ?? '', reason);
+  });
+}
+
+test('16 webhooks of 64 characters each are within bounds', async (t) => {
+  const { store, clock } = setup(t);
+  const to = Array.from({ length: 16 }, (_, i) => `${i.toString(16)}${'_-x9'.repeat(16)}`.slice(0, 64));
+  const state: RegionState = { ...initialState(clock.now(), 20), delivered: { a: { t: clock.now(), to } } };
+  await store.save(REGION, state);
+  assert.deepEqual((await store.load(REGION, { initialLookbackMinutes: 20 })).state.delivered, state.delivered);
+});
+
 test('an offset older than 90 days is loaded as it is: the poller reports what aged out', async (t) => {
   const { store, clock } = setup(t);
   const ancient = clock.now() - 120 * 24 * 60 * MINUTE;
-  await store.save(REGION, { version: 1, offset: ancient, delivered: { old: ancient }, updatedAt: ancient });
+  await store.save(REGION, { version: 2, offset: ancient, delivered: { old: { t: ancient, to: ['default'] } }, updatedAt: ancient });
   const { state } = await store.load(REGION, { initialLookbackMinutes: 20 });
   assert.equal(state.offset, ancient);
   assert.equal(EVENT_HISTORY_RETENTION_MS, 90 * 24 * 60 * MINUTE);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT_FAILURE, EXIT_OK } from '../src/lib/errors';
@@ -32,6 +32,10 @@ const statePath = (h: Harness, region: string) => join(h.stateDir, `.default.${r
 const writeState = (h: Harness, fields: Record<string, unknown>) =>
   writeFileSync(statePath(h, BAD), JSON.stringify({ version: 1, offset: h.clock.now() - 30 * MIN, delivered: {}, updatedAt: h.clock.now(), ...fields }));
 
+/** A version 2 file whose one delivered entry is `entry`. */
+const writeV2 = (h: Harness, entry: unknown, fields: Record<string, unknown> = {}) =>
+  writeFileSync(statePath(h, BAD), JSON.stringify({ version: 2, offset: h.clock.now() - 30 * MIN, delivered: { 'x-1': entry }, updatedAt: h.clock.now(), ...fields }));
+
 const damaged: Array<[string, (h: Harness) => void]> = [
   ['offset 1e300 (past the Date range)', (h) => writeState(h, { offset: 1e300 })],
   ['offset 8.7e15 (just past the Date range)', (h) => writeState(h, { offset: 8.7e15 })],
@@ -43,6 +47,11 @@ const damaged: Array<[string, (h: Harness) => void]> = [
   ['a delivered time past the Date range', (h) => writeState(h, { delivered: { 'x-1': 1e300 } })],
   ['a delivered ID of 10,000 characters', (h) => writeState(h, { delivered: { ['x'.repeat(10_000)]: h.clock.now() } })],
   ['an empty delivered ID', (h) => writeState(h, { delivered: { '': h.clock.now() } })],
+  ['a version 2 entry delivered to no webhook', (h) => writeV2(h, { t: h.clock.now(), to: [] })],
+  ['a version 2 entry delivered to 17 webhooks', (h) => writeV2(h, { t: h.clock.now(), to: Array.from({ length: 17 }, (_, i) => `w${i}`) })],
+  ['a version 2 entry naming a webhook "../../etc"', (h) => writeV2(h, { t: h.clock.now(), to: ['../../etc'] })],
+  ['a version 2 entry whose t is past the Date range', (h) => writeV2(h, { t: -9e15, to: ['default'] })],
+  ['a version 3 file (a newer release)', (h) => writeV2(h, { t: h.clock.now(), to: ['default'] }, { version: 3 })],
 ];
 
 for (const [label, damage] of damaged) {
@@ -95,4 +104,20 @@ test('the daemon keeps running with a directory in place of a state file, and th
   run.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await run.done, EXIT_OK);
   assert.ok(run.logs.lines.some((l) => l['msg'] === 'alert condition recovered' && l['kind'] === 'state-unreadable'));
+});
+
+test('a journal a crash left behind is replayed: its events are not posted again, and the save after the scan empties it', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const ids = addEvents(h);
+  const journal = `${statePath(h, BAD)}.journal`;
+  writeFileSync(journal, `${JSON.stringify({ to: 'default', ids: [ids[BAD]], t: [h.clock.now() - 10 * MIN] })}\n{"to":"default","ids":["torn`);
+  const run = h.run(h.config({ regions: [GOOD, BAD], once: true }));
+  assert.equal(await run.done, EXIT_OK);
+  assert.ok(posted(h, ids[GOOD]!));
+  assert.ok(!posted(h, ids[BAD]!), 'delivered before the crash: not posted again');
+  assert.ok(run.logs.lines.some((l) => l['msg'] === 'state journal ends with an incomplete line (a crash while writing it?); ignoring that line' && l['region'] === BAD));
+  assert.ok(!existsSync(journal), 'the snapshot now holds it');
+  const saved = JSON.parse(readFileSync(statePath(h, BAD), 'utf8'));
+  assert.equal(saved.version, 2);
+  assert.deepEqual(saved.delivered[ids[BAD]!].to, ['default']);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { completeScan, nextCatchUpWindow, planScan, type WindowOptions } from '../src/cloudtrail/window';
 import { EVENT_HISTORY_RETENTION_MS } from '../src/cloudtrail/retention';
-import { initialState, markDelivered, type RegionState } from '../src/state/region-state';
+import { initialState, recordDelivered, type RegionState } from '../src/state/region-state';
 
 const MIN = 60_000;
 const options: WindowOptions = {
@@ -19,13 +19,14 @@ test('a first start reads the initial lookback in one full scan', () => {
 });
 
 test('a full scan moves the offset to end minus the settle window and prunes older IDs', () => {
-  let state = initialState(T0, 20);
-  state = markDelivered(state, 'old', T0 - 19 * MIN);
-  state = markDelivered(state, 'recent', T0 - 10 * MIN);
+  const state = initialState(T0, 20);
+  recordDelivered(state, 'old', 'default', T0 - 19 * MIN);
+  recordDelivered(state, 'recent', 'security', T0 - 10 * MIN);
   const plan = planScan(state, T0, options);
   const next = completeScan(state, plan, options, T0);
   assert.equal(next.offset, T0 - 15 * MIN);
-  assert.deepEqual(Object.keys(next.delivered), ['recent']);
+  assert.deepEqual(next.delivered, { recent: { t: T0 - 10 * MIN, to: ['security'] } });
+  assert.deepEqual(Object.keys(state.delivered), ['old', 'recent'], 'the input state is not changed');
   assert.equal(next.lastFullScanEnd, T0);
   assert.equal(next.lastScanEnd, T0);
 });
@@ -118,4 +119,15 @@ test('catch-up chunks grow across quiet stretches and shrink in busy ones, withi
   assert.equal(nextCatchUpWindow(4 * hour, 2_000, hour), 4 * hour, 'a normal chunk keeps its length');
   assert.equal(nextCatchUpWindow(4 * hour, 20_000, hour), 2 * hour);
   assert.equal(nextCatchUpWindow(hour / 4, 20_000, hour), hour / 4, 'never below a quarter of the base');
+});
+
+test('an event still pending (held for a digest, or unsent) stops the offset at its second; never backwards', () => {
+  const state: RegionState = { ...initialState(T0, 20), offset: T0 - 20 * MIN };
+  const plan = planScan(state, T0, options);
+  assert.equal(completeScan(state, plan, options, T0, T0 - 17 * MIN - 500).offset, T0 - 17 * MIN - 1000, 'its whole second, so it is re-read');
+  assert.equal(completeScan(state, plan, options, T0, T0 - 10 * MIN).offset, T0 - 15 * MIN, 'a pending event after end − settle changes nothing');
+  assert.equal(completeScan(state, plan, options, T0, T0 - 60 * MIN).offset, T0 - 20 * MIN, 'never before the old offset');
+  const chunk = { kind: 'catch-up' as const, start: T0 - 20 * MIN, end: T0 - 10 * MIN };
+  assert.equal(completeScan(state, chunk, options, T0, T0 - 12 * MIN).offset, T0 - 12 * MIN);
+  assert.equal(completeScan(state, plan, options, T0, Number.NaN).offset, state.offset, 'a NaN keeps the offset');
 });

@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger';
 import type { TrailEvent } from '../events/types';
 import type { SlackMessage } from '../slack/types';
 import type { SendOutcome } from '../slack/sender';
-import { isDelivered, markDelivered, type RegionState } from '../state/region-state';
+import { isDeliveredTo, LEGACY_WEBHOOK, recordDelivered, type RegionState } from '../state/region-state';
 import { dedupeTime } from './window';
 
 /** What delivering a scan needs; every part injectable. */
@@ -35,8 +35,9 @@ export interface DeliverResult {
 }
 
 /**
- * Posts a scan's events oldest first and records each one in the state as soon as Slack accepted it, so a crash
- * re-posts at most the one message in flight. Throws (abort, Slack refused in --once, state write failure) with
+ * Posts a scan's events oldest first to the one webhook (LEGACY_WEBHOOK) and records each one in the state as soon
+ * as Slack accepted it, so a crash re-posts at most the one message in flight. `initial` is changed in place
+ * (recordDelivered) and returned as `result.state`. Throws (abort, Slack refused in --once, state write failure) with
  * the state as saved so far; the caller re-reads the window next time and skips what was recorded.
  * `window` is the scanned [start, end] (ms): an ID is kept under dedupeTime(event time, window), so an event whose
  * time lies outside the window it came from is still deduplicated on every later scan that returns it. Without a
@@ -54,11 +55,10 @@ export async function deliverEvents(
     window !== undefined ? dedupeTime(event.time, window) : event.time > 0 ? event.time : deps.now();
   for (const event of events) {
     signal?.throwIfAborted();
-    if (isDelivered(result.state, event.id)) {
+    if (isDeliveredTo(result.state, event.id, LEGACY_WEBHOOK)) {
       result.skippedDelivered += 1;
       // Returned again: keep it at least as long as this window can be re-read (an odd time is not its own).
-      const keep = keepAs(event);
-      if ((result.state.delivered[event.id] ?? keep) < keep) result.state = markDelivered(result.state, event.id, keep);
+      recordDelivered(result.state, event.id, LEGACY_WEBHOOK, keepAs(event));
       continue;
     }
     const verdict = deps.filter(event);
@@ -71,7 +71,7 @@ export async function deliverEvents(
     if (!accepted.delivered) result.undeliverable += 1;
     else if (accepted.printed) result.printed += 1;
     else result.posted += 1;
-    result.state = markDelivered(result.state, event.id, keepAs(event));
+    recordDelivered(result.state, event.id, LEGACY_WEBHOOK, keepAs(event));
     deps.onProgress?.(result.state);
     await deps.save(result.state);
   }

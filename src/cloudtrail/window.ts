@@ -73,15 +73,26 @@ function wholeSecond(ms: number): number {
 }
 
 /**
- * The state after every event of a scan was delivered (or skipped on purpose). Only full and catch-up scans
- * move the offset; the offset never moves backwards and never past `end − settle` of a scan.
+ * The state after a scan was delivered (or skipped on purpose). Only full and catch-up scans move the offset; the
+ * offset never moves backwards, never past `end − settle` of a scan, and never past `oldestPending` (ms): the
+ * dedupeTime of the oldest event of the scan still held (for a digest) or unsent, so a restart re-reads it.
+ * Returns a new state with the entries below the new offset pruned (O(entries), once per scan); `state` is not
+ * changed.
  */
-export function completeScan(state: RegionState, plan: ScanPlan, options: WindowOptions, now: number): RegionState {
+export function completeScan(
+  state: RegionState,
+  plan: ScanPlan,
+  options: WindowOptions,
+  now: number,
+  oldestPending?: number,
+): RegionState {
   const next: RegionState = { ...state, lastScanEnd: plan.end, updatedAt: now };
   if (plan.kind === 'quick') return next;
   if (plan.kind === 'full') next.lastFullScanEnd = plan.end;
   const settled = plan.kind === 'catch-up' ? plan.end : plan.end - options.settleMs;
-  next.offset = Math.max(state.offset, wholeSecond(Math.min(settled, plan.end)));
+  const limit = Math.min(settled, plan.end, oldestPending ?? Number.POSITIVE_INFINITY);
+  // A NaN from a caller's bug keeps the offset where it was: re-reading is safe, skipping is not.
+  next.offset = Number.isNaN(limit) ? state.offset : Math.max(state.offset, wholeSecond(limit));
   return pruneDelivered(next);
 }
 

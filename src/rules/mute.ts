@@ -1,4 +1,4 @@
-import { describeIdentity } from '../events/identity';
+import { principalNames } from '../events/principal';
 import type { TrailEvent } from '../events/types';
 import { checkKeys, checkStringList, expected, formatPath, isPlainObject, type KeyPath } from './config-checks';
 import type { Exclusions } from './filter';
@@ -49,11 +49,13 @@ const MATCH_KEYS = ['rules', 'eventNames', 'eventSources', 'userNames', 'account
 const MUTE_KEYS: readonly string[] = [...MATCH_KEYS, 'unlessLevel'];
 
 /**
- * The names a `userNames` glob is tried against: describeIdentity().name (`Admin/alice@example.com` for an assumed
- * role) and LookupEvents' `Username`, as the `exclude.userNames` filter does. The one place that decides it.
+ * The names a `userNames` glob is tried against: every name of the caller (principalNames, src/events/principal.ts),
+ * the same matcher the `exclude.userNames` filter and replay use. The one place here that decides it.
  */
 export function userNamesOf(event: TrailEvent): Array<string | undefined> {
-  return [describeIdentity(event).name, event.username];
+  // The one principal matcher of every path (daemon filter, replay, mutes): user, role, session, role/session,
+  // federated and Identity Center users, root or alias, an AWS service as caller, and the ARNs (principal.ts).
+  return principalNames(event);
 }
 
 /** `exclude.*` → one mute per non-blank pattern, named after the key and the pattern. */

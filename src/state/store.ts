@@ -1,77 +1,36 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Clock } from '../lib/clock';
 import { writeFileAtomic } from '../lib/atomic-write';
 import { formatStamp, setAside } from '../lib/set-aside';
-import { checkStateBounds } from './check-state';
+import { checkStateBounds, isWebhookName } from './check-state';
+import { appendJournalLine, cutJournal, readJournal } from './journal-file';
+import { formatJournalLine, parseJournal, replayJournal, type CommitDelta } from './journal';
+import type { JournalReplay, LoadOptions, LoadResult, LoadSource, StateStore, StateStoreOptions, UndeliverableEntry } from './store-types';
 import { parseLegacy } from './legacy';
 import { adviceFor, StateReadError, StateWriteError } from './state-errors';
-import { ConfigError, errnoOf } from '../lib/errors';
+import { checkNamePart, describeFileType, parseStateText, serialiseState, settleTimes } from './state-file';
+import { errnoOf } from '../lib/errors';
 import type { Logger } from '../logging/logger';
-import { initialState, parseRegionState, pruneDelivered, type RegionState } from './region-state';
+import { initialState, parseRegionState, type RegionState } from './region-state';
 
 export { StateReadError, StateWriteError } from './state-errors';
-
-/** The part of node:fs/promises the store uses; tests pass a copy with one function replaced to inject failures. */
-export type StateFs = Pick<typeof fsp, 'mkdir' | 'readFile' | 'open' | 'rename' | 'rm' | 'copyFile' | 'lstat' | 'stat'>;
-
-export interface StateStoreOptions {
-  dir: string;
-  profile: string;
-  clock: Clock;
-  log: Logger;
-  fs?: StateFs;
-  /** --dry-run: read state as usual but never write: no legacy upgrade, no corrupt file moved aside. */
-  readOnly?: boolean;
-}
-
-export type LoadSource = 'new' | 'file' | 'legacy' | 'corrupt';
-
-export interface LoadOptions {
-  initialLookbackMinutes: number;
-  /** An offset slightly ahead of now (a clock stepped back) resumes this far before now. Default 15. */
-  settleMinutes?: number;
-}
-
-export interface LoadResult {
-  state: RegionState;
-  source: LoadSource;
-  /** source 'corrupt': why, the file, and where it was moved (not in a read-only run). */
-  corrupt?: { file: string; reason: string; movedTo: string | undefined };
-}
-
-export interface StateStore {
-  /** `<dir>/.<profile>.<region>.cloudtrail.state`, the Ruby original's name. */
-  pathFor(region: string): string;
-  /**
-   * Reads a region's state and checks every value (check-state.ts). Missing → a new region. Unparsable or out of
-   * bounds → moved aside as `….corrupt-<stamp>`, the region restarts from the initial lookback. Rejects with
-   * StateReadError when the path is not a regular file or cannot be read, and StateWriteError when a corrupt or
-   * legacy file cannot be moved or upgraded: that region cannot run until a human fixes it; others can.
-   */
-  load(region: string, options: LoadOptions): Promise<LoadResult>;
-  /** Atomic (temp file, fsync, rename), mode 0600, serialised per region. Writes `updatedAt` = clock.now(). */
-  save(region: string, state: RegionState): Promise<void>;
-  /** Appends one JSON line to `<dir>/.<profile>.<region>.undeliverable.jsonl`. Keep secrets out of `error`. */
-  recordUndeliverable(region: string, entry: UndeliverableEntry): Promise<void>;
-}
-
-export interface UndeliverableEntry {
-  id: string;
-  name: string;
-  time: number;
-  error: string;
-  at: number;
-}
+export type { CommitDelta } from './journal';
+export type * from './store-types';
 
 export function createStateStore(options: StateStoreOptions): StateStore {
   const { dir, clock, log } = options;
   const fs = options.fs ?? fsp;
   const profile = checkNamePart('profile', options.profile);
   const chains = new Map<string, Promise<void>>();
+  /** Journals appended to since they were last removed by this store: no mode or folder sync needed. */
+  const openedJournals = new Set<string>();
 
   function pathFor(region: string): string {
     return path.join(dir, `.${profile}.${checkNamePart('region', region)}.cloudtrail.state`);
+  }
+
+  function journalPathFor(region: string): string {
+    return `${pathFor(region)}.journal`;
   }
 
   /** Runs `task` after every earlier task with the same key has settled, so two renames never race. */
@@ -93,7 +52,27 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     const file = pathFor(region);
     const now = clock.now();
     const rlog = log.child({ region });
-    const settle = (state: RegionState) => settleTimes(state, now, settleMinutes * 60_000, file, rlog);
+    const snapshot = await loadSnapshot(file, now, initialLookbackMinutes, rlog);
+    let journal: JournalReplay | undefined;
+    // In the region's chain: a commit queued meanwhile must not append while a torn tail is being cut off.
+    await serialise(`state:${region}`, async () => void (journal = await loadJournal(region, snapshot.state, now, rlog)));
+    const state = settleTimes(snapshot.state, now, settleMinutes * 60_000, file, rlog);
+    if (snapshot.source === 'legacy' && !options.readOnly) {
+      const backup = `${file}.legacy-${formatStamp(now)}`;
+      await guardWrite(backup, () => fs.copyFile(file, backup, fsp.constants.COPYFILE_EXCL), ['EEXIST']);
+      await save(region, state);
+      rlog.info(
+        { file, backup, offset: new Date(state.offset).toISOString() },
+        'upgraded legacy state file; the original is kept as a backup',
+      );
+    }
+    const { source, corrupt } = snapshot;
+    return { state, source, ...(corrupt && { corrupt }), ...(journal && { journal }) };
+  }
+
+  /** The state file as it is (not settled, no journal): new, read (version 1 migrated), legacy, or corrupt. */
+  async function loadSnapshot(file: string, now: number, lookbackMinutes: number, rlog: Logger):
+    Promise<{ state: RegionState; source: LoadSource; corrupt?: LoadResult['corrupt'] }> {
     let text: string;
     try {
       // stat first: reading a FIFO would block for ever, and a directory must say so, not look like a read error.
@@ -102,9 +81,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
       if (error instanceof StateReadError) throw error;
-      if (errnoOf(error) === 'ENOENT') {
-        return { state: settle(initialState(now, initialLookbackMinutes)), source: 'new' as const };
-      }
+      if (errnoOf(error) === 'ENOENT') return { state: initialState(now, lookbackMinutes), source: 'new' };
       throw new StateReadError(file, errnoOf(error), { cause: error });
     }
 
@@ -113,28 +90,20 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     if (legacyOffset !== undefined && legacyProblem === undefined) {
       // Offset = the recorded second itself, not +1 s as the original did: the original's +1 s lost events that
       // shared that second. Re-reading it is safe because the poller's settle window dedupes by event ID.
-      const state = settle({ version: 1, offset: legacyOffset, delivered: {}, updatedAt: now });
-      if (options.readOnly) {
-        rlog.info({ file }, 'read a legacy state file; not upgrading it (read-only run)');
-        return { state, source: 'legacy' as const };
-      }
-      const backup = `${file}.legacy-${formatStamp(now)}`;
-      await guardWrite(backup, () => fs.copyFile(file, backup, fsp.constants.COPYFILE_EXCL), ['EEXIST']);
-      await save(region, state);
-      rlog.info(
-        { file, backup, offset: new Date(state.offset).toISOString() },
-        'upgraded legacy state file; the original is kept as a backup',
-      );
-      return { state, source: 'legacy' as const };
+      if (options.readOnly) rlog.info({ file }, 'read a legacy state file; not upgrading it (read-only run)');
+      return { state: { ...initialState(now, 0), offset: legacyOffset }, source: 'legacy' };
     }
 
-    const parsed = legacyProblem ?? parseJson(text, now);
-    if (typeof parsed !== 'string') return { state: settle(parsed), source: 'file' as const };
+    const parsed = legacyProblem ?? parseStateText(text, now);
+    if (typeof parsed !== 'string') {
+      if (parsed.version === 1) rlog.info({ file }, 'read a version 1 state file; it is written as version 2 from the next save');
+      return { state: parsed.state, source: 'file' };
+    }
 
-    const fresh = settle(initialState(now, initialLookbackMinutes));
+    const fresh = initialState(now, lookbackMinutes);
     if (options.readOnly) {
       rlog.error({ file, reason: parsed }, 'state file is corrupt; reading from the initial lookback, file left as it is (read-only run)');
-      return { state: fresh, source: 'corrupt' as const, corrupt: { file, reason: parsed, movedTo: undefined } };
+      return { state: fresh, source: 'corrupt', corrupt: { file, reason: parsed, movedTo: undefined } };
     }
     let movedTo = '';
     // Never over an earlier one, never deleting it: a human may want to look at it.
@@ -143,17 +112,73 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       { file, movedTo, reason: parsed },
       'state file is corrupt; moved it aside and restarting region from the initial lookback',
     );
-    return { state: fresh, source: 'corrupt' as const, corrupt: { file, reason: parsed, movedTo } };
+    return { state: fresh, source: 'corrupt', corrupt: { file, reason: parsed, movedTo } };
+  }
+
+  /**
+   * Replays the region's journal onto `state` (in place). Whatever the snapshot was (even new or corrupt): the
+   * journal holds only what Slack accepted since the last save, and a first scan may crash before any save.
+   */
+  async function loadJournal(region: string, state: RegionState, now: number, rlog: Logger): Promise<JournalReplay | undefined> {
+    const file = journalPathFor(region);
+    const bytes = await readJournal(fs, file);
+    if (bytes === undefined) return undefined;
+    const parsed = parseJournal(bytes);
+    const info: JournalReplay = { file, lines: parsed.lines, replayed: 0, dropped: parsed.dropped, torn: parsed.torn !== undefined };
+    if (parsed.corrupt !== undefined) {
+      const reason = parsed.corrupt;
+      let movedTo: string | undefined;
+      if (!options.readOnly) await guardWrite(file, async () => (movedTo = await setAside(file, 'corrupt', now, fs)));
+      openedJournals.delete(file);
+      rlog.warn(
+        { file, reason, ...(movedTo !== undefined && { movedTo }) },
+        options.readOnly
+          ? 'state journal is corrupt; using the state file alone, journal left as it is (read-only run)'
+          : 'state journal is corrupt; moved it aside and using the state file alone (events it recorded may be posted again)',
+      );
+      return { ...info, dropped: 0, corrupt: { reason, movedTo } };
+    }
+    info.replayed = replayJournal(state, parsed.deltas);
+    if (parsed.dropped > 0) rlog.warn({ file, dropped: parsed.dropped }, 'state journal entries out of bounds were dropped');
+    if (parsed.torn !== undefined) {
+      rlog.warn({ file, bytes: bytes.length - parsed.torn.keepBytes }, 'state journal ends with an incomplete line (a crash while writing it?); ignoring that line');
+      // Cut off, or the next append would follow it and make it a damaged middle line.
+      const keep = parsed.torn.keepBytes;
+      if (!options.readOnly) await guardWrite(file, () => cutJournal(fs, file, keep));
+    }
+    return info;
   }
 
   function save(region: string, state: RegionState): Promise<void> {
     const file = pathFor(region);
+    const journal = journalPathFor(region);
     const checked = checkStateBounds(state) ?? parseRegionState(state);
     if (typeof checked === 'string') {
       return Promise.reject(new TypeError(`refusing to save an invalid state for ${region}: ${checked}`));
     }
+    if (options.readOnly) return Promise.resolve();
     const json = serialiseState({ ...checked, updatedAt: clock.now() });
-    return serialise(`state:${region}`, () => writeAtomically(file, json));
+    return serialise(`state:${region}`, async () => {
+      await writeAtomically(file, json);
+      // Only after the snapshot is durable: a crash between the two replays the journal onto it (idempotent).
+      openedJournals.delete(journal);
+      await guardWrite(journal, () => fs.rm(journal, { force: true }));
+    });
+  }
+
+  function commit(region: string, delta: CommitDelta): Promise<void> {
+    const file = journalPathFor(region);
+    if (!isWebhookName(delta.webhook)) {
+      return Promise.reject(new TypeError(`refusing to commit for ${region}: webhook ${JSON.stringify(delta.webhook)} is not a webhook name`));
+    }
+    if (options.readOnly || delta.entries.length === 0) return Promise.resolve();
+    const line = formatJournalLine(delta);
+    return serialise(`state:${region}`, async () => {
+      const fresh = !openedJournals.has(file);
+      if (fresh) await ensureDir();
+      await guardWrite(file, () => appendJournalLine(fs, file, line, fresh));
+      openedJournals.add(file);
+    });
   }
 
   async function writeAtomically(file: string, content: string): Promise<void> {
@@ -197,74 +222,5 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     }
   }
 
-  return { pathFor, load, save, recordUndeliverable };
-}
-
-/**
- * Takes the future out of a state (a clock that stepped back since it was written): an offset ahead of now (at
- * most FUTURE_TOLERANCE_MS, or the file would be corrupt) resumes one settle window before now, never at now,
- * which would skip what happened since the real offset; a scan end ahead of now is forgotten, so the next scan is
- * a full one. An offset older than Event history's 90 days is kept: the poller's window starts inside the
- * retention and reports the events that aged out (poll-failures reportExpired).
- */
-function settleTimes(state: RegionState, now: number, settleMs: number, file: string, log: Logger): RegionState {
-  let next = state;
-  if (next.offset > now) {
-    const offset = now - settleMs;
-    log.warn({ file, offset: new Date(next.offset).toISOString(), resumeAt: new Date(offset).toISOString() },
-      'state offset is ahead of the clock (did it step back?); resuming one settle window before now');
-    next = { ...next, offset };
-  }
-  for (const key of ['lastScanEnd', 'lastFullScanEnd'] as const) {
-    const end = next[key];
-    if (end !== undefined && end > now) {
-      next = { ...next };
-      delete next[key];
-    }
-  }
-  return pruneDelivered(next);
-}
-
-function parseJson(text: string, now: number): RegionState | string {
-  if (text.trim() === '') return 'empty file';
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`;
-  }
-  return checkStateBounds(value, now) ?? parseRegionState(value);
-}
-
-function describeFileType(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a FIFO';
-  return stat.isSocket() ? 'a socket' : 'a device';
-}
-
-/** Fixed key order with the long `delivered` map last, so a human can read the file. */
-function serialiseState(state: RegionState): string {
-  const ordered = {
-    version: state.version,
-    offset: state.offset,
-    lastScanEnd: state.lastScanEnd,
-    lastFullScanEnd: state.lastFullScanEnd,
-    updatedAt: state.updatedAt,
-    delivered: state.delivered,
-  };
-  return `${JSON.stringify(ordered, null, 2)}\n`;
-}
-
-/** Profile and region become part of a file name: nothing that could leave the directory or hide a newline. */
-function checkNamePart(what: 'profile' | 'region', value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const bad = /[/\\\u0000-\u001f\u007f]/.exec(value)?.[0] ?? (value.includes('..') ? '..' : undefined);
-  if (value === '' || bad !== undefined) {
-    const found = value === '' ? 'it is empty' : `it contains ${JSON.stringify(bad)}`;
-    throw new ConfigError(
-      `${what} ${JSON.stringify(value)} cannot be used in a state file name (${found}); ` +
-        `use a ${what} name without "/", "\\", ".." or control characters`,
-    );
-  }
-  return value;
+  return { pathFor, journalPathFor, load, save, commit, recordUndeliverable };
 }
