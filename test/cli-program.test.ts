@@ -72,6 +72,8 @@ describe('run command flags', () => {
       '--debug',
       '--endpoint', 'http://127.0.0.1:4566',
       '--shutdown-timeout', '2.5',
+      '--rules', 'mine.yml',
+      '--rules=rules/',
     ]);
     assert.equal(run.code, EXIT_OK);
     assert.deepEqual(given(run.flags), {
@@ -89,6 +91,7 @@ describe('run command flags', () => {
       debug: true,
       endpoint: 'http://127.0.0.1:4566',
       shutdownTimeoutSeconds: 2.5,
+      rules: ['mine.yml', 'rules/'],
     });
   });
 
@@ -198,7 +201,7 @@ describe('help and version', () => {
       assert.equal(run.err, '');
       assert.match(run.out, /^Usage: cloudtrail-slack \[options\]/);
       for (const option of ['--creds-profile', '--regions', '--state-dir', '--pid', '--log ', '--daemonize', '--config',
-        '--once', '--dry-run', '--poll-interval', '--log-level', '--debug', '--endpoint', '--shutdown-timeout', '--version']) {
+        '--once', '--dry-run', '--poll-interval', '--log-level', '--debug', '--endpoint', '--shutdown-timeout', '--rules', '--version']) {
         assert.ok(run.out.includes(option), option);
       }
       assert.match(run.out, /SLACK_WEBHOOK_URL/);
@@ -274,5 +277,12 @@ describe('flags into loadConfig', () => {
     assert.equal(config.dryRun, true);
     assert.equal(config.profile, 'p');
     assert.equal(config.stateProfile, 'p');
+  });
+
+  test('--rules adds to the config file\'s rules.paths', async () => {
+    const run = await cli(['--rules', 'b.yml', '--dry-run', '--config', 'c.json', '--rules', 'rules/']);
+    const readFile = () => '{"rules": {"paths": ["a.yml"]}}';
+    const config = loadConfig({ flags: run.flags ?? {}, env: {}, cwd: '/srv', readFile });
+    assert.deepEqual(config.rules.paths, ['/srv/a.yml', '/srv/b.yml', '/srv/rules']);
   });
 });

@@ -25,6 +25,8 @@ export interface CliFlags {
   debug?: boolean;
   endpoint?: string;
   shutdownTimeoutSeconds?: number;
+  /** `--rules PATH`, repeatable: rule files or folders, added to the config's `rules.paths`. */
+  rules?: string[];
 }
 
 export interface CliHandlers {
@@ -95,6 +97,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
         parseWithin(BOUNDS.shutdownTimeoutSeconds),
       ),
     )
+    .addOption(rulesOption())
     .addHelpText('after', HELP_AFTER)
     // The run command takes no operand: a word left over is a command we do not have (named, not "too many
     // arguments").
@@ -207,6 +210,7 @@ function toCliFlags(opts: Record<string, unknown>): CliFlags {
     debug: opts.debug as boolean | undefined,
     endpoint: opts.endpoint as string | undefined,
     shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
+    rules: opts.rules as string[] | undefined,
   };
 }
 
@@ -220,6 +224,13 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
   const bad = regions.find((region) => !isRegion(region));
   if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a region name like us-east-1.`);
   return [...new Set([...previous, ...regions])];
+}
+
+/** `--rules PATH`, repeatable: each one adds to the list (commander's way: an argParser with the previous value). */
+function rulesOption(): Option {
+  return new Option('--rules <path>', 'a Sigma rule file or a folder of .yml/.yaml rules (repeatable; adds to rules.paths)').argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
 }
 
 /** "1 to 86400" */
