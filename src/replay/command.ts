@@ -14,9 +14,9 @@ import { neutraliseControls } from '../slack/escape';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { unnamedParts } from '../slack/format-unnamed';
 import type { SlackMessage } from '../slack/types';
-import { expandInputs, readStdin, type ReplayInput } from './inputs';
+import { expandInputs, readInput } from './inputs';
 import { postMessages } from './post';
-import { formatProblem, MAX_FILE_BYTES, readEventBytes, readEventFile, type ReadResult, type ReplayProblem } from './read';
+import { formatProblem, type ReplayProblem } from './read';
 
 /**
  * `cloudtrail-slack replay <files, folders or ->`: CloudTrail events from files (a folder: every file in it that
@@ -126,14 +126,6 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
       `${problemCount > 0 ? `, ${problemCount} problem(s)` : ''}`,
   );
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
-}
-
-/** One input's events: a file through readEventFile, `-` from standard input (bounded like a file). */
-async function readInput(input: ReplayInput, deps: ReplayDeps): Promise<ReadResult> {
-  if (input.kind === 'file') return readEventFile(input.name, input.path, { maxBytes: deps.maxFileBytes });
-  const bytes = await readStdin(deps.stdin ?? process.stdin, deps.maxFileBytes ?? MAX_FILE_BYTES);
-  if (typeof bytes === 'string') return { events: [], records: 0, problems: [{ file: input.name, message: bytes }] };
-  return readEventBytes(input.name, bytes, { maxBytes: deps.maxFileBytes });
 }
 
 /** The daemon's formatters, linking to the configured console; no log, so nothing but `say` reaches stderr. */
