@@ -65,6 +65,13 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
   const cwd = deps.cwd ?? process.cwd();
   // Without --post nothing is sent, so no webhook is needed (dryRun); --config adds its exclusions either way.
   const config = loadConfig({ flags: { configFile: options.config, dryRun: !options.post }, env: deps.env, cwd });
+  // Replay does not route: --post sends everything to `default`, which named webhooks with a catch-all route lack.
+  const webhookUrl = config.slack.webhookUrl;
+  if (options.post && webhookUrl === undefined) {
+    throw new ConfigError(
+      'replay --post posts every message to the webhook named default: set SLACK_WEBHOOK_URL, or slack.webhookUrl or slack.webhooks.default in the config file',
+    );
+  }
   const dryRun = options.dryRun === true || (!options.post && options.html === undefined);
 
   const say = (line: string) => deps.writeErr(`cloudtrail-slack replay: ${neutraliseControls(line)}\n`);
@@ -103,10 +110,10 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
     say(`wrote the HTML preview of ${messages.length} message(s) to ${path}`);
   }
   let rejected = 0;
-  if (options.post) {
+  if (options.post && webhookUrl !== undefined) {
     const log = deps.log ?? createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     const posted = await postMessages(messages, {
-      webhookUrl: config.slack.webhookUrl as string, // loadConfig demands one unless dryRun
+      webhookUrl,
       perSecond: config.slackMessagesPerSecond,
       clock: deps.clock ?? systemClock,
       log,
