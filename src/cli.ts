@@ -4,6 +4,7 @@ import { forwardStderrLine } from './daemon/daemonize';
 import { runDemoCommand } from './demo/command';
 import { runReplayCommand } from './replay/command';
 import { scrubSecrets } from './alerts/scrub';
+import { runRulesLintCommand, runRulesTestCommand } from './cli/rules-command';
 
 /** stdout and stderr; a stderr line also reaches a -d parent still waiting for us to start (it prints it). */
 const io: CliIo = {
@@ -19,7 +20,13 @@ async function runCommand(flags: CliFlags): Promise<number> {
   return runDaemonCommand(flags, io);
 }
 
-export const handlers: CliHandlers = { run: runCommand, demo: runDemoCommand, replay: runReplayCommand };
+export const handlers: CliHandlers = {
+  run: runCommand,
+  demo: runDemoCommand,
+  replay: runReplayCommand,
+  rulesLint: runRulesLintCommand,
+  rulesTest: runRulesTestCommand,
+};
 
 /** Entry point used by bin/cloudtrail-slack. Sets process.exitCode and lets the event loop drain. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -72,6 +72,8 @@ describe('run command flags', () => {
       '--debug',
       '--endpoint', 'http://127.0.0.1:4566',
       '--shutdown-timeout', '2.5',
+      '--rules', 'mine.yml',
+      '--rules=rules/',
     ]);
     assert.equal(run.code, EXIT_OK);
     assert.deepEqual(given(run.flags), {
@@ -89,6 +91,7 @@ describe('run command flags', () => {
       debug: true,
       endpoint: 'http://127.0.0.1:4566',
       shutdownTimeoutSeconds: 2.5,
+      rules: ['mine.yml', 'rules/'],
     });
   });
 
@@ -198,7 +201,7 @@ describe('help and version', () => {
       assert.equal(run.err, '');
       assert.match(run.out, /^Usage: cloudtrail-slack \[options\]/);
       for (const option of ['--creds-profile', '--regions', '--state-dir', '--pid', '--log ', '--daemonize', '--config',
-        '--once', '--dry-run', '--poll-interval', '--log-level', '--debug', '--endpoint', '--shutdown-timeout', '--version']) {
+        '--once', '--dry-run', '--poll-interval', '--log-level', '--debug', '--endpoint', '--shutdown-timeout', '--rules', '--version']) {
         assert.ok(run.out.includes(option), option);
       }
       assert.match(run.out, /SLACK_WEBHOOK_URL/);
@@ -264,6 +267,48 @@ describe('subcommands', () => {
   });
 });
 
+describe('rules subcommands', () => {
+  const calls: unknown[][] = [];
+  const handlers: Partial<CliHandlers> = {
+    rulesLint: async (flags) => (calls.push(['lint', flags]), 1),
+    rulesTest: async (files, flags) => (calls.push(['test', files, flags]), 0),
+  };
+
+  test('lint gets --rules (repeatable), --config and --json, and returns its exit code', async () => {
+    calls.length = 0;
+    const run = await cli(['rules', 'lint', '--rules', 'a.yml', '--rules', 'rules/', '--config', 'c.json', '--json'], handlers);
+    assert.equal(run.code, 1);
+    assert.deepEqual(calls, [['lint', { rules: ['a.yml', 'rules/'], config: 'c.json', json: true }]]);
+  });
+
+  test('test gets its files; --no-builtin gives builtin false, and its absence builtin true (the config decides)', async () => {
+    calls.length = 0;
+    await cli(['rules', 'test', '--no-builtin', 'a.json', '-', '--rules', 'x.yml'], handlers);
+    await cli(['rules', 'test', 'logs/'], handlers);
+    assert.deepEqual(calls, [
+      ['test', ['a.json', '-'], { builtin: false, rules: ['x.yml'] }],
+      ['test', ['logs/'], { builtin: true }],
+    ]);
+  });
+
+  test('usage errors: exit 78, one line pointing at the right help', async () => {
+    await usageError(['rules'], /^cloudtrail-slack: missing command: 'rules lint' or 'rules test'; see 'cloudtrail-slack rules --help'\n$/, handlers);
+    await usageError(['rules', 'lnit'], /unknown command 'lnit' \(did you mean 'lint'\?\); see 'cloudtrail-slack rules --help'/, handlers);
+    await usageError(['rules', 'test'], /missing required argument 'files'; see 'cloudtrail-slack rules test --help'/, handlers);
+    await usageError(['rules', 'lint', 'extra'], /too many arguments for 'lint'/, handlers);
+    await usageError(['rules', 'lint', '--no-builtin'], /unknown option '--no-builtin'/, handlers);
+    await usageError(['rules', 'lint', '--rules'], /option '--rules <path>' argument missing/, handlers);
+  });
+
+  test('rules --help lists both; registered only with their handlers', async () => {
+    const run = await cli(['rules', '--help'], handlers);
+    assert.equal(run.code, EXIT_OK);
+    assert.match(run.out, /lint \[options\]/);
+    assert.match(run.out, /test \[options\] <files\.\.\.>/);
+    assert.deepEqual(buildProgram({ run: async () => 0, ...handlers }).commands.map((c) => c.name()), ['rules']);
+  });
+});
+
 describe('flags into loadConfig', () => {
   test('parsed flags load into a Config', async () => {
     const run = await cli(['--state-file-path', 'st', '-r', 'eu-west-1,eu-west-1', '--dry-run', '--debug', '-c', 'p']);
@@ -274,5 +319,12 @@ describe('flags into loadConfig', () => {
     assert.equal(config.dryRun, true);
     assert.equal(config.profile, 'p');
     assert.equal(config.stateProfile, 'p');
+  });
+
+  test('--rules adds to the config file\'s rules.paths', async () => {
+    const run = await cli(['--rules', 'b.yml', '--dry-run', '--config', 'c.json', '--rules', 'rules/']);
+    const readFile = () => '{"rules": {"paths": ["a.yml"]}}';
+    const config = loadConfig({ flags: run.flags ?? {}, env: {}, cwd: '/srv', readFile });
+    assert.deepEqual(config.rules.paths, ['/srv/a.yml', '/srv/b.yml', '/srv/rules']);
   });
 });

@@ -250,7 +250,7 @@ describe('loadConfig errors: one line, naming the key, flag or variable', () => 
     ['ALERT_EMAIL_FROM bad', { env: { SLACK_WEBHOOK_URL: WEBHOOK, ALERT_EMAIL_FROM: 'ops at example' } }, /^ALERT_EMAIL_FROM: expected an email address/],
     ['AWS_ENDPOINT_URL_CLOUDTRAIL bad', { env: { SLACK_WEBHOOK_URL: WEBHOOK, AWS_ENDPOINT_URL_CLOUDTRAIL: 'notaurl' } }, /^AWS_ENDPOINT_URL_CLOUDTRAIL: expected an http\(s\) URL/],
     ['AWS_PROFILE with a slash', { env: { SLACK_WEBHOOK_URL: WEBHOOK, AWS_PROFILE: 'a/b' } }, /^AWS_PROFILE: expected a profile name without/],
-    ['no webhook', { env: {} }, /^no Slack webhook: set SLACK_WEBHOOK_URL or slack\.webhookUrl in the config file \(or use --dry-run\)$/],
+    ['no webhook', { env: {} }, /^no Slack webhook: set SLACK_WEBHOOK_URL, or slack\.webhookUrl or slack\.webhooks in the config file \(or use --dry-run\)$/],
     ['smtp without recipient', { env: { SLACK_WEBHOOK_URL: WEBHOOK, SMTP_URL: SMTP } }, /server but no recipient: set ALERT_EMAIL_TO or email\.to/],
     ['--regions invalid', { flags: { regions: ['us-east-1', 'moon-1'] } }, /^--regions: expected region names like us-east-1, found "moon-1"$/],
     ['--regions empty', { flags: { regions: [] } }, /^--regions: expected at least one region/],
@@ -310,7 +310,14 @@ describe('every duration and rate setting has bounds the runtime can honour', ()
     ['shutdownTimeoutSeconds', '--shutdown-timeout', 0.05, 601, 600],
     ['alertAfterMinutes', undefined, 0.5, 1441, 1440],
     ['alertCooldownMinutes', undefined, 0.5, 10_081, 10_080],
+    ['digest.minEvents', undefined, 1, 1001, 1000],
+    ['digest.repeatWindowMinutes', undefined, -0.5, 1441, 1440],
   ];
+  /** `digest.minEvents` → {digest: {minEvents: value}}: the config file's shape of a dotted key. */
+  const fileWith = (key: string, value: unknown): object =>
+    key.split('.').reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as object;
+  const read = (config: Config, key: string): unknown =>
+    key.split('.').reduce<unknown>((value, part) => (value as Record<string, unknown>)[part], config);
   const flagKey: Record<string, keyof CliFlags> = { '--poll-interval': 'pollIntervalSeconds', '--shutdown-timeout': 'shutdownTimeoutSeconds' };
 
   test('every bounded key is listed here; every duration but the lookback (a window, not a wait) fits one Node timer', () => {
@@ -318,6 +325,7 @@ describe('every duration and rate setting has bounds the runtime can honour', ()
     assert.equal(BOUNDS.initialLookbackMinutes.max * 60_000, EVENT_HISTORY_RETENTION_MS, 'the lookback ends at the retention');
     for (const [key, bound] of Object.entries(BOUNDS)) {
       if (key === 'initialLookbackMinutes') continue;
+      if (bound.unit === 'events') continue; // a count, not a duration
       const ms = bound.unit === 'minutes' ? bound.max * 60_000 : bound.unit === 'seconds' ? bound.max * 1000 : 1000 / bound.min;
       assert.ok(ms <= MAX_TIMER_MS, `${bound.unit} up to ${bound.max}: ${ms} ms`);
       assert.ok(bound.why.length > 10, 'the reason is given');
@@ -329,10 +337,11 @@ describe('every duration and rate setting has bounds the runtime can honour', ()
       const bound = BOUNDS[key];
       for (const value of [low, high, 1e12, Infinity]) {
         // Infinity cannot be written in JSON: the file holds null then, which is the wrong type (still refused).
-        const message = rejects({ file: { [key]: value } }, new RegExp(`c\\.json: ${key}: expected a number of ${bound.unit} from ${bound.min} to ${bound.max} \\(`));
+        const expected = `expected a ${'integer' in bound ? 'whole ' : ''}number of ${bound.unit} from ${bound.min} to ${bound.max} \\(`;
+        const message = rejects({ file: fileWith(key, value) }, new RegExp(`c\\.json: ${key.replace('.', '\\.')}: ${expected}`));
         assert.ok(message.length < 400, message);
       }
-      assert.equal(load({ file: { [key]: inside } })[key], inside);
+      assert.equal(read(load({ file: fileWith(key, inside) }), key), inside);
     });
     if (flag === undefined) continue;
     test(`${flag}: refuses ${low} and ${high} when built by a caller, naming the flag and the range`, () => {
@@ -386,7 +395,7 @@ describe('secrets', () => {
     const summary = describeConfig(config);
     const text = JSON.stringify(summary);
     for (const secret of [...SECRETS, 'alerts']) assert.ok(!text.includes(secret), `${secret} in ${text}`);
-    assert.deepEqual(summary.slack, { configured: true, webhook: 'https://hooks.slack.com/services/…' });
+    assert.deepEqual(summary.slack, { configured: true, webhooks: ['default'] });
     assert.deepEqual(summary.email, {
       configured: true,
       server: 'smtp://…@mail.example.com:587',
@@ -400,12 +409,13 @@ describe('secrets', () => {
 
   test('describeConfig says when Slack and email are not configured', () => {
     const summary = describeConfig(load({ env: {}, flags: { dryRun: true } }));
-    assert.deepEqual(summary.slack, { configured: false, webhook: undefined });
+    assert.deepEqual(summary.slack, { configured: false, webhooks: [] });
     assert.equal((summary.email as { configured: boolean }).configured, false);
   });
 
-  test('a one-segment webhook path is hidden entirely', () => {
+  test('a webhook on another host is not described either: its name only', () => {
     const summary = describeConfig(load({ env: { SLACK_WEBHOOK_URL: 'http://127.0.0.1:9999/SECRETTOKEN123' } }));
-    assert.deepEqual(summary.slack, { configured: true, webhook: 'http://127.0.0.1:9999/…' });
+    assert.deepEqual(summary.slack, { configured: true, webhooks: ['default'] });
+    assert.ok(!JSON.stringify(summary).includes('9999'));
   });
 });

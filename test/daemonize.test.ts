@@ -97,6 +97,7 @@ test('the background child gets the same flags minus -d, with absolute paths', a
     debug: true,
     endpoint: 'http://127.0.0.1:9',
     shutdownTimeoutSeconds: 4,
+    rules: ['my-rules', '/etc/cts/extra.yml'],
   };
   const config = loadConfig({ flags, env: {}, cwd: dir, readFile: () => '{}' });
   const args = toChildArgs(flags, config, dir);
@@ -109,6 +110,7 @@ test('the background child gets the same flags minus -d, with absolute paths', a
     pidFile: join(dir, 'run/x.pid'),
     logFile: join(dir, 'logs/x.log'),
     configFile: join(dir, 'conf.json'),
+    rules: [join(dir, 'my-rules'), '/etc/cts/extra.yml'],
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { fromLookupEvent, fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../src/events/types';
 import { createDecider, type RuleIndex } from '../src/rules/decide';
-import type { Level } from '../src/rules/decide-types';
+import type { Level } from '../src/rules/decision';
 import { collectMutes } from '../src/rules/mute';
 import type { RouteConfig } from '../src/rules/routes';
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { fromRecord } from '../src/events/parse';
 import type { CloudTrailRecord, TrailEvent } from '../src/events/types';
 import { createDecider, type RuleIndex } from '../src/rules/decide';
-import type { Level, RuleHit } from '../src/rules/decide-types';
+import type { Level, RuleHit } from '../src/rules/decision';
 import { createEventFilter, type Exclusions } from '../src/rules/filter';
 import type { EventFacts } from '../src/rules/match-facts';
 import { BUILTIN_MUTES, collectMutes, compileMutes, translateExclude, validateMutes, type MuteConfig } from '../src/rules/mute';

@@ -153,6 +153,17 @@ describe('replay', () => {
     await assert.rejects(replay(['a.jsonl'], { post: true, dryRun: true }, { SLACK_WEBHOOK_URL: slack.url }, dir), ConfigError);
   });
 
+  test('--post posts to the webhook named default: named webhooks without one are a usage error, not a crash', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'a.jsonl'), JSON.stringify(loadFixtureRecords().filter(isPosted)[0]));
+    const config = { slack: { webhooks: { security: 'https://hooks.slack.com/services/T0/B1/REPLAYTOKEN' } }, routes: [{ to: ['security'] }] };
+    writeFileSync(join(dir, 'c.json'), JSON.stringify(config));
+    await assert.rejects(replay(['a.jsonl'], { post: true, config: 'c.json' }, {}, dir), (e: unknown) =>
+      e instanceof ConfigError &&
+      e.message === 'replay --post posts every message to the webhook named default: set SLACK_WEBHOOK_URL, or slack.webhookUrl or slack.webhooks.default in the config file',
+    );
+  });
+
   test('--config exclusions apply; --html writes the preview instead of printing', async (t) => {
     const dir = tempDir(t);
     const writes = loadFixtureRecords().filter(isPosted);

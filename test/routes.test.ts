@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fromRecord } from '../src/events/parse';
-import type { Level, RuleHit } from '../src/rules/decide-types';
+import type { Level, RuleHit } from '../src/rules/decision';
 import type { EventFacts } from '../src/rules/match-facts';
 import { compileRoutes, isSlackMention, validateRoutes, type RouteConfig } from '../src/rules/routes';
 

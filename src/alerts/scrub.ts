@@ -108,11 +108,14 @@ function urlSecretParts(secret: string): { userinfo: boolean; secret: string[] }
 
 /** The values the process knows are secret, from the validated configuration (the loader reads the environment). */
 export function knownSecretsOf(config: {
-  slack: { webhookUrl?: string | undefined };
+  slack: { webhookUrl?: string | undefined; webhooks?: Readonly<Record<string, string>> | undefined };
   email: { smtpUrl?: string | undefined };
   awsSecrets?: readonly string[] | undefined;
 }): string[] {
-  return [config.slack.webhookUrl, config.email.smtpUrl, ...(config.awsSecrets ?? [])].filter((s): s is string => s !== undefined);
+  // Every webhook's URL (config slack.webhooks); webhookUrl is one of them when set, listed again for older callers.
+  const webhooks = Object.values(config.slack.webhooks ?? {});
+  const all = [config.slack.webhookUrl, ...webhooks, config.email.smtpUrl, ...(config.awsSecrets ?? [])];
+  return [...new Set(all.filter((s): s is string => s !== undefined))];
 }
 
 function decode(text: string): string {

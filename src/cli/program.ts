@@ -5,6 +5,7 @@ import { BOUNDS, describeBound, isWithin, type Bound } from '../config/bounds';
 import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema';
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
+import type { RulesFlags } from './rules-command';
 
 const NAME = 'cloudtrail-slack';
 
@@ -25,12 +26,18 @@ export interface CliFlags {
   debug?: boolean;
   endpoint?: string;
   shutdownTimeoutSeconds?: number;
+  /** `--rules PATH`, repeatable: rule files or folders, added to the config's `rules.paths`. */
+  rules?: string[];
 }
 
 export interface CliHandlers {
   run(flags: CliFlags): Promise<number>;
   demo?(flags: Record<string, unknown>, args: string[]): Promise<number>;
   replay?(files: string[], flags: Record<string, unknown>): Promise<number>;
+  /** `rules lint`; registered (with `rules test`) when given. */
+  rulesLint?(flags: RulesFlags): Promise<number>;
+  /** `rules test FILE...`. */
+  rulesTest?(files: string[], flags: RulesFlags): Promise<number>;
 }
 
 export interface CliIo {
@@ -50,7 +57,7 @@ const helpHints = new WeakMap<CommanderError, string>();
 
 const HELP_AFTER = `
 Environment:
-  SLACK_WEBHOOK_URL        Slack incoming webhook (overrides slack.webhookUrl)
+  SLACK_WEBHOOK_URL        the Slack incoming webhook named default (overrides slack.webhookUrl)
   SMTP_URL                 alert mail server, e.g. smtp://user:pass@mail.example.com:587
   ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
@@ -95,6 +102,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
         parseWithin(BOUNDS.shutdownTimeoutSeconds),
       ),
     )
+    .addOption(rulesOption())
     .addHelpText('after', HELP_AFTER)
     // The run command takes no operand: a word left over is a command we do not have (named, not "too many
     // arguments").
@@ -134,7 +142,50 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
       exitCodes.set(program, await replay.call(handlers, files, command.opts()));
     });
   }
+  addRulesCommands(program, handlers, io);
   return program;
+}
+
+/** `rules lint` and `rules test`: read-only and offline (src/cli/rules-command.ts). */
+function addRulesCommands(program: Command, handlers: CliHandlers, io: CliIo): void {
+  const { rulesLint, rulesTest } = handlers;
+  if (!rulesLint && !rulesTest) return;
+  const rules = program
+    .command('rules')
+    .description('check rule files, and try the rules, mutes and routes on CloudTrail records (read-only, offline)')
+    .allowExcessArguments();
+  configure(rules, io, `see '${NAME} rules --help'`);
+  // Reached only without a known subcommand: name what is missing or unknown (commander would print the help).
+  rules.action(() => {
+    const [word] = rules.args;
+    const message = word === undefined ? "missing command: 'rules lint' or 'rules test'" : unknownCommand(rules, word);
+    rules.error(message, { code: 'commander.unknownCommand', exitCode: EXIT_CONFIG });
+  });
+  const common = (command: Command) =>
+    command
+      .allowExcessArguments(false)
+      .addOption(rulesOption())
+      .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG): its rules, routes and mutes')
+      .option('--json', 'one JSON object per line');
+  if (rulesLint) {
+    const lint = common(rules.command('lint').description('load every rule file; one line each, loaded or why it was refused'));
+    configure(lint, io, `see '${NAME} rules lint --help'`);
+    lint.action(async () => {
+      exitCodes.set(program, await rulesLint.call(handlers, lint.opts<RulesFlags>()));
+    });
+  }
+  if (rulesTest) {
+    const test = common(
+      rules
+        .command('test')
+        .description('run every record of the files through the rules, mutes and routes')
+        .argument('<files...>', 'CloudTrail log files, JSON lines, lookup-events output, folders of them, or - for standard input'),
+    ).option('--no-builtin', 'leave the built-in rule pack out');
+    configure(test, io, `see '${NAME} rules test --help'`);
+    test.action(async (files: string[]) => {
+      exitCodes.set(program, await rulesTest.call(handlers, files, test.opts<RulesFlags>()));
+    });
+  }
 }
 
 /**
@@ -172,7 +223,7 @@ function configure(command: Command, io: CliIo, helpHint: string): void {
 
 /** "unknown command 'replya' (did you mean 'replay'?)"; a region name gets a hint about -r instead. */
 function unknownCommand(program: Command, word: string): string {
-  if (isRegion(word)) return `unknown command '${word}' (regions go with -r: -r ${word})`;
+  if (isRegion(word) && program.parent === null) return `unknown command '${word}' (regions go with -r: -r ${word})`;
   const known = program.commands.map((command) => command.name());
   if (known.length > 0) known.push('help'); // commander's implicit `help <command>`
   const suggestion = closestName(word, known);
@@ -207,6 +258,7 @@ function toCliFlags(opts: Record<string, unknown>): CliFlags {
     debug: opts.debug as boolean | undefined,
     endpoint: opts.endpoint as string | undefined,
     shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
+    rules: opts.rules as string[] | undefined,
   };
 }
 
@@ -220,6 +272,13 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
   const bad = regions.find((region) => !isRegion(region));
   if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a region name like us-east-1.`);
   return [...new Set([...previous, ...regions])];
+}
+
+/** `--rules PATH`, repeatable: each one adds to the list (commander's way: an argParser with the previous value). */
+function rulesOption(): Option {
+  return new Option('--rules <path>', 'a Sigma rule file or a folder of .yml/.yaml rules (repeatable; adds to rules.paths)').argParser(
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
 }
 
 /** "1 to 86400" */

@@ -11,6 +11,8 @@ export interface Bound {
   /** 'seconds', 'minutes', 'requests per second', … */
   unit: string;
   why: string;
+  /** Whole numbers only (a count). */
+  integer?: boolean;
 }
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -67,16 +69,32 @@ export const BOUNDS = {
     unit: 'minutes',
     why: 'a problem that stays open is mailed again at least weekly',
   },
+  // Issue 8 item 6 (pipeline.md DigestOptions): a digest of one event is no digest; a digest carries at most 50
+  // events (API-FACTS O), so a threshold above 1000 would never be reached by one webhook's queue in practice.
+  'digest.minEvents': {
+    min: 2,
+    max: 1000,
+    unit: 'events',
+    why: 'a digest needs at least 2 events; above 1000 digests would never start',
+    integer: true,
+  },
+  'digest.repeatWindowMinutes': {
+    min: 0,
+    max: 24 * 60,
+    unit: 'minutes',
+    why: '0 collapses no repeats; a day at most, like the settle window',
+  },
 } as const satisfies Record<string, Bound>;
 
 export type BoundedSetting = keyof typeof BOUNDS;
 
 /** "a number of seconds from 1 to 86400 (why)": the expectation a message shows. */
 export function describeBound(bound: Bound): string {
-  return `a number of ${bound.unit} from ${bound.min} to ${bound.max} (${bound.why})`;
+  return `a ${bound.integer ? 'whole ' : ''}number of ${bound.unit} from ${bound.min} to ${bound.max} (${bound.why})`;
 }
 
-/** A finite number inside the bound (both ends included). */
+/** A finite number inside the bound (both ends included), and a whole one when the bound says so. */
 export function isWithin(bound: Bound, value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= bound.min && value <= bound.max;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < bound.min || value > bound.max) return false;
+  return bound.integer !== true || Number.isInteger(value);
 }

@@ -22,6 +22,7 @@ import {
   type LogLevel,
 } from './schema';
 import type { Config } from './types';
+import { checkRouting, mergeWebhooks, webhooksOfFile } from './webhooks';
 
 export interface LoadConfigInput {
   flags: CliFlags;
@@ -32,9 +33,17 @@ export interface LoadConfigInput {
   cwd?: string;
 }
 
-/** Everything the layers can set, flat; merged as defaults ← file ← env ← flags. */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile'> & {
+/**
+ * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
+ * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
+ */
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest'> & {
+  /** The webhook named `default`. */
   webhookUrl: string | undefined;
+  rulesBuiltin: boolean;
+  digestEnabled: boolean;
+  digestMinEvents: number;
+  digestRepeatWindowMinutes: number;
   smtpUrl: string | undefined;
   emailTo: string[];
   emailFrom: string | undefined;
@@ -47,7 +56,11 @@ type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile'> & {
 export function loadConfig(input: LoadConfigInput): Config {
   const { flags, env } = input;
   const cwd = input.cwd ?? process.cwd();
-  const fileLayer = fromFile(readConfigFile(flags, env, input.readFile ?? ((path) => readFileSync(path, 'utf8')), cwd));
+  const file = readConfigFile(flags, env, input.readFile ?? ((path) => readFileSync(path, 'utf8')), cwd);
+  // Problems found in the file's content are prefixed like the schema's: `config file /etc/cts.json: …`.
+  const where = file.path === undefined ? '' : `config file ${file.path}: `;
+  const fileWebhooks = webhooksOfFile(file.data, where);
+  const fileLayer = { ...fromFile(file.data), webhookUrl: fileWebhooks.defaultUrl };
   const envLayer = fromEnv(env);
   const flagLayer = fromFlags(flags);
   const defaults: Settings = {
@@ -71,9 +84,11 @@ export function loadConfig(input: LoadConfigInput): Config {
   };
   const s: Settings = { ...defaults, ...stripUndefined(fileLayer), ...stripUndefined(envLayer), ...stripUndefined(flagLayer) };
 
-  if (s.webhookUrl === undefined && !s.dryRun) {
-    throw new ConfigError('no Slack webhook: set SLACK_WEBHOOK_URL or slack.webhookUrl in the config file (or use --dry-run)');
+  const webhooks = mergeWebhooks(s.webhookUrl, fileWebhooks.named);
+  if (Object.keys(webhooks).length === 0 && !s.dryRun) {
+    throw new ConfigError('no Slack webhook: set SLACK_WEBHOOK_URL, or slack.webhookUrl or slack.webhooks in the config file (or use --dry-run)');
   }
+  const { routes, mute } = checkRouting(file.data, webhooks, { dryRun: s.dryRun, where });
   if (s.smtpUrl !== undefined && s.emailTo.length === 0) {
     throw new ConfigError('alert email has a server but no recipient: set ALERT_EMAIL_TO or email.to in the config file');
   }
@@ -96,7 +111,15 @@ export function loadConfig(input: LoadConfigInput): Config {
     slackMessagesPerSecond: s.slackMessagesPerSecond,
     cloudtrailEndpoint: s.cloudtrailEndpoint,
     consoleDomain: s.consoleDomain,
-    slack: { webhookUrl: s.webhookUrl },
+    slack: { webhookUrl: webhooks.default, webhooks },
+    routes,
+    mute,
+    rules: {
+      // --rules adds to the file's paths (it does not replace them): both lists, in order, each path once.
+      paths: [...new Set([...(file.data.rules?.paths ?? []), ...(flags.rules ?? [])].map((path) => resolve(cwd, path)))],
+      builtin: s.rulesBuiltin,
+    },
+    digest: { enabled: s.digestEnabled, minEvents: s.digestMinEvents, repeatWindowMinutes: s.digestRepeatWindowMinutes },
     // Masked by value wherever they might be printed; the SDK reads the credentials itself.
     awsSecrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].flatMap((v) => nonEmpty(v) ?? []),
     email: { smtpUrl: s.smtpUrl, to: s.emailTo, from: s.emailFrom },
@@ -113,7 +136,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   });
 }
 
-/** A summary that is safe to log: no webhook token, no SMTP user or password. */
+/** A summary that is safe to log: webhook names but no URL, no SMTP user or password. */
 export function describeConfig(config: Config): Record<string, unknown> {
   return {
     profile: config.profile ?? '(default credential chain)',
@@ -126,15 +149,17 @@ export function describeConfig(config: Config): Record<string, unknown> {
     settleScanIntervalSeconds: config.settleScanIntervalSeconds,
     lookupRequestsPerSecond: config.lookupRequestsPerSecond,
     slackMessagesPerSecond: config.slackMessagesPerSecond,
-    cloudtrailEndpoint: config.cloudtrailEndpoint === undefined ? undefined : describeUrl(config.cloudtrailEndpoint, false),
+    cloudtrailEndpoint: config.cloudtrailEndpoint === undefined ? undefined : describeUrl(config.cloudtrailEndpoint),
     consoleDomain: config.consoleDomain ?? '(from each region)',
-    slack: {
-      configured: config.slack.webhookUrl !== undefined,
-      webhook: config.slack.webhookUrl === undefined ? undefined : describeUrl(config.slack.webhookUrl, true),
-    },
+    // The names only: a webhook URL is a secret in every part of it but the host, and the host says nothing useful.
+    slack: { configured: Object.keys(config.slack.webhooks).length > 0, webhooks: Object.keys(config.slack.webhooks) },
+    routes: config.routes.length,
+    mute: config.mute.length,
+    rules: config.rules,
+    digest: config.digest,
     email: {
       configured: config.email.smtpUrl !== undefined,
-      server: config.email.smtpUrl === undefined ? undefined : describeUrl(config.email.smtpUrl, false),
+      server: config.email.smtpUrl === undefined ? undefined : describeUrl(config.email.smtpUrl),
       to: config.email.to,
       from: config.email.from,
     },
@@ -151,15 +176,11 @@ export function describeConfig(config: Config): Record<string, unknown> {
   };
 }
 
-/**
- * Scheme, host and port only (no user, password, query); with `firstSegment`, also the first path segment when
- * more follow: https://hooks.slack.com/services/T0/B0/token → https://hooks.slack.com/services/…
- */
-function describeUrl(value: string, firstSegment: boolean): string {
+/** Scheme, host and port only (no user, password, path or query): smtp://…@mail.example.com:587, http://127.0.0.1:4566/… */
+function describeUrl(value: string): string {
   const url = new URL(value);
-  const segments = url.pathname.split('/').filter((part) => part !== '');
   const auth = url.username !== '' ? '…@' : '';
-  const path = segments.length === 0 ? '' : firstSegment && segments.length > 1 ? `/${segments[0]}/…` : '/…';
+  const path = url.pathname.split('/').some((part) => part !== '') ? '/…' : '';
   return `${url.protocol}//${auth}${url.host}${path}`;
 }
 
@@ -170,9 +191,9 @@ function readConfigFile(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
   cwd: string,
-): ConfigFile {
+): { path?: string; data: ConfigFile } {
   const given = flags.configFile ?? nonEmpty(env.CLOUDTRAIL_SLACK_CONFIG);
-  if (given === undefined) return {};
+  if (given === undefined) return { data: {} };
   const source = flags.configFile !== undefined ? '--config' : 'CLOUDTRAIL_SLACK_CONFIG';
   const path = resolve(cwd, given);
   let text: string;
@@ -194,9 +215,26 @@ function readConfigFile(
   }
   const result = configFileSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(`config file ${path}: ${result.error.issues.map(describeIssue).join('; ')}`);
+    const secrets = secretsOfRawFile(raw);
+    throw new ConfigError(`config file ${path}: ${result.error.issues.map((issue) => describeIssue(issue, secrets)).join('; ')}`);
   }
-  return result.data;
+  return { path, data: result.data };
+}
+
+/**
+ * The webhook and SMTP URLs the file holds where they belong (strings only): never shown in a message, even when
+ * the same text also sits under a wrong key (a URL that is not a Slack host has nothing else that gives it away).
+ */
+function secretsOfRawFile(raw: unknown): string[] {
+  const at = (value: unknown, key: string): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  const webhooks = at(at(raw, 'slack'), 'webhooks');
+  const candidates = [
+    at(at(raw, 'slack'), 'webhookUrl'),
+    at(at(raw, 'email'), 'smtpUrl'),
+    ...(webhooks !== null && typeof webhooks === 'object' ? Object.values(webhooks) : []),
+  ];
+  return candidates.filter((value): value is string => typeof value === 'string' && value.length >= 8);
 }
 
 function fromFile(file: ConfigFile): Partial<Settings> {
@@ -212,7 +250,6 @@ function fromFile(file: ConfigFile): Partial<Settings> {
     slackMessagesPerSecond: file.slackMessagesPerSecond,
     cloudtrailEndpoint: file.cloudtrailEndpoint,
     consoleDomain: file.consoleDomain?.toLowerCase(),
-    webhookUrl: file.slack?.webhookUrl,
     smtpUrl: file.email?.smtpUrl,
     emailTo: file.email?.to,
     emailFrom: file.email?.from,
@@ -225,11 +262,15 @@ function fromFile(file: ConfigFile): Partial<Settings> {
     shutdownTimeoutSeconds: file.shutdownTimeoutSeconds,
     alertAfterMinutes: file.alertAfterMinutes,
     alertCooldownMinutes: file.alertCooldownMinutes,
+    rulesBuiltin: file.rules?.builtin,
+    digestEnabled: file.digest?.enabled,
+    digestMinEvents: file.digest?.minEvents,
+    digestRepeatWindowMinutes: file.digest?.repeatWindowMinutes,
   };
 }
 
 /** "slack.webhookUrl: expected an http(s) URL, found a string (not shown: it is a secret)" */
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, secrets: readonly string[]): string {
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(issue.path);
     return issue.keys
@@ -240,7 +281,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       })
       .join('; ');
   }
-  const found = isSecretPath(issue.path) ? `${typeOf(issue.input)} (not shown: it is a secret)` : describeValue(issue.input);
+  if (issue.code === 'invalid_key') {
+    // A record's key (a webhook name) that fails its pattern: name the record, show the key unless it looks secret.
+    const message = issue.issues[0]?.message ?? issue.message;
+    return `${formatPath(issue.path.slice(0, -1))}: ${message}, found ${describeValue(issue.input, secrets)}`;
+  }
+  const found = isSecretPath(issue.path) ? `${typeOf(issue.input)} (not shown: it is a secret)` : describeValue(issue.input, secrets);
   const where = issue.path.length === 0 ? '' : `${formatPath(issue.path)}: `;
   return `${where}${issue.message}, found ${found}`;
 }
@@ -250,10 +296,13 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('');
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, secrets: readonly string[] = []): string {
   if (typeof value === 'string') {
-    // A value in the wrong place may still be a secret: a URL with a user or a Slack hook is never echoed.
-    if (/:\/\/[^/\s]*@/.test(value) || /hooks\.slack\.com/i.test(value)) return 'a string (not shown: it may be a secret)';
+    // A value in the wrong place may still be a secret: a URL with a user, a Slack hook or a URL the file uses as
+    // a webhook or mail server is never echoed.
+    if (/:\/\/[^/\s]*@/.test(value) || /hooks\.slack\.com/i.test(value) || secrets.some((secret) => value.includes(secret))) {
+      return 'a string (not shown: it may be a secret)';
+    }
     const shown = value.length > 60 ? `${value.slice(0, 57)}…` : value;
     return JSON.stringify(shown);
   }
@@ -338,6 +387,7 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
   for (const [flag, value] of [['--state-dir', flags.stateDir], ['--pid', flags.pidFile], ['--log', flags.logFile]] as const) {
     if (value !== undefined) check(value.trim() !== '', flag, 'a path', value);
   }
+  for (const path of flags.rules ?? []) check(path.trim() !== '', '--rules', 'a rule file or folder path', path);
   return {
     profile: credsProfile,
     regions,

@@ -28,7 +28,21 @@ export const DEFAULTS = Object.freeze({
   shutdownTimeoutSeconds: 10,
   alertAfterMinutes: 15,
   alertCooldownMinutes: 60,
+  rulesBuiltin: true,
+  // pipeline.md DigestOptions: digests on; they start when 5 events wait for one webhook; repeats 10 min apart collapse.
+  digestEnabled: true,
+  digestMinEvents: 5,
+  digestRepeatWindowMinutes: 10,
 });
+
+/** A webhook's name in `slack.webhooks` and in routes: `default`, `security`, `team-a_alerts`. */
+export const WEBHOOK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const WEBHOOK_NAME_EXPECTED =
+  "expected webhook names of lower-case letters, digits, '-' and '_' (1 to 64, starting with a letter or digit)";
+
+export function isWebhookName(value: string): boolean {
+  return WEBHOOK_NAME_PATTERN.test(value);
+}
 
 export function isRegion(value: string): boolean {
   return REGION_PATTERN.test(value);
@@ -99,6 +113,9 @@ const address = z
   .string({ error: 'expected an email address' })
   .refine(isEmailAddress, { error: 'expected an email address like ops@example.com' });
 
+const webhookUrl = () => z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' });
+const flag = () => z.boolean({ error: 'expected true or false' });
+
 const CONSOLE_DOMAIN_EXPECTED = 'expected a host name like console.amazonaws-us-gov.com (no scheme, no path)';
 
 /** The config file (JSON). Every key optional; unknown keys are rejected by name. */
@@ -120,8 +137,41 @@ export const configFileSchema = z.strictObject(
     slackMessagesPerSecond: bounded('slackMessagesPerSecond').optional(),
     slack: z
       .strictObject(
-        { webhookUrl: z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional() },
+        {
+          // The webhook named `default` (SLACK_WEBHOOK_URL wins over it).
+          webhookUrl: webhookUrl().optional(),
+          // name → URL; a bad name is reported by load.ts (describeIssue, 'invalid_key') without echoing a URL.
+          webhooks: z
+            .record(z.string().regex(WEBHOOK_NAME_PATTERN, { error: WEBHOOK_NAME_EXPECTED }), webhookUrl(), {
+              error: 'expected an object of webhook names to URLs like {"security": "https://hooks.slack.com/services/…"}',
+            })
+            .optional(),
+        },
         { error: 'expected an object like {"webhookUrl": "https://hooks.slack.com/services/…"}' },
+      )
+      .optional(),
+    // Checked by validateRoutes / validateMutes (src/rules), which know the webhook names: see load.ts.
+    routes: z.unknown().optional(),
+    mute: z.unknown().optional(),
+    rules: z
+      .strictObject(
+        {
+          paths: z
+            .array(text('a file or folder path'), { error: 'expected an array of file or folder paths' })
+            .optional(),
+          builtin: flag().optional(),
+        },
+        { error: 'expected an object like {"paths": ["rules/"], "builtin": true}' },
+      )
+      .optional(),
+    digest: z
+      .strictObject(
+        {
+          enabled: flag().optional(),
+          minEvents: bounded('digest.minEvents').optional(),
+          repeatWindowMinutes: bounded('digest.repeatWindowMinutes').optional(),
+        },
+        { error: 'expected an object like {"enabled": true, "minEvents": 5, "repeatWindowMinutes": 10}' },
       )
       .optional(),
     email: z

@@ -1,3 +1,6 @@
+import type { MuteConfig } from '../rules/mute';
+import type { RouteConfig } from '../rules/routes';
+
 /** The validated, frozen configuration. Built once by loadConfig (defaults ← file ← env ← flags). */
 export interface Config {
   /** AWS profile for credentials; undefined → the SDK's default chain. */
@@ -23,8 +26,36 @@ export interface Config {
    */
   consoleDomain: string | undefined;
   slack: {
-    /** A secret: never log it. Undefined only with dryRun. */
+    /** = webhooks.default (kept for older callers). A secret: never log it. */
     webhookUrl: string | undefined;
+    /**
+     * Webhook name → URL: `slack.webhooks`, plus `default` from SLACK_WEBHOOK_URL (which wins) or
+     * `slack.webhookUrl`. Names match WEBHOOK_NAME_PATTERN (src/config/schema.ts); `default` first, then the file's
+     * order. At least one unless dryRun. The URLs are secrets: log the names only (describeConfig).
+     */
+    webhooks: Record<string, string>;
+  };
+  /**
+   * Config `routes`, validated by validateRoutes (src/rules/routes.ts) against the webhook names (with dryRun,
+   * `default` counts as one even without a URL). Empty: every event goes to `default`.
+   */
+  routes: RouteConfig[];
+  /** Config `mute`, validated by validateMutes (src/rules/mute.ts); `exclude.*` is translated by the decider. */
+  mute: MuteConfig[];
+  rules: {
+    /** Rule files and folders: config `rules.paths`, then each `--rules`; absolute, each once. */
+    paths: string[];
+    /** The built-in pack (rules/builtin); config `rules.builtin`, default true. */
+    builtin: boolean;
+  };
+  /** Digests (issue 8 item 6; pipeline.md DigestOptions). Bounds: src/config/bounds.ts. */
+  digest: {
+    /** Default true; false: one message per event. */
+    enabled: boolean;
+    /** Digests start when at least this many non-high events wait for one webhook. Default 5 (2 – 1000). */
+    minEvents: number;
+    /** Repeats of (actor, event name, resource) closer than this collapse into one line. Default 10 (0 – 1440). */
+    repeatWindowMinutes: number;
   };
   /**
    * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN when set in the environment: read only so logs, emails and errors

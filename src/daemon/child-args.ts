@@ -25,17 +25,20 @@ const WRITERS: Writers = {
   debug: bool('--debug'),
   endpoint: valued('--endpoint'),
   shutdownTimeoutSeconds: valued('--shutdown-timeout'),
+  rules: (paths) => paths.flatMap(valued('--rules')),
 };
 
 /**
- * The background child's arguments: the same flags minus -d, with every path absolute (the config file as given,
- * the state folder, log and pid files as loadConfig resolved them, whether they came from a flag or the file).
+ * The background child's arguments: the same flags minus -d, with every path absolute (the config file and the
+ * --rules paths as given, the state folder, log and pid files as loadConfig resolved them, whether they came from a
+ * flag or the file).
  */
 export function toChildArgs(flags: CliFlags, config: Config, cwd: string): string[] {
   const absolute: CliFlags = {
     ...flags,
     daemonize: undefined,
     configFile: flags.configFile === undefined ? undefined : resolve(cwd, flags.configFile),
+    rules: flags.rules?.map((path) => resolve(cwd, path)),
     stateDir: config.stateDir,
     logFile: config.logFile,
     pidFile: config.pidFile,

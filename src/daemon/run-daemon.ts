@@ -208,9 +208,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
 }
 
 function createSender(config: Config, deps: DaemonDeps, recovery: AlertRecovery, track: (work: Promise<void>) => void): SlackSender {
-  if (config.dryRun || !config.slack.webhookUrl) return createDryRunSender((line) => deps.writeOut(line));
+  // Validation guarantees a webhook unless --dry-run; without a `default`, the routes end in a catch-all to another.
+  const webhookUrl = config.slack.webhookUrl ?? Object.values(config.slack.webhooks)[0];
+  if (config.dryRun || webhookUrl === undefined) return createDryRunSender((line) => deps.writeOut(line));
   return createSlackSender({
-    webhookUrl: config.slack.webhookUrl,
+    webhookUrl,
     clock: deps.clock,
     log: deps.log.child({ component: 'slack' }),
     fetch: deps.fetch,

@@ -13,6 +13,7 @@ export const REDACT_PATHS = [
   'smtpUrl',
   '*.smtpUrl',
   'slack.webhookUrl',
+  'slack.webhooks',
   'email.smtpUrl',
   'password',
   '*.password',

@@ -14,9 +14,9 @@ import { neutraliseControls } from '../slack/escape';
 import { formatEventMessage, formatPlainMessage } from '../slack/format';
 import { unnamedParts } from '../slack/format-unnamed';
 import type { SlackMessage } from '../slack/types';
-import { expandInputs, readStdin, type ReplayInput } from './inputs';
+import { expandInputs, readInput } from './inputs';
 import { postMessages } from './post';
-import { formatProblem, MAX_FILE_BYTES, readEventBytes, readEventFile, type ReadResult, type ReplayProblem } from './read';
+import { formatProblem, type ReplayProblem } from './read';
 
 /**
  * `cloudtrail-slack replay <files, folders or ->`: CloudTrail events from files (a folder: every file in it that
@@ -65,6 +65,13 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
   const cwd = deps.cwd ?? process.cwd();
   // Without --post nothing is sent, so no webhook is needed (dryRun); --config adds its exclusions either way.
   const config = loadConfig({ flags: { configFile: options.config, dryRun: !options.post }, env: deps.env, cwd });
+  // Replay does not route: --post sends everything to `default`, which named webhooks with a catch-all route lack.
+  const webhookUrl = config.slack.webhookUrl;
+  if (options.post && webhookUrl === undefined) {
+    throw new ConfigError(
+      'replay --post posts every message to the webhook named default: set SLACK_WEBHOOK_URL, or slack.webhookUrl or slack.webhooks.default in the config file',
+    );
+  }
   const dryRun = options.dryRun === true || (!options.post && options.html === undefined);
 
   const say = (line: string) => deps.writeErr(`cloudtrail-slack replay: ${neutraliseControls(line)}\n`);
@@ -103,10 +110,10 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
     say(`wrote the HTML preview of ${messages.length} message(s) to ${path}`);
   }
   let rejected = 0;
-  if (options.post) {
+  if (options.post && webhookUrl !== undefined) {
     const log = deps.log ?? createLogger({ level: 'warn', destination: pino.destination({ dest: 2, sync: true }) });
     const posted = await postMessages(messages, {
-      webhookUrl: config.slack.webhookUrl as string, // loadConfig demands one unless dryRun
+      webhookUrl,
       perSecond: config.slackMessagesPerSecond,
       clock: deps.clock ?? systemClock,
       log,
@@ -126,14 +133,6 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
       `${problemCount > 0 ? `, ${problemCount} problem(s)` : ''}`,
   );
   return problems.length > 0 || rejected > 0 ? EXIT_FAILURE : EXIT_OK;
-}
-
-/** One input's events: a file through readEventFile, `-` from standard input (bounded like a file). */
-async function readInput(input: ReplayInput, deps: ReplayDeps): Promise<ReadResult> {
-  if (input.kind === 'file') return readEventFile(input.name, input.path, { maxBytes: deps.maxFileBytes });
-  const bytes = await readStdin(deps.stdin ?? process.stdin, deps.maxFileBytes ?? MAX_FILE_BYTES);
-  if (typeof bytes === 'string') return { events: [], records: 0, problems: [{ file: input.name, message: bytes }] };
-  return readEventBytes(input.name, bytes, { maxBytes: deps.maxFileBytes });
 }
 
 /** The daemon's formatters, linking to the configured console; no log, so nothing but `say` reaches stderr. */

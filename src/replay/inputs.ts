@@ -1,6 +1,6 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { size, type ReplayProblem } from './read';
+import { MAX_FILE_BYTES, readEventBytes, readEventFile, size, type ReadResult, type ReplayProblem } from './read';
 
 /**
  * What `replay` arguments stand for: a file, `-` (standard input, any of the three shapes), or a folder, which
@@ -109,4 +109,23 @@ export async function readStdin(stdin: AsyncIterable<unknown> & { isTTY?: boolea
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Where `-` reads from, and how much one input may hold (tests lower it). */
+export interface ReadInputOptions {
+  /** Bytes one input may hold, on disk and once gunzipped; default read.ts's MAX_FILE_BYTES. */
+  maxFileBytes?: number;
+  /** What `-` reads; default process.stdin. */
+  stdin?: AsyncIterable<unknown> & { isTTY?: boolean };
+}
+
+/**
+ * One input's events (replay and `rules test`): a file through readEventFile, `-` from standard input, bounded
+ * like a file. The input's own defects are problems in the result, not exceptions.
+ */
+export async function readInput(input: ReplayInput, options: ReadInputOptions = {}): Promise<ReadResult> {
+  if (input.kind === 'file') return readEventFile(input.name, input.path, { maxBytes: options.maxFileBytes });
+  const bytes = await readStdin(options.stdin ?? process.stdin, options.maxFileBytes ?? MAX_FILE_BYTES);
+  if (typeof bytes === 'string') return { events: [], records: 0, problems: [{ file: input.name, message: bytes }] };
+  return readEventBytes(input.name, bytes, { maxBytes: options.maxFileBytes });
 }

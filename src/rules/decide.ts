@@ -1,5 +1,5 @@
 import type { TrailEvent } from '../events/types';
-import { LEVEL_ORDER, type Decision, type Level, type RuleHit } from './decide-types';
+import { compareHits, type Decision, type Level, type RuleHit } from './decision';
 import type { EventFacts } from './match-facts';
 import { compileMutes, type NamedMute } from './mute';
 import { compileRoutes, type RouteConfig } from './routes';
@@ -31,14 +31,6 @@ export interface DeciderOptions {
    * one odd record must neither stop a poller nor be lost. Log it here.
    */
   onRuleError?: (error: unknown, event: TrailEvent) => void;
-}
-
-/** Highest level first, then title, then id: a stable order whatever order the index returns. */
-function compareHits(a: RuleHit, b: RuleHit): number {
-  const byLevel = LEVEL_ORDER[b.level] - LEVEL_ORDER[a.level];
-  if (byLevel !== 0) return byLevel;
-  if (a.title !== b.title) return a.title < b.title ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** The event's account: the target's when known, else the record's recipientAccountId (written by CloudTrail). */

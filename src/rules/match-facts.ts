@@ -1,5 +1,5 @@
 import { compilePattern } from './filter';
-import { LEVEL_ORDER, type Level, type RuleHit } from './decide-types';
+import { LEVEL_ORDER, type Level, type RuleHit } from './decision';
 import type { TrailEvent } from '../events/types';
 
 /**
