@@ -3,7 +3,7 @@ import type { SelectTally } from './select';
 
 /**
  * Replay's last stderr line: what was read and what became of it, counts only (a mute is named by its config or
- * built-in name, never by an event's values):
+ * built-in name, never by an event's values; the mutes most first):
  * `2 file(s), 1500 record(s): 360 printed in 19 message(s) (11 digests), 1139 read-only, 1 muted (built-in mute
  * "ConsoleLogin": 1), 0 duplicate(s)`.
  * An event routed to two webhooks counts once per webhook in `printed`/`posted`/`rendered`.
@@ -31,7 +31,11 @@ export function describeRun(s: RunSummary): string {
   const events = s.delivered.reduce((n, m) => n + m.items.length, 0);
   const digests = s.delivered.filter((m) => m.kind === 'digest').length;
   const muted = [...s.tally.muted.values()].reduce((a, b) => a + b, 0);
-  const mutedBy = [...s.tally.muted].map(([name, count]) => `${name}: ${count}`).join(', ');
+  // Most first, then by name (code-unit order): the same input always gives the same line.
+  const mutedBy = [...s.tally.muted]
+    .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, count]) => `${name}: ${count}`)
+    .join(', ');
   const parts = [
     `${events} ${s.verb} in ${s.delivered.length} message(s)${digests > 0 ? ` (${plural(digests, 'digest')})` : ''}${s.webhooks > 1 ? ` to ${s.webhooks} webhooks` : ''}`,
     `${s.tally.readOnly} read-only`,
