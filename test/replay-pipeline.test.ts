@@ -126,7 +126,7 @@ describe('replay shows what the daemon would post', () => {
     const run = await replay(['burst.jsonl'], { post: true, config: 'routes.json' }, dir, { clock });
     assert.equal(run.code, EXIT_OK, run.err);
 
-    const toSecurity = security.received.map((m) => m.body as { text: string });
+    const toSecurity = security.received.map((m) => m.body as { text: string; attachments?: Array<{ fields?: Array<{ title: string; value: string }> }> });
     assert.equal(toSecurity.length, 1);
     assert.ok(toSecurity[0]?.text.startsWith(`${SECURITY_MENTION} :rotating_light: *StopLogging* `), toSecurity[0]?.text);
     assert.equal(fieldOf(toSecurity[0], 'Event ID'), STOP_LOGGING_ID);
