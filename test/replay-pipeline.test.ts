@@ -142,6 +142,29 @@ describe('replay shows what the daemon would post', () => {
     assert.ok(!/TOKEN/.test(run.err), 'no webhook URL on stderr');
   });
 
+  test('--post: a webhook Slack refuses exits 77 and stops only its own messages; a rejected digest is retried as plain text', async (t) => {
+    const dir = tempDir(t);
+    const clock = new ManualClock();
+    t.after(clock.autoAdvance());
+    const main = await startSlackSimulator({ path: '/services/T0/B0/DEFAULTTOKEN', now: () => clock.now() });
+    const security = await startSlackSimulator({ path: '/services/T0/B1/SECURITYTOKEN', now: () => clock.now() });
+    t.after(() => Promise.all([main.close(), security.close()]));
+    security.setDefault({ status: 404, body: 'no_service' });
+    // default: StopLogging accepted, the first digest rejected as a payload, then everything accepted.
+    main.respondNext({ status: 200, body: 'ok' }, { status: 400, body: 'invalid_payload' });
+    writeFileSync(join(dir, 'routes.json'), JSON.stringify(TWO_WEBHOOKS(main.url, security.url)));
+    const run = await replay(['burst.jsonl'], { post: true, config: 'routes.json' }, dir, { clock });
+    assert.equal(run.code, 77, run.err);
+    assert.match(run.err, /webhook security: Slack refused the webhook \(HTTP 404 no_service\)/);
+    const bodies = main.requests.map((r) => JSON.parse(r.raw) as { text: string; attachments?: unknown[] });
+    assert.equal(bodies.length, 4, 'StopLogging, the digest, its plain retry, the second digest');
+    assert.equal(bodies[2]?.attachments, undefined, 'the retry is text only');
+    assert.match(bodies[2]?.text ?? '', /^50 changes by /);
+    for (let i = 0; i < 30; i += 1) assert.ok(bodies[2]?.text.includes(idOf(i)), `the plain digest names ${idOf(i)}`);
+    assert.ok(checkDeliveries(main.received.map((m) => m.body), ALL_IDS, new Set()).complete, 'default still got every event once');
+    assert.match(run.errLines.at(-1) ?? '', /61 posted in 3 message\(s\) \(2 digests\), 0 read-only/);
+  });
+
   test('--dry-run with two webhooks: one payload per stdout line, a stderr note before each webhook\'s run; --webhook keeps one; --html groups them', async (t) => {
     const dir = tempDir(t);
     writeFileSync(join(dir, 'routes.json'), JSON.stringify(TWO_WEBHOOKS()));

@@ -180,7 +180,7 @@ export async function runReplay(args: readonly string[], options: ReplayOptions,
 
   const verb = options.post ? 'posted' : dryRun ? 'printed' : 'rendered';
   const problemCount = problems.reduce((sum, p) => sum + (p.count ?? 1), 0) + rejected;
-  say(describeRun({ files: expanded.inputs.length, records, verb, delivered: delivered.flat(), webhooks: groups.length, tally, otherItems, problems: problemCount }));
+  say(describeRun({ files: expanded.inputs.length, records, verb, delivered: delivered.flat(), webhooks: delivered.filter((list) => list.length > 0).length, tally, otherItems, problems: problemCount }));
   if (refused) return EXIT_FATAL;
   return problemCount > 0 ? EXIT_FAILURE : EXIT_OK;
 }

@@ -17,7 +17,7 @@ export interface RunSummary {
   verb: 'printed' | 'posted' | 'rendered';
   /** The messages printed, rendered or (with --post) accepted by Slack. */
   delivered: readonly ReplayMessage[];
-  /** Webhooks with messages (after --webhook). */
+  /** Webhooks that got messages (after --webhook; with --post, that accepted at least one). */
   webhooks: number;
   tally: SelectTally;
   /** Events routed to webhooks that --webhook left out. */
