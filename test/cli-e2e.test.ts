@@ -8,6 +8,7 @@ import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/c
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { loadFixtureRecords } from './support/fixtures';
 import { runCliToEnd, startCli, type TestContextLike } from './support/cli-process';
+import { idsPerMessage } from './support/burst';
 
 const ROOT = join(__dirname, '..');
 /** A broken daemon must fail a test, not hang the run. */
@@ -64,8 +65,9 @@ function seed(env: Env, count: number): string[] {
   });
 }
 
+/** Every seeded event each message names, in order (a digest names all the events it carries). */
 function postedIds(slack: SlackSimulator, ids: string[]): string[] {
-  return slack.received.map((m) => ids.find((id) => m.raw.includes(id)) ?? 'unknown');
+  return idsPerMessage(slack.received, ids).flat();
 }
 
 test('the CLI with --once posts each event once and exits 0 without a throttled request', BOUNDED, async (t) => {
@@ -86,14 +88,17 @@ test('the CLI with --once posts each event once and exits 0 without a throttled 
 test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', BOUNDED, async (t) => {
   const env = await setUp(t);
   const ids = seed(env, 9);
-  const first = startE2e(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  // One message per event, so "the one message in flight" is one event (the digest case: daemon-pipeline-cli.test.ts).
+  const config = join(env.home, 'one-per-event.json');
+  writeFileSync(config, JSON.stringify({ digest: { enabled: false } }));
+  const first = startE2e(env, ['-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir, '--config', config], t);
   await env.slack.waitForMessages(3);
   first.child.kill('SIGKILL');
   await first.exited;
   const before = env.slack.received.length;
   assert.ok(before < ids.length, 'killed before the end');
 
-  const second = startE2e(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  const second = startE2e(env, ['--once', '-r', REGIONS.join(','), '--endpoint', env.cloudtrail.url, '-s', env.stateDir, '--config', config], t);
   assert.equal(await second.exited, 0, second.output().stderr);
   const posted = postedIds(env.slack, ids);
   assert.deepEqual(new Set(posted), new Set(ids), 'every event delivered');

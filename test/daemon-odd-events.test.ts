@@ -9,6 +9,8 @@ import { EXIT_OK } from '../src/lib/errors';
 const MIN = 60_000;
 /** A broken daemon must fail a test, not hang the run. */
 const BOUNDED = { timeout: 90_000 };
+/** These tests count one Slack message per event: digests (issue 8) would fold a burst into fewer. */
+const ONE_MESSAGE_PER_EVENT = { digest: { enabled: false } };
 const REGION = 'eu-west-1';
 const writes = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin');
 
@@ -28,7 +30,7 @@ test('odd LookupEvents answers (Resources a string, EventTime a string, …) are
     undefined, // a later, well-formed event: the region must get to it
   ];
   records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: REGION, eventTime: now - 10 * MIN + i * MIN, wire: odd[i] }));
-  const run = h.run(h.config({ regions: [REGION], once: true }));
+  const run = h.run(h.config({ regions: [REGION], once: true }, {}, ONE_MESSAGE_PER_EVENT));
   assert.equal(await run.done, EXIT_OK);
   assert.deepEqual(postedIds(h.slack.received.map((m) => m.raw)), records.map((r) => r.eventID), 'every event, once, in order');
   assert.ok(h.slack.received[0]!.raw.includes('arn:aws:s3:::a-bucket'), 'the string is shown as the resource');
@@ -41,13 +43,13 @@ test('an event whose time is far before the window asked for is posted once, not
   const now = h.clock.now();
   // synthetic: the service finds it in the window, but answers EventTime 1970-01-02
   h.cloudtrail.addRecord(record!, { region: REGION, eventTime: now - 5 * MIN, wire: { EventTime: 86_400 } });
-  const first = h.run(h.config({ regions: [REGION], once: true }));
+  const first = h.run(h.config({ regions: [REGION], once: true }, {}, ONE_MESSAGE_PER_EVENT));
   assert.equal(await first.done, EXIT_OK);
   assert.equal(h.slack.received.length, 1);
 
   await h.clock.advance(2 * MIN);
   h.cloudtrail.addRecord(later!, { region: REGION, eventTime: h.clock.now() - MIN });
-  const second = h.run(h.config({ regions: [REGION], once: true }));
+  const second = h.run(h.config({ regions: [REGION], once: true }, {}, ONE_MESSAGE_PER_EVENT));
   assert.equal(await second.done, EXIT_OK);
   assert.deepEqual(postedIds(h.slack.received.map((m) => m.raw)), [record!.eventID, later!.eventID], 'the odd one exactly once');
   const state = JSON.parse(readFileSync(join(h.stateDir, `.default.${REGION}.cloudtrail.state`), 'utf8'));

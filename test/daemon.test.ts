@@ -5,10 +5,16 @@ import { startHarness, type Harness } from './support/daemon-harness';
 import { loadFixtureRecords } from './support/fixtures';
 import type { CloudTrailRecord } from '../src/events/types';
 import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
+import { fromRecord } from '../src/events/parse';
+import { LEVEL_ORDER } from '../src/rules/decision';
+import { buildDecider } from '../src/rules/build-decider';
+import { loadRuleSet } from '../src/rules/load-rule-set';
 
 const MIN = 60_000;
 /** A broken daemon must fail a test, not hang the run. */
 const BOUNDED = { timeout: 90_000 };
+/** These tests count one Slack message per event: digests (issue 8) would fold a burst into fewer. */
+const ONE_MESSAGE_PER_EVENT = { digest: { enabled: false } };
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 
 interface Seeded {
@@ -17,6 +23,9 @@ interface Seeded {
   time: number;
   expected: boolean;
 }
+
+/** The fixture's one sign-in the built-in pack flags ("Console sign-in without MFA": MFAUsed "No"). */
+const RISKY_SIGN_INS = new Set(['70e5932e-9022-4b38-837e-ca10dad94eb7']);
 
 /** Spreads the real records over three regions and over the last 18 minutes, oldest first. */
 function seedFixtures(h: Harness, records: CloudTrailRecord[], windowStart: number, windowEnd: number): Seeded[] {
@@ -27,9 +36,20 @@ function seedFixtures(h: Harness, records: CloudTrailRecord[], windowStart: numb
     const region = REGIONS[i % REGIONS.length]!;
     const time = Math.floor((windowStart + ((times[i]! - first) / span) * (windowEnd - windowStart)) / 1000) * 1000;
     h.cloudtrail.addRecord(record, { region, eventTime: time });
-    const expected = record.readOnly === false && record.eventName !== 'ConsoleLogin';
+    // A sign-in is muted by default unless the built-in pack rates it (no MFA, a failed root sign-in): issue 8.
+    const expected = record.readOnly === false && (record.eventName !== 'ConsoleLogin' || RISKY_SIGN_INS.has(String(record.eventID)));
     return { id: String(record.eventID), region, time, expected };
   });
+}
+
+/** The IDs the built-in pack rates high or critical (the daemon's own rule set and decider). */
+async function urgentIds(records: CloudTrailRecord[]): Promise<Set<string>> {
+  const { index } = await loadRuleSet({ paths: [], builtin: true });
+  const decide = buildDecider({ routes: [], mute: [], exclude: { eventNames: [], eventSources: [], userNames: [] } }, index);
+  return new Set(records.flatMap((record) => {
+    const event = fromRecord(record, 'us-east-1');
+    return event !== undefined && LEVEL_ORDER[decide(event, { region: 'us-east-1' }).level] >= LEVEL_ORDER.high ? [event.id] : [];
+  }));
 }
 
 /** Which seeded event each Slack message is about (every message carries its Event ID). */
@@ -51,16 +71,22 @@ test('--once posts every write event of three regions exactly once, oldest first
   const expected = seeded.filter((s) => s.expected);
   assert.ok(expected.length > 300, 'hundreds of real write events');
 
-  const run = h.run(h.config({ regions: REGIONS, once: true }));
+  const run = h.run(h.config({ regions: REGIONS, once: true }, {}, ONE_MESSAGE_PER_EVENT));
   assert.equal(await run.done, EXIT_OK);
 
   const posted = postedIds(h, seeded);
   assert.equal(posted.length, expected.length, 'one message per write event');
   assert.deepEqual(new Set(posted), new Set(expected.map((s) => s.id)));
   const byId = new Map(seeded.map((s) => [s.id, s]));
+  // Issue 8: high and critical events go out first, on their own; within each kind, oldest first.
+  const urgent = await urgentIds(loadFixtureRecords());
+  assert.ok(urgent.size > 0, 'the pack rates some fixture events high or critical');
   for (const region of REGIONS) {
-    const times = posted.map((id) => byId.get(id)!).filter((s) => s.region === region).map((s) => s.time);
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), `${region} delivered oldest first`);
+    const mine = posted.map((id) => byId.get(id)!).filter((s) => s.region === region);
+    const oldestFirst = (list: Seeded[]) => [...list].sort((a, b) => a.time - b.time).map((s) => s.id);
+    const first = mine.filter((s) => urgent.has(s.id));
+    const rest = mine.filter((s) => !urgent.has(s.id));
+    assert.deepEqual(mine.map((s) => s.id), [...oldestFirst(first), ...oldestFirst(rest)], `${region}: high first, then the rest, each oldest first`);
   }
   const statuses = new Set(h.cloudtrail.requests.map((r) => r.status));
   assert.deepEqual(statuses, new Set([200]), 'no throttled or failed LookupEvents request');
@@ -75,7 +101,7 @@ test('a second run posts only the events that became visible late, and none twic
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 60);
   const now = h.clock.now();
   const seeded = seedFixtures(h, records.slice(0, 40), now - 10 * MIN, now - MIN);
-  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true }, {}, ONE_MESSAGE_PER_EVENT)).done, EXIT_OK);
   assert.equal(h.slack.received.length, 40);
 
   // 20 more events that happened before the first run but became visible only after it (up to 12 min late).
@@ -87,7 +113,7 @@ test('a second run posts only the events that became visible late, and none twic
     h.cloudtrail.addRecord(record, { region, eventTime: time, visibleAt: lateStart });
     return { id: String(record.eventID), region, time, expected: true };
   });
-  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true }, {}, ONE_MESSAGE_PER_EVENT)).done, EXIT_OK);
   const posted = postedIds(h, [...seeded, ...late]);
   assert.equal(posted.length, 60);
   assert.equal(new Set(posted).size, 60, 'nothing posted twice');
@@ -99,7 +125,7 @@ test('a stop mid-run saves what was delivered; the next run posts the rest and n
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 90);
   const now = h.clock.now();
   const seeded = seedFixtures(h, records, now - 15 * MIN, now - MIN);
-  const first = h.run(h.config({ regions: REGIONS }));
+  const first = h.run(h.config({ regions: REGIONS }, {}, ONE_MESSAGE_PER_EVENT));
   await h.slack.waitForMessages(30);
   first.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await first.done, EXIT_OK);
@@ -108,7 +134,7 @@ test('a stop mid-run saves what was delivered; the next run posts the rest and n
   const logMessages = first.logs.lines.map((l) => l.msg);
   assert.ok(logMessages.includes('stopping') && logMessages.includes('stopped'));
 
-  assert.equal(await h.run(h.config({ regions: REGIONS, once: true })).done, EXIT_OK);
+  assert.equal(await h.run(h.config({ regions: REGIONS, once: true }, {}, ONE_MESSAGE_PER_EVENT)).done, EXIT_OK);
   const posted = postedIds(h, seeded);
   assert.equal(posted.length, 90, 'all delivered across the two runs');
   assert.equal(new Set(posted).size, 90, 'no duplicate after a graceful stop');
@@ -145,7 +171,7 @@ test('an opt-in region that is not enabled is skipped while the others deliver',
   const now = h.clock.now();
   seedFixtures(h, records, now - 10 * MIN, now - MIN);
   h.cloudtrail.setRegionFailure('ap-southeast-2', 'UnrecognizedClientException');
-  const run = h.run(h.config({ regions: REGIONS }));
+  const run = h.run(h.config({ regions: REGIONS }, {}, ONE_MESSAGE_PER_EVENT));
   await h.slack.waitForMessages(20); // the two enabled regions' share
   await h.clock.advance(2 * MIN);
   run.proc.emit('SIGINT', 'SIGINT');
@@ -171,7 +197,7 @@ test('--dry-run prints one JSON payload per event and moves no offset', BOUNDED,
   const records = loadFixtureRecords().filter((r) => r.readOnly === false && r.eventName !== 'ConsoleLogin').slice(0, 12);
   const now = h.clock.now();
   seedFixtures(h, records, now - 10 * MIN, now - MIN);
-  const run = h.run(h.config({ regions: REGIONS, once: true, dryRun: true }));
+  const run = h.run(h.config({ regions: REGIONS, once: true, dryRun: true }, {}, ONE_MESSAGE_PER_EVENT));
   assert.equal(await run.done, EXIT_OK);
   assert.equal(run.out.length, 12);
   for (const line of run.out) assert.ok(JSON.parse(line).text);

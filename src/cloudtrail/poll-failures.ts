@@ -31,11 +31,18 @@ export async function loadOrFail(deps: FailureDeps): Promise<RegionState> {
   }
 }
 
-export async function reportUndeliverable(deps: FailureDeps, eventId: string, error: string): Promise<void> {
+/** Slack rejected an event twice (rich, then plain) on `webhook` (its config name, never its URL). */
+export async function reportUndeliverable(
+  deps: Pick<FailureDeps, 'region' | 'alerter'>,
+  eventId: string,
+  error: string,
+  webhook = 'default',
+): Promise<void> {
+  const where = webhook === 'default' ? '' : ` on webhook "${webhook}"`;
   await deps.alerter.alert({
     kind: 'undeliverable',
     region: deps.region,
-    reason: `Slack rejected event ${eventId} twice (${error}), also as plain text`,
+    reason: `Slack rejected event ${eventId}${where} twice (${error}), also as plain text`,
     action: `look the event up in the CloudTrail console; it is listed in the state folder's .undeliverable.jsonl file`,
   });
 }

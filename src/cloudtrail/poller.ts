@@ -8,7 +8,7 @@ import { lookupWindow } from './lookup';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { completeScan, expiredBefore, isCaughtUp, nextCatchUpWindow, planScan, type WindowOptions } from './window';
 import { StateWriteError } from '../state/store';
-import { deliverEvents, type DeliverDeps } from './deliver';
+import { deliverScan, type ScanDeps } from '../pipeline/deliver-scan';
 import type { RegionHealth } from './region-health';
 import type { Alerter } from '../alerts/alerter';
 import {
@@ -19,10 +19,12 @@ import {
   loadOrFail,
   regionAuthDelay,
   reportExpired,
-  reportUndeliverable,
 } from './poll-failures';
 
-export interface PollerDeps extends Omit<DeliverDeps, 'log' | 'save'> {
+/** The scan's delivery (decide, the shared webhook queues, commit) plus the loop's own needs. */
+export interface PollerDeps extends Omit<ScanDeps, 'log' | 'target'> {
+  /** Where commits go; default the region. */
+  target?: string;
   clock: Clock;
   log: Logger;
   client: LookupClient;
@@ -67,7 +69,10 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   let state = await loadOrFail(deps);
   let failures = 0;
   // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
-  let saveFailed = false;
+  // A region that never completed a scan (first start, or a corrupt file set aside) has its starting offset only
+  // in memory, and commits go to the journal: save it first, or a restart would plan a new lookback from a later
+  // "now" and skip what lies between (events read, not yet posted).
+  let unsaved = state.lastScanEnd === undefined;
   let skewWarned = false;
   let authWarned: string | undefined;
   let catchUpWindowMs = deps.window.maxWindowMs;
@@ -79,9 +84,9 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   while (!signal.aborted) {
     let delay = deps.pollIntervalMs;
     try {
-      if (saveFailed) {
+      if (unsaved) {
         await deps.saveState(state);
-        saveFailed = false;
+        unsaved = false;
       }
       // Plan in the service's time: events become visible by CloudTrail's clock, not ours.
       const skew = deps.client.serverClockOffsetMs?.() ?? 0;
@@ -100,16 +105,10 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       );
       result.requests += scan.requests;
       deps.health.succeeded(deps.region);
-      const progress = (next: RegionState) => {
-        state = next; // kept even if a later save throws, so accepted events are never posted again
-      };
-      const delivered = await deliverEvents(
-        { ...deps, save: deps.saveState, onProgress: progress, onUndeliverable: (event, error) => reportUndeliverable(deps, event.id, error) },
-        scan.events,
-        state,
-        signal,
-        plan,
-      );
+      // Every item of the scan is delivered (or recorded undeliverable) before this returns, so the offset below
+      // never passes an event still held in a queue. deliverScan records commits in `state` itself: what Slack
+      // accepted is kept even when it throws (a failed write), and is never posted again by this process.
+      const delivered = await deliverScan({ ...deps, target: deps.target ?? deps.region, log }, scan.events, state, plan);
       result.posted += delivered.posted;
       result.printed += delivered.printed;
       state = completeScan(delivered.state, plan, deps.window, queryNow);
@@ -117,7 +116,8 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       log.debug(
         { scan: plan.kind, start: new Date(plan.start).toISOString(), end: new Date(plan.end).toISOString(),
           events: scan.events.length, requests: scan.requests, posted: delivered.posted, printed: delivered.printed,
-          alreadyDelivered: delivered.skippedDelivered, filtered: delivered.filtered },
+          digested: delivered.digested, undeliverable: delivered.undeliverable, alreadyDelivered: delivered.skippedDelivered,
+          muted: delivered.muted, readOnly: delivered.skippedReadOnly },
         'scan complete',
       );
       failures = 0;
@@ -139,7 +139,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
         return result;
       }
     } catch (error) {
-      if (error instanceof StateWriteError) saveFailed = true;
+      if (error instanceof StateWriteError) unsaved = true;
       if (signal.aborted && isAbortError(error)) break;
       if (error instanceof FatalError) throw error;
       const kind = classifyAwsError(error);

@@ -11,19 +11,20 @@ import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
 import { RegionHealth } from '../cloudtrail/region-health';
 import { unknownRegions } from '../cloudtrail/known-regions';
 import { DEFAULT_MAX_WINDOW_MS, DEFAULT_QUICK_OVERLAP_MS, type WindowOptions } from '../cloudtrail/window';
-import { createEventFilter } from '../rules/filter';
-import { formatEventMessage, formatPlainMessage } from '../slack/format';
-import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
+import { reportUndeliverable } from '../cloudtrail/poll-failures';
+import { loadRuleSet } from '../rules/load-rule-set';
+import { buildDecider } from '../rules/build-decider';
 import { createStateStore, StateWriteError } from '../state/store';
 import { removeStaleTempFiles } from '../state/temp-files';
 import { loadRegionState } from './load-region-state';
-import { createAlerter, type Alerter, type AlertInput } from '../alerts/alerter';
+import { createAlerter, type Alerter } from '../alerts/alerter';
 import { knownSecretsOf } from '../alerts/scrub';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
+import { createWebhookQueues } from './webhook-queues';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -109,6 +110,12 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
+    // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
+    const ruleSet = await loadRuleSet(config.rules);
+    for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
+    const decide = buildDecider(config, ruleSet.index, (error: unknown, event: { id: string; name: string }) =>
+      log.error({ err: error, eventId: event.id, eventName: event.name }, 'the rules failed on an event; it counts as matching none'),
+    );
     // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
     if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
@@ -120,8 +127,6 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     if (!config.dryRun) recovery.observe({ type: 'started' });
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
     void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
-    const sender = createSender(config, deps, recovery, track);
-    const filter = createEventFilter(config.exclude);
     const health = new RegionHealth(config.regions);
     const window: WindowOptions = {
       settleMs: config.settleMinutes * 60_000,
@@ -130,10 +135,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       maxWindowMs: DEFAULT_MAX_WINDOW_MS,
     };
     const failingSaves = new Set<string>();
-    const saveState = async (region: string, state: Parameters<typeof store.save>[1]) => {
-      if (config.dryRun) return; // --dry-run never moves an offset
+    /** A state write (snapshot or commit): its success and failure are evidence, and the first failure alerts. */
+    const writeState = async (region: string, write: () => Promise<void>) => {
+      if (config.dryRun) return; // --dry-run never moves an offset nor records a delivery
       try {
-        await store.save(region, state);
+        await write();
         failingSaves.delete(region);
         recovery.observe({ type: 'state-save', region });
       } catch (error) {
@@ -147,6 +153,21 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         throw error;
       }
     };
+    const queues = createWebhookQueues(config, {
+      clock,
+      log,
+      fetch: deps.fetch,
+      writeOut: deps.writeOut,
+      signal: stop.signal,
+      recovery,
+      track,
+      recordUndeliverable: async (item, error) => {
+        const { event } = item;
+        const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
+        if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
+        await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
+      },
+    });
 
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
@@ -172,12 +193,10 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
             health,
             alerter,
             loadState: async () => start.state,
-            saveState: (state) => saveState(region, state),
-            recordUndeliverable: (entry) => (config.dryRun ? Promise.resolve() : store.recordUndeliverable(region, entry)),
-            filter,
-            format: (event) => formatEventMessage(event, { consoleDomain: config.consoleDomain }),
-            formatPlain: formatPlainMessage,
-            send: (message, signal) => sender.send(message, signal),
+            saveState: (state) => writeState(region, () => store.save(region, state)),
+            decide,
+            queueFor: (name) => queues.get(name),
+            commit: (delta) => writeState(region, () => store.commit(region, delta)),
             now: () => clock.now(),
             window,
             pollIntervalMs: config.pollIntervalSeconds * 1000,
@@ -205,48 +224,6 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
-}
-
-function createSender(config: Config, deps: DaemonDeps, recovery: AlertRecovery, track: (work: Promise<void>) => void): SlackSender {
-  // Validation guarantees a webhook unless --dry-run; without a `default`, the routes end in a catch-all to another.
-  const webhookUrl = config.slack.webhookUrl ?? Object.values(config.slack.webhooks)[0];
-  if (config.dryRun || webhookUrl === undefined) return createDryRunSender((line) => deps.writeOut(line));
-  return createSlackSender({
-    webhookUrl,
-    clock: deps.clock,
-    log: deps.log.child({ component: 'slack' }),
-    fetch: deps.fetch,
-    messagesPerSecond: config.slackMessagesPerSecond,
-    onRefused: config.once ? 'throw' : 'wait',
-    unhealthyAfterMs: config.alertAfterMinutes * 60_000,
-    // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
-    giveUpAfterMs: config.once ? config.alertAfterMinutes * 60_000 : undefined,
-    // Becoming healthy needs no handler: the accepted message that shows it ends the alert (onAccepted).
-    onStatusChange: (status) => {
-      if (status.healthy) return; // the accepted message that shows it ends the alert (onAccepted)
-      const kind = status.kind ?? 'slack-refused';
-      // --once: a refusal stops the pass as a fatal error, which alerts with the right advice itself.
-      if (!(config.once && kind === 'slack-refused')) track(recovery.alerter.alert(slackAlert(kind, status.reason, config.once)));
-    },
-    onAccepted: () => recovery.observe({ type: 'slack' }),
-  });
-}
-
-function slackAlert(kind: string, reason = 'unknown', once = false): AlertInput {
-  if (kind === 'slack-failing') {
-    return {
-      kind,
-      reason: `Slack posts keep failing: ${reason}`,
-      action: once
-        ? 'check Slack status and this host\'s network; this --once pass gives up, the next run posts what it could not (no offset moved)'
-        : 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
-    };
-  }
-  return {
-    kind,
-    reason: `Slack refused the webhook: ${reason}`,
-    action: 'check that the incoming webhook still exists and its channel is not archived; posting resumes on its own, nothing is lost meanwhile',
-  };
 }
 
 async function concludeRun(

@@ -41,7 +41,8 @@ export interface Harness {
   cloudtrail: CloudTrailSimulator;
   slack: SlackSimulator;
   stateDir: string;
-  config(flags?: CliFlags, env?: Record<string, string>): Config;
+  /** `file`: the config file's content (JSON), e.g. `{ digest: { enabled: false } }`. */
+  config(flags?: CliFlags, env?: Record<string, string>, file?: Record<string, unknown>): Config;
   run(config: Config, extra?: Partial<DaemonDeps>): { done: Promise<number>; proc: EventEmitter; logs: ReturnType<typeof captureLogger>; out: string[] };
 }
 
@@ -68,12 +69,13 @@ export async function startHarness(
     cloudtrail,
     slack,
     stateDir,
-    config: (flags = {}, env = {}) =>
+    config: (flags = {}, env = {}, file) =>
       loadConfig({
-        flags: { stateDir, endpoint: cloudtrail.url, ...flags },
+        flags: { stateDir, endpoint: cloudtrail.url, ...(file === undefined ? {} : { configFile: 'test-config.json' }), ...flags },
         env: { SLACK_WEBHOOK_URL: slack.url, ...env },
         readFile: () => {
-          throw new Error('no config file in tests');
+          if (file === undefined) throw new Error('no config file in tests');
+          return JSON.stringify(file);
         },
       }),
     run: (config, extra = {}) => {

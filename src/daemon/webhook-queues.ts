@@ -1,0 +1,111 @@
+import type { AlertInput } from '../alerts/alerter';
+import type { Config } from '../config/types';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../logging/logger';
+import { MAX_EVENTS_PER_DIGEST, type DigestOptions } from '../pipeline/plan';
+import type { QueueItem } from '../pipeline/types';
+import { createWebhookQueue, type WebhookQueue } from '../pipeline/webhook-queue';
+import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
+import type { SlackMessage } from '../slack/types';
+import type { AlertRecovery } from './recover-alerts';
+
+/**
+ * One paced sender and one queue per configured webhook (issue 8 item 4: a flood on one never delays another),
+ * shared by every region's poller. In --dry-run, and for a webhook without a URL, each queue's sender prints the
+ * payloads instead (one JSON line each); with several webhooks the line names its webhook (`"webhook"` first).
+ */
+
+export interface WebhookQueueDeps {
+  clock: Clock;
+  log: Logger;
+  fetch?: typeof fetch;
+  writeOut(line: string): void;
+  /** The daemon's stop: waiting items are released, the message in flight finishes. */
+  signal: AbortSignal;
+  recovery: AlertRecovery;
+  track(work: Promise<void>): void;
+  /** Records (and alerts about) an item Slack rejected twice. */
+  recordUndeliverable(item: QueueItem, error: string): Promise<void>;
+}
+
+/** The digest options of the config (issue 8 item 6); 50 events per digest at most (API-FACTS O). */
+export function digestOptionsOf(config: Pick<Config, 'digest'>): DigestOptions {
+  return {
+    enabled: config.digest.enabled,
+    minEvents: config.digest.minEvents,
+    maxEventsPerDigest: MAX_EVENTS_PER_DIGEST,
+    repeatWindowMs: config.digest.repeatWindowMinutes * 60_000,
+  };
+}
+
+/**
+ * Every configured webhook's queue, by name. Config validation makes every route name one of them (and, without a
+ * `default`, end in a catch-all); --dry-run without any webhook prints as `default`, where unrouted events go.
+ */
+export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map<string, WebhookQueue> {
+  const configured = Object.keys(config.slack.webhooks);
+  const names = configured.length > 0 ? configured : ['default'];
+  const digest = digestOptionsOf(config);
+  const named = names.length > 1;
+  return new Map(
+    names.map((name) => [
+      name,
+      createWebhookQueue({
+        name,
+        sender: createSender(config, deps, name, named),
+        log: deps.log,
+        digest,
+        consoleDomain: config.consoleDomain,
+        recordUndeliverable: deps.recordUndeliverable,
+        signal: deps.signal,
+      }),
+    ]),
+  );
+}
+
+function createSender(config: Config, deps: WebhookQueueDeps, name: string, named: boolean): SlackSender {
+  const url = Object.hasOwn(config.slack.webhooks, name) ? config.slack.webhooks[name] : undefined;
+  if (config.dryRun || url === undefined) {
+    const printer = createDryRunSender((line) => deps.writeOut(line));
+    if (!named) return printer;
+    return { send: (message, signal) => printer.send({ webhook: name, ...message } as SlackMessage, signal), stats: printer.stats };
+  }
+  const { recovery, track } = deps;
+  return createSlackSender({
+    webhookUrl: url,
+    clock: deps.clock,
+    log: deps.log.child({ component: 'slack', webhook: name }),
+    fetch: deps.fetch,
+    messagesPerSecond: config.slackMessagesPerSecond,
+    onRefused: config.once ? 'throw' : 'wait',
+    unhealthyAfterMs: config.alertAfterMinutes * 60_000,
+    // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
+    giveUpAfterMs: config.once ? config.alertAfterMinutes * 60_000 : undefined,
+    onStatusChange: (status) => {
+      if (status.healthy) return; // the accepted message that shows it ends the alert (onAccepted)
+      const kind = status.kind ?? 'slack-refused';
+      // --once: a refusal stops the pass as a fatal error, which alerts with the right advice itself.
+      if (!(config.once && kind === 'slack-refused')) track(recovery.alerter.alert(slackAlert(kind, status.reason, config.once, named ? name : undefined)));
+    },
+    onAccepted: () => recovery.observe({ type: 'slack' }),
+  });
+}
+
+function slackAlert(kind: string, reason = 'unknown', once = false, webhook?: string): AlertInput {
+  // The webhook's name (config), never its URL (a secret).
+  const which = webhook === undefined ? '' : ` (webhook "${webhook}")`;
+  if (kind === 'slack-failing') {
+    return {
+      kind,
+      reason: `Slack posts keep failing${which}: ${reason}`,
+      action: once
+        ? 'check Slack status and this host\'s network; this --once pass gives up, the next run posts what it could not (no offset moved)'
+        : 'check Slack status and this host\'s network; posting resumes on its own, nothing is lost meanwhile',
+    };
+  }
+  return {
+    kind,
+    reason: `Slack refused the webhook${which}: ${reason}`,
+    action: 'check that the incoming webhook still exists and its channel is not archived; posting resumes on its own, nothing is lost meanwhile',
+  };
+}
