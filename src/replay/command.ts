@@ -8,7 +8,7 @@ import type { TrailEvent } from '../events/types';
 import { systemClock, type Clock } from '../lib/clock';
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../lib/errors';
 import { createLogger, type Logger } from '../logging/logger';
-import { MAX_EVENTS_PER_DIGEST, type DigestOptions } from '../pipeline/plan';
+import { digestOptionsOf } from '../pipeline/digest-options';
 import { renderHtmlGroups } from '../preview/html';
 import { buildDecider } from '../rules/build-decider';
 import { loadRuleSet } from '../rules/load-rule-set';
@@ -61,16 +61,6 @@ export interface ReplayDeps {
   maxFileBytes?: number;
   /** What `-` reads; default process.stdin. */
   stdin?: AsyncIterable<unknown> & { isTTY?: boolean };
-}
-
-/** The daemon's digest settings (pipeline.md DigestOptions) from config `digest.*`. */
-export function digestOptionsOf(config: Pick<Config, 'digest'>): DigestOptions {
-  return {
-    enabled: config.digest.enabled,
-    minEvents: config.digest.minEvents,
-    maxEventsPerDigest: MAX_EVENTS_PER_DIGEST,
-    repeatWindowMs: config.digest.repeatWindowMinutes * 60_000,
-  };
 }
 
 export async function runReplay(args: readonly string[], options: ReplayOptions, deps: ReplayDeps): Promise<number> {
