@@ -7,6 +7,8 @@
  * 4. CPU milliseconds per 1000 records through the Sigma rule index (the 32 test rules of test/fixtures/sigma).
  * 5. Remembering 5,000 delivered events on disk: journal commits now vs a full save per event before
  *    (scripts/bench-state.ts).
+ * 6. Issue 8's pipeline (scripts/bench-pipeline.ts): the 500-event burst, CPU per 1000 events through
+ *    parse → rules → plan → format, and --dry-run of 2,500 and 5,000 events end to end.
  *
  * 1 and 2 run the real daemon (runDaemon) against the local CloudTrail and Slack simulators on 127.0.0.1 with a
  * manual clock, so simulated hours take seconds; 3 and 4 run pure code on the real fixture records.
@@ -29,6 +31,7 @@ import { startSlackSimulator } from '../src/sim/slack-server';
 import { ManualClock } from '../test/support/manual-clock';
 import { benchStateCommits } from './bench-state';
 import { loadFixtureRecords } from '../test/support/fixtures';
+import { benchIssue8Pipeline } from './bench-pipeline';
 
 const MIN = 60_000;
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
@@ -194,6 +197,7 @@ async function main(): Promise<void> {
   await benchLongDowntime();
   await benchQuiet();
   await benchStateCommits();
+  await benchIssue8Pipeline();
 }
 
 void main();
