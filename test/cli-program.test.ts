@@ -249,7 +249,11 @@ describe('subcommands', () => {
     calls.length = 0;
     const run = await cli(['replay', 'a.json', 'b.jsonl', '--post', '--config', 'c.json'], handlers);
     assert.equal(run.code, 4);
-    assert.deepEqual(calls, [['replay', ['a.json', 'b.jsonl'], { post: true, config: 'c.json' }]]);
+    assert.deepEqual(calls, [['replay', ['a.json', 'b.jsonl'], { post: true, config: 'c.json', builtin: true }]]);
+    // The daemon's rule flags, and the webhook filter.
+    calls.length = 0;
+    await cli(['replay', 'a.json', '--rules', 'mine/', '--rules', 'x.yml', '--no-builtin', '--webhook', 'security'], handlers);
+    assert.deepEqual(calls, [['replay', ['a.json'], { rules: ['mine/', 'x.yml'], builtin: false, webhook: 'security' }]]);
   });
 
   test('replay without files, or with an unknown flag, is a usage error pointing at its help', async () => {

@@ -77,6 +77,12 @@ describe('slack.webhooks', () => {
     assert.deepEqual(Object.keys(config.slack.webhooks), ['default', 'zeta', 'alpha']);
   });
 
+  test('at most 16 webhooks (the state records per event which webhooks accepted it, up to 16)', () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`w${i}`, `${DEFAULT_URL}${i}`]));
+    assert.equal(Object.keys(load({ file: { slack: { webhooks: { default: DEFAULT_URL, ...many(15) } } } }).slack.webhooks).length, 16);
+    rejects({ file: { slack: { webhooks: { default: DEFAULT_URL, ...many(16) } } } }, /^config file .*slack\.webhooks: at most 16 webhooks, found 17/);
+  });
+
   test('without one named default, the routes must end in a catch-all; webhookUrl is then undefined', () => {
     const file = { slack: { webhooks: { security: SECURITY_URL, ops: RELAY_URL } }, routes: [{ when: { minLevel: 'high' }, to: ['security'] }, { to: ['ops'] }] };
     const config = load({ file });

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { CloudTrailRecord } from '../src/events/types';
 import { ConfigError, EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 import { formatProblem, parseEventText } from '../src/replay/read';
+import { checkDeliveries } from '../src/demo/delivered';
 import { runReplay, type ReplayDeps, type ReplayOptions } from '../src/replay/command';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { handlers } from '../src/cli';
@@ -17,6 +18,11 @@ import { ManualClock } from './support/manual-clock';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const isPosted = (r: CloudTrailRecord) => r.readOnly === false && r.eventName !== 'ConsoleLogin';
+/** The fixture's two console sign-ins: one with MFA (muted by default), one without (the pack's rule posts it). */
+const SIGN_IN_WITH_MFA = '8feee4c2-5e27-4857-8475-bfa7e7b6d791';
+const SIGN_IN_WITHOUT_MFA = '70e5932e-9022-4b38-837e-ca10dad94eb7';
+/** A config file turning digests off: one message per event, as before digests. */
+const NO_DIGESTS = JSON.stringify({ digest: { enabled: false } });
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'cts-replay-'));
@@ -45,6 +51,21 @@ async function replay(
   return { code, payloads, err: err.join(''), errLines: err.join('').trimEnd().split('\n') };
 }
 
+/**
+ * The payload each of `ids` is in, found by its event ID anywhere in the payload (a single's Event ID field, a
+ * digest's deep link); each must be in exactly one. Returns the payload index per ID.
+ */
+function payloadOfEach(payloads: unknown[], ids: readonly string[]): Map<string, number> {
+  const raw = payloads.map((p) => JSON.stringify(p));
+  const where = new Map<string, number>();
+  for (const id of ids) {
+    const holders = raw.flatMap((text, i) => (text.includes(id) ? [i] : []));
+    assert.equal(holders.length, 1, `event ${id} is in exactly one payload (found in ${holders.length})`);
+    where.set(id, holders[0] as number);
+  }
+  return where;
+}
+
 /** The event ID each payload is about (its Event ID field). */
 function idsOf(payloads: unknown[]): string[] {
   return payloads.map((p) => {
@@ -57,23 +78,48 @@ function idsOf(payloads: unknown[]): string[] {
 }
 
 describe('replay', () => {
-  test('an S3 log file (.json.gz): one payload per write event, ConsoleLogin and reads left out, oldest first', async (t) => {
+  test('an S3 log file (.json.gz), digests off: one payload per write event, a routine sign-in and reads left out, oldest first', async (t) => {
     const dir = tempDir(t);
     const records = loadFixtureRecords();
     // S3 files are not sorted; shuffle deterministically so the order check means something.
     const shuffled = records.map((r, i) => ({ r, k: (i * 7919) % records.length })).sort((a, b) => a.k - b.k).map((x) => x.r);
     writeFileSync(join(dir, 'log.json.gz'), gzipSync(JSON.stringify({ Records: shuffled })));
-    const run = await replay(['log.json.gz'], {}, {}, dir);
+    writeFileSync(join(dir, 'c.json'), NO_DIGESTS);
+    const run = await replay(['log.json.gz'], { config: 'c.json' }, {}, dir);
     assert.equal(run.code, EXIT_OK);
-    const expected = records.filter(isPosted);
-    assert.ok(records.some((r) => r.eventName === 'ConsoleLogin' && r.readOnly === false), 'fixture has a ConsoleLogin write');
+    // Every write but the sign-in with MFA; the one without MFA is posted (the pack's rule), first: it is medium,
+    // not high, so it keeps its place in time.
+    const expected = records.filter((r) => r.readOnly === false && r.eventID !== SIGN_IN_WITH_MFA);
+    assert.ok(expected.some((r) => r.eventID === SIGN_IN_WITHOUT_MFA), 'fixture has a sign-in without MFA');
     assert.equal(run.payloads.length, expected.length);
     const ids = idsOf(run.payloads);
     assert.deepEqual(new Set(ids), new Set(expected.map((r) => r.eventID)));
-    const times = ids.map((id) => Date.parse(String(records.find((r) => r.eventID === id)?.eventTime)));
+    // High and critical events go out ahead (as the daemon's queue sends them); the rest oldest first.
+    const levelOf = (p: unknown) => String((p as { attachments: Array<{ color: string }> }).attachments[0]?.color);
+    const urgent = run.payloads.filter((p) => /^:(warning|rotating_light):/.test(String(p.text))).length;
+    assert.equal(urgent, 3, 'the fixture holds 3 high or critical events');
+    const times = ids.slice(urgent).map((id) => Date.parse(String(records.find((r) => r.eventID === id)?.eventTime)));
     assert.deepEqual(times, [...times].sort((a, b) => a - b), 'oldest first');
+    assert.ok(levelOf(run.payloads[0]) !== levelOf(run.payloads[urgent]), 'the urgent ones are coloured by their level');
     assert.equal(run.errLines.length, 1, 'only the summary on stderr');
-    assert.match(run.err, /1500 record\(s\): 359 printed, 1139 read-only, 2 excluded, 0 duplicate/);
+    assert.match(run.err, /1500 record\(s\): 360 printed in 360 message\(s\), 1139 read-only, 1 muted \(built-in mute "ConsoleLogin": 1\), 0 duplicate/);
+  });
+
+  test('the same log with digests (the default): every write event in exactly one message, far fewer messages', async (t) => {
+    const dir = tempDir(t);
+    const records = loadFixtureRecords();
+    writeFileSync(join(dir, 'log.json.gz'), gzipSync(JSON.stringify({ Records: records })));
+    const run = await replay(['log.json.gz'], {}, {}, dir);
+    assert.equal(run.code, EXIT_OK, run.err);
+    const expected = records.filter((r) => r.readOnly === false && r.eventID !== SIGN_IN_WITH_MFA).map((r) => String(r.eventID));
+    // Repeats of one call share a digest line with a count: counted by the digests' own totals, named once at most.
+    const check = checkDeliveries(run.payloads, new Set(expected), new Set([SIGN_IN_WITH_MFA]));
+    assert.deepEqual({ ...check, complete: true }, { ...check, repeated: [], unexpected: [], events: 360 });
+    assert.ok(check.complete && check.digests > 0);
+    const summary = /360 printed in (\d+) message\(s\) \((\d+) digests\), 1139 read-only, 1 muted/.exec(run.err);
+    assert.ok(summary, run.err);
+    assert.equal(Number(summary[1]), run.payloads.length);
+    assert.ok(run.payloads.length < 40, `${run.payloads.length} messages for 360 events`);
   });
 
   test('a JSONL file with a corrupt line: one message naming file and line, every other record printed, exit 1', async (t) => {
@@ -105,10 +151,11 @@ describe('replay', () => {
     writeFileSync(join(dir, 'lookup.json'), JSON.stringify({ Events: events }, null, 4));
     const run = await replay(['lookup.json'], {}, {}, dir);
     assert.equal(run.code, EXIT_OK, run.err);
-    assert.deepEqual(new Set(idsOf(run.payloads)), new Set(writes.map((r) => r.eventID)));
-    for (const [i, payload] of run.payloads.entries()) {
-      const epoch = Math.floor(Date.parse(String(writes.find((r) => r.eventID === idsOf([payload])[0])?.eventTime)) / 1000);
-      assert.ok(JSON.stringify(payload).includes(`<!date^${epoch}^`), `event time kept (payload ${i})`);
+    const where = payloadOfEach(run.payloads, writes.map((r) => String(r.eventID)));
+    for (const record of writes) {
+      const epoch = Math.floor(Date.parse(String(record.eventTime)) / 1000);
+      const payload = run.payloads[where.get(String(record.eventID)) ?? -1];
+      assert.ok(JSON.stringify(payload).includes(`<!date^${epoch}^`), `event time kept (${record.eventID})`);
     }
 
     // A damaged CloudTrailEvent is reported by index, and the event still goes out (the daemon posts it too).
@@ -116,7 +163,7 @@ describe('replay', () => {
     writeFileSync(join(dir, 'lookup.json'), JSON.stringify({ Events: events }));
     const damaged = await replay(['lookup.json'], {}, {}, dir);
     assert.equal(damaged.code, EXIT_FAILURE);
-    assert.equal(damaged.payloads.length, 6);
+    payloadOfEach(damaged.payloads, writes.map((r) => String(r.eventID)));
     assert.match(damaged.errLines[0] ?? '', /lookup\.json: Events\[2\]: CloudTrailEvent is not valid JSON/);
   });
 
@@ -153,14 +200,21 @@ describe('replay', () => {
     await assert.rejects(replay(['a.jsonl'], { post: true, dryRun: true }, { SLACK_WEBHOOK_URL: slack.url }, dir), ConfigError);
   });
 
-  test('--post posts to the webhook named default: named webhooks without one are a usage error, not a crash', async (t) => {
+  test('--post routes as the daemon does: named webhooks without a default post to the catch-all route\'s webhook', async (t) => {
     const dir = tempDir(t);
-    writeFileSync(join(dir, 'a.jsonl'), JSON.stringify(loadFixtureRecords().filter(isPosted)[0]));
-    const config = { slack: { webhooks: { security: 'https://hooks.slack.com/services/T0/B1/REPLAYTOKEN' } }, routes: [{ to: ['security'] }] };
+    const slack = await startSlackSimulator({ path: '/services/T0/B1/REPLAYTOKEN' });
+    t.after(() => slack.close());
+    const record = loadFixtureRecords().filter(isPosted)[0];
+    writeFileSync(join(dir, 'a.jsonl'), JSON.stringify(record));
+    const config = { slack: { webhooks: { security: slack.url } }, routes: [{ when: {}, to: ['security'] }] };
     writeFileSync(join(dir, 'c.json'), JSON.stringify(config));
-    await assert.rejects(replay(['a.jsonl'], { post: true, config: 'c.json' }, {}, dir), (e: unknown) =>
-      e instanceof ConfigError &&
-      e.message === 'replay --post posts every message to the webhook named default: set SLACK_WEBHOOK_URL, or slack.webhookUrl or slack.webhooks.default in the config file',
+    const run = await replay(['a.jsonl'], { post: true, config: 'c.json' }, {}, dir);
+    assert.equal(run.code, EXIT_OK, run.err);
+    assert.deepEqual(idsOf(slack.received.map((m) => m.body)), [record?.eventID]);
+    assert.ok(!run.err.includes('REPLAYTOKEN'), 'the webhook never shows');
+    // --webhook names a webhook of the config, or it is a usage error naming the ones there are.
+    await assert.rejects(replay(['a.jsonl'], { post: true, config: 'c.json', webhook: 'secuirty' }, {}, dir), (e: unknown) =>
+      e instanceof ConfigError && e.message === 'replay --webhook "secuirty": no webhook of that name; the config names default, security',
     );
   });
 
@@ -173,10 +227,13 @@ describe('replay', () => {
     const run = await replay(['a.jsonl'], { config: 'config.json', html: 'page.html' }, {}, dir);
     assert.equal(run.code, EXIT_OK);
     assert.equal(run.payloads.length, 0, '--html alone prints no payloads');
-    const kept = writes.filter((r) => r.eventName !== name).length;
+    const kept = writes.filter((r) => r.eventName !== name);
     const html = readFileSync(join(dir, 'page.html'), 'utf8');
-    assert.equal(html.split('data-message="').length - 1, kept);
-    assert.match(run.err, new RegExp(`${kept} rendered, 0 read-only, ${writes.length - kept} excluded`));
+    const messages = html.split('data-message="').length - 1;
+    const summary = new RegExp(`${kept.length} rendered in (\\d+) message\\(s\\) \\(\\d+ digests\\), 0 read-only, ${writes.length - kept.length} muted \\(exclude\\.eventNames "${name}": ${writes.length - kept.length}\\)`).exec(run.err);
+    assert.ok(summary, run.err);
+    assert.equal(messages, Number(summary[1]), 'every message rendered');
+    for (const record of writes.filter((r) => r.eventName === name)) assert.ok(!html.includes(String(record.eventID)), `${record.eventID} muted`);
   });
 
   test('unreadable inputs are named one line each and the good files still go through', async (t) => {
@@ -216,7 +273,7 @@ describe('replay', () => {
     assert.equal(run.errLines.length, 3, run.err);
     assert.match(run.errLines[0] ?? '', /^cloudtrail-slack replay: bomb\.json\.gz: decompresses to more than 1 MiB, .*: gunzip it and split it into smaller files/);
     assert.match(run.errLines[1] ?? '', /^cloudtrail-slack replay: big\.jsonl: is 2 MiB, more than the 1 MiB .*: split it into smaller files/);
-    assert.match(run.errLines[2] ?? '', /3 file\(s\), 2 record\(s\): 2 printed, .*, 2 problem\(s\)$/);
+    assert.match(run.errLines[2] ?? '', /3 file\(s\), 2 record\(s\): 2 printed in 2 message\(s\), .*, 2 problem\(s\)$/);
   });
 
   test('the default limit (256 MiB) holds against a real gzip bomb and a 300 MiB file, without reading either whole', async (t) => {

@@ -130,13 +130,16 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
   if (replay) {
     const command = program
       .command('replay')
-      .description('format CloudTrail events from files (JSON or JSON lines)')
+      .description('CloudTrail events from files through the rules, routes, digests and formatters, as the daemon would post them')
       .allowExcessArguments(false)
       .argument('<files...>', 'event files, folders of them, or - for standard input')
       .option('--post', 'post the messages to Slack')
       .option('--dry-run', 'print the Slack payloads (the default)')
       .option('--html <file>', 'write the messages as an HTML preview')
-      .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)');
+      .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG): its rules, routes, mutes and digests')
+      .addOption(rulesOption())
+      .option('--no-builtin', 'leave the built-in rule pack out')
+      .option('--webhook <name>', "only the messages for this webhook (a name from the config's slack.webhooks, or default)");
     configure(command, io, `see '${NAME} replay --help'`);
     command.action(async (files: string[]) => {
       exitCodes.set(program, await replay.call(handlers, files, command.opts()));

@@ -1,6 +1,7 @@
 import { ConfigError } from '../lib/errors';
 import { validateMutes, type MuteConfig } from '../rules/mute';
 import { DEFAULT_WEBHOOK, validateRoutes, type RouteConfig } from '../rules/routes';
+import { MAX_WEBHOOKS_PER_EVENT } from '../state/check-state';
 import type { ConfigFile } from './schema';
 
 /**
@@ -11,12 +12,17 @@ import type { ConfigFile } from './schema';
 
 /**
  * The webhook named `default` from the file: `slack.webhookUrl` or `slack.webhooks.default` (giving both is a
- * mistake: which one was meant?), and the other named webhooks.
+ * mistake: which one was meant?), and the other named webhooks. Throws ConfigError for both, or for more than
+ * MAX_WEBHOOKS_PER_EVENT (16) webhooks: the state's bound on the webhooks one event can be recorded for.
  */
 export function webhooksOfFile(file: ConfigFile, where: string): { defaultUrl?: string; named: Record<string, string> } {
   const { webhookUrl, webhooks = {} } = file.slack ?? {};
   if (webhookUrl !== undefined && webhooks[DEFAULT_WEBHOOK] !== undefined) {
     throw new ConfigError(`${where}slack.webhookUrl and slack.webhooks.${DEFAULT_WEBHOOK} both set the webhook named "${DEFAULT_WEBHOOK}": keep one`);
+  }
+  // The state records, per event, the webhooks that accepted it; its bound (check-state.ts) caps how many.
+  if (Object.keys(webhooks).length > MAX_WEBHOOKS_PER_EVENT) {
+    throw new ConfigError(`${where}slack.webhooks: at most ${MAX_WEBHOOKS_PER_EVENT} webhooks, found ${Object.keys(webhooks).length}; post to fewer channels`);
   }
   const named = Object.fromEntries(Object.entries(webhooks).filter(([name]) => name !== DEFAULT_WEBHOOK));
   return { defaultUrl: webhookUrl ?? webhooks[DEFAULT_WEBHOOK], named };

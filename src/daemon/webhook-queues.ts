@@ -2,7 +2,7 @@ import type { AlertInput } from '../alerts/alerter';
 import type { Config } from '../config/types';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { MAX_EVENTS_PER_DIGEST, type DigestOptions } from '../pipeline/plan';
+import { digestOptionsOf } from '../pipeline/digest-options';
 import type { QueueItem } from '../pipeline/types';
 import { createWebhookQueue, type WebhookQueue } from '../pipeline/webhook-queue';
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
@@ -26,16 +26,6 @@ export interface WebhookQueueDeps {
   track(work: Promise<void>): void;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
-}
-
-/** The digest options of the config (issue 8 item 6); 50 events per digest at most (API-FACTS O). */
-export function digestOptionsOf(config: Pick<Config, 'digest'>): DigestOptions {
-  return {
-    enabled: config.digest.enabled,
-    minEvents: config.digest.minEvents,
-    maxEventsPerDigest: MAX_EVENTS_PER_DIGEST,
-    repeatWindowMs: config.digest.repeatWindowMinutes * 60_000,
-  };
 }
 
 /**

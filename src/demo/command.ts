@@ -12,8 +12,10 @@ import { renderHtmlPage } from '../preview/html';
 import { shouldUseColour } from '../preview/terminal';
 import { startCloudTrailSimulator } from '../sim/cloudtrail-server';
 import { buildDemoConfig } from './config';
+import { checkDeliveries, digestSize } from './delivered';
+import { createSampleDecider } from './expected';
 import { describeFinish, describeSetup, noteForLate } from './messages';
-import { planSampleEvents, readSampleRecords, SAMPLE_FILE } from './sample';
+import { planSampleEvents, readSampleRecords, SAMPLE_FILE, type PlannedEvent } from './sample';
 import { startDemoSink } from './sink';
 
 /**
@@ -62,18 +64,22 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
   const write = (text: string) => void deps.out.write(text);
 
   const startedAt = clock.now();
-  const planned = planSampleEvents(readSampleRecords(deps.samplePath ?? SAMPLE_FILE), { now: startedAt, once, lateAfterMs: deps.lateAfterMs });
-  const late = planned.filter((p) => p.late);
-  const expected = planned.filter((p) => p.expected).length;
+  const records = readSampleRecords(deps.samplePath ?? SAMPLE_FILE);
+  // Set once the daemon's decisions are known (below), before the daemon starts and any message arrives.
+  let late: PlannedEvent[] = [];
+  let expected = 0;
+  let carried = 0;
   let announced = false;
 
   const cloudtrail = await startCloudTrailSimulator({ host: '127.0.0.1', now: () => clock.now() });
   const sink = await startDemoSink({
+    // Events carried so far: a digest's count, 1 for a message about one event (delivered.ts).
+    onAccepted: (payload) => void (carried += digestSize(payload) ?? 1),
     write: (text) => {
       write(text);
-      if (!once && !announced && sink.payloads.length >= expected) {
+      if (!once && !announced && expected > 0 && carried >= expected) {
         announced = true;
-        write(`All ${expected} expected messages are in (${late.length} arrived late). The daemon keeps polling every ${pollIntervalSeconds} s; press Ctrl-C to stop.\n\n`);
+        write(`All ${expected} expected events are in (${late.length} arrived late). The daemon keeps polling every ${pollIntervalSeconds} s; press Ctrl-C to stop.\n\n`);
       }
     },
     color: shouldUseColour(deps.out, deps.env),
@@ -94,9 +100,16 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
   });
 
   let code: number;
+  let planned: PlannedEvent[] = [];
   try {
-    for (const p of planned) cloudtrail.addRecord(p.record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt });
     const config = buildDemoConfig({ stateDir, cloudtrailUrl: cloudtrail.url, webhookUrl: sink.url, once, pollIntervalSeconds });
+    // The daemon's own rules, mutes and routes decide what the demo expects (not a number written down once).
+    const decisions = await createSampleDecider(config);
+    for (const error of decisions.errors) deps.err.write(`demo: a built-in rule could not be loaded: ${error}\n`);
+    planned = planSampleEvents(records, { now: startedAt, once, lateAfterMs: deps.lateAfterMs, decide: decisions.decide });
+    late = planned.filter((p) => p.late);
+    expected = planned.filter((p) => p.expected).length;
+    for (const p of planned) cloudtrail.addRecord(p.record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt });
     write(describeSetup({ planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, dir, payloadFile, logFile, once, pollIntervalSeconds }));
     code = await runDaemon(config, {
       clock,
@@ -116,10 +129,12 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     const subtitle = `cloudtrail-slack demo, ${new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z')}`;
     writeFileSync(html, renderHtmlPage(sink.payloads, { subtitle }));
   }
-  const posted = sink.payloads.length;
-  write(describeFinish({ posted, expected, once, seconds: (clock.now() - startedAt) / 1000, payloadFile, html }));
-  // --once doubles as a smoke test: every expected message must have arrived.
-  if (code === EXIT_OK && once && posted !== expected) return EXIT_FAILURE;
+  const ids = (list: readonly PlannedEvent[]) => new Set(list.map((p) => String(p.record.eventID)));
+  // Every posted event in exactly one message (alone or in a digest), and no muted or read-only one in any.
+  const check = checkDeliveries(sink.payloads, ids(planned.filter((p) => p.expected)), ids(planned.filter((p) => !p.expected)));
+  write(describeFinish({ check, expected, once, seconds: (clock.now() - startedAt) / 1000, payloadFile, html }));
+  // --once doubles as a smoke test: every expected event must have arrived, once.
+  if (code === EXIT_OK && once && !check.complete) return EXIT_FAILURE;
   return code;
 }
 

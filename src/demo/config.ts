@@ -22,7 +22,7 @@ export const DEMO_SLACK_MESSAGES_PER_SECOND = 50;
 const DEMO_LOOKBACK_MINUTES = 60;
 
 /**
- * The real loader with the demo's settings, then the overrides the loader (rightly) does not offer.
+ * The real loader with the demo's settings, then three overrides the loader (rightly) does not offer.
  * The environment is NOT process.env: the user's SLACK_WEBHOOK_URL, CLOUDTRAIL_SLACK_CONFIG, SMTP_URL and
  * AWS_PROFILE must never reach the demo, which talks to nothing but its two local simulators.
  */
@@ -46,7 +46,5 @@ export function buildDemoConfig(input: DemoConfigInput): Config {
     slackMessagesPerSecond: DEMO_SLACK_MESSAGES_PER_SECOND,
     settleScanIntervalSeconds: DEMO_SETTLE_SCAN_SECONDS,
     initialLookbackMinutes: DEMO_LOOKBACK_MINUTES,
-    // One message per sample event: the demo's counts, terminal view and HTML preview show each event once.
-    digest: { ...loaded.digest, enabled: false },
   };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CloudTrailRecord } from '../events/types';
-import { DEFAULT_EXCLUDED_EVENT_NAMES } from '../rules/filter';
+import type { Decision } from '../rules/decision';
+import { isPosted, type SampleDecider } from './expected';
 
 /**
  * The demo's events: the bundled real records (data/sample-events.jsonl, see data/SOURCES.md) moved to the
@@ -35,7 +36,9 @@ export interface PlannedEvent {
   /** When the simulator starts returning it; undefined = from its event time. */
   visibleAt?: number;
   late: boolean;
-  /** A write the daemon must post (not read-only, not ConsoleLogin). */
+  /** What the daemon's rules, mutes and routes decide about it; undefined for a read-only record (never read). */
+  decision?: Decision;
+  /** A write the daemon must post: one that no mute drops (see expected.ts). */
   expected: boolean;
 }
 
@@ -45,6 +48,8 @@ export interface PlanOptions {
   /** --once: the late events are made visible at `now`, before the only pass. */
   once: boolean;
   lateAfterMs?: readonly number[];
+  /** The daemon's decision for a record read in a region (createSampleDecider). */
+  decide: SampleDecider;
 }
 
 /** Reads the JSONL sample (one CloudTrail record per line). */
@@ -53,11 +58,6 @@ export function readSampleRecords(path = SAMPLE_FILE): CloudTrailRecord[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as CloudTrailRecord);
-}
-
-/** Whether the daemon's default filter posts this record (read-only and DEFAULT_EXCLUDED_EVENT_NAMES are not). */
-export function isExpectedWrite(record: CloudTrailRecord): boolean {
-  return record.readOnly !== true && !DEFAULT_EXCLUDED_EVENT_NAMES.includes(record.eventName ?? '');
 }
 
 /** Shifts, spreads and schedules the records; keeps their order and their real spacing in time. */
@@ -73,8 +73,9 @@ export function planSampleEvents(records: readonly CloudTrailRecord[], options: 
     const original = Number.isFinite(times[i]) ? (times[i] as number) : newest;
     const eventTime = Math.floor((original + shift) / 1000) * 1000;
     const region = GLOBAL_SOURCES.has(String(record.eventSource)) ? 'us-east-1' : (DEMO_REGIONS[spread++ % DEMO_REGIONS.length] as string);
-    const expected = isExpectedWrite(record);
-    const planned: PlannedEvent = { record, region, eventTime, late: false, expected };
+    const decision = options.decide(record, region);
+    const expected = isPosted(decision);
+    const planned: PlannedEvent = { record, region, eventTime, late: false, decision, expected };
     if (expected && newest - original <= LATE_CANDIDATE_MS && candidates++ % LATE_EVERY === 0 && late < MAX_LATE) {
       planned.late = true;
       planned.visibleAt = options.once ? options.now : options.now + (lateAfter[late % lateAfter.length] ?? 0);

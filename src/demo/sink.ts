@@ -15,6 +15,8 @@ export interface DemoSinkOptions {
   payloadFile: string;
   /** A note to print under a message (given its raw body), e.g. that its event arrived late. */
   noteFor?(raw: string): string | undefined;
+  /** Told of each accepted payload, before it is shown. */
+  onAccepted?(payload: unknown): void;
 }
 
 export interface DemoSink {
@@ -32,6 +34,7 @@ export async function startDemoSink(options: DemoSinkOptions): Promise<DemoSink>
     payloads.push(message.body);
     // A listener error would surface in the simulator's request handler: report it and keep the demo going.
     try {
+      options.onAccepted?.(message.body);
       appendFileSync(options.payloadFile, `${JSON.stringify(message.body)}\n`);
       const note = options.noteFor?.(message.raw);
       options.write(`${renderTerminalMessage(message.body, { color: options.color, width: options.width, note })}\n`);

@@ -44,8 +44,11 @@ export async function writeFileAtomic(file: string, content: string, options: { 
   await syncDir(fs, dir);
 }
 
-/** Makes the rename durable. Best effort: some file systems refuse to open or fsync a directory. */
-async function syncDir(fs: AtomicWriteFs, dir: string): Promise<void> {
+/**
+ * Makes a rename or a new file's name in `dir` durable (fsync of the folder). Best effort: some file systems refuse
+ * to open or fsync a directory; the data itself is already fsynced by then.
+ */
+export async function syncDir(fs: Pick<typeof fsp, 'open'>, dir: string): Promise<void> {
   try {
     const handle = await fs.open(dir, 'r');
     try {
@@ -54,6 +57,6 @@ async function syncDir(fs: AtomicWriteFs, dir: string): Promise<void> {
       await handle.close();
     }
   } catch {
-    // ignored on purpose: the data is already fsynced; only the rename's durability is at stake
+    // ignored on purpose: the data is already fsynced; only the name's durability after power loss is at stake
   }
 }

@@ -23,6 +23,7 @@ header { padding: 12px 20px; border-bottom: 1px solid #e2e2e2; background: #3f0e
 header h1 { margin: 0; font-size: 18px; font-weight: 900; }
 header p { margin: 2px 0 0; font-size: 13px; opacity: .8; }
 main { max-width: 980px; padding: 8px 0; }
+.group { margin: 16px 20px 4px; padding-bottom: 4px; border-bottom: 1px solid #e2e2e2; font-size: 15px; font-weight: 900; }
 .message { display: flex; gap: 8px; padding: 8px 20px; }
 .message:hover { background: #f8f8f8; }
 .avatar { flex: none; width: 36px; height: 36px; border-radius: 4px; background: #e8912d; color: #fff;

@@ -95,11 +95,33 @@ export function renderMessageHtml(payload: unknown, index = 0): string {
   );
 }
 
+/** A run of messages under a heading (replay: one group per webhook when messages go to several). */
+export interface MessageGroup {
+  /** Shown as a heading above the group's messages; made visible and escaped like any text. */
+  heading: string;
+  payloads: readonly unknown[];
+}
+
 /** The whole page: no script, no external asset, nothing fetched. */
 export function renderHtmlPage(payloads: readonly unknown[], options: HtmlPageOptions = {}): string {
+  return renderHtmlGroups([{ heading: '', payloads }], options);
+}
+
+/**
+ * The page for messages in groups, each under its heading (a group with an empty heading gets none); messages are
+ * numbered across the groups (data-message), and a heading carries `data-group`.
+ */
+export function renderHtmlGroups(groups: readonly MessageGroup[], options: HtmlPageOptions = {}): string {
+  const total = groups.reduce((sum, group) => sum + group.payloads.length, 0);
   const title = options.title ?? 'cloudtrail-slack: message preview';
-  const count = `${payloads.length} message${payloads.length === 1 ? '' : 's'}`;
+  const count = `${total} message${total === 1 ? '' : 's'}`;
   const subtitle = options.subtitle === undefined ? count : `${count} · ${options.subtitle}`;
+  const body: string[] = [];
+  let index = 0;
+  for (const group of groups) {
+    if (group.heading !== '') body.push(`<h2 class="group" data-group>${textHtml(group.heading)}</h2>`);
+    for (const payload of group.payloads) body.push(renderMessageHtml(payload, index++));
+  }
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -108,8 +130,8 @@ export function renderHtmlPage(payloads: readonly unknown[], options: HtmlPageOp
     `<title>${textHtml(title)}</title>`,
     `<style>${PAGE_STYLE}</style></head>`,
     `<body><header><h1>${textHtml(title)}</h1><p>${textHtml(subtitle)}</p></header>`,
-    `<main data-count="${payloads.length}">`,
-    ...payloads.map((payload, i) => renderMessageHtml(payload, i)),
+    `<main data-count="${total}">`,
+    ...body,
     '</main></body></html>',
     '',
   ].join('\n');

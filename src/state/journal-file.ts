@@ -5,6 +5,7 @@
 import type * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoOf } from '../lib/errors';
+import { syncDir } from '../lib/atomic-write';
 import { describeFileType } from './state-file';
 import { StateReadError } from './state-errors';
 
@@ -58,19 +59,5 @@ export async function cutJournal(fs: JournalFs, file: string, length: number): P
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/** Makes a new file's name durable. Best effort: some file systems refuse to open or fsync a directory. */
-async function syncDir(fs: JournalFs, dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // ignored on purpose: the line itself is synced; only the new name's durability after power loss is at stake
   }
 }
