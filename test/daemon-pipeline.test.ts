@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { EXIT_OK } from '../src/lib/errors';
@@ -128,4 +129,43 @@ test('a state file of the previous version is migrated: what it says was deliver
   const state = JSON.parse(readFileSync(file, 'utf8')) as { version: number; delivered: Record<string, { to: string[] }> };
   assert.equal(state.version, 2);
   for (const id of burst.ids) assert.deepEqual(state.delivered[id]?.to, ['default'], id);
+});
+
+test('--dry-run with two webhooks prints each payload once per route, naming its webhook, and posts and writes nothing', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const security = await securityWebhook(h, t);
+  const burst = makeBurst(6, REGION, h.clock.now() - 10 * MIN);
+  h.cloudtrail.addRecords(burst.records, { region: REGION });
+  const config = h.config({ regions: [REGION], once: true, dryRun: true }, {}, { slack: { webhooks: { security: security.url } }, routes: ROUTES });
+  const run = h.run(config);
+  assert.equal(await run.done, EXIT_OK);
+  const lines = run.out.map((line) => JSON.parse(line) as { webhook: string; text: string });
+  const byWebhook = (name: string) => idsPerMessage(run.out.filter((_, i) => lines[i]!.webhook === name).map((raw) => ({ raw })), burst.ids);
+  assert.deepEqual(byWebhook('security'), [[burst.stopId]]);
+  assertEachOnce(byWebhook('default'), burst.ids, 'default');
+  assert.ok(lines.every((l) => l.webhook === 'security' || l.webhook === 'default'));
+  assert.equal(h.slack.requests.length + security.requests.length, 0, 'nothing posted');
+  assert.deepEqual(readdirSync(h.stateDir), [], 'no state written');
+});
+
+test('rules from rules.paths take effect; a refused rule file is one log line naming it, and the others still load', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  const security = await securityWebhook(h, t);
+  const dir = mkdtempSync(join(tmpdir(), 'cts-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Our own rule: tagging an instance is high (so it goes to #security); and a rule with a modifier that does not exist.
+  const rule = (id: string, detection: string) =>
+    `title: Rule ${id}\nid: ${id}\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n${detection}\n    condition: selection\nlevel: high\n`;
+  writeFileSync(join(dir, 'tags.yml'), rule('11111111-1111-4111-8111-111111111111', "    selection:\n        eventName: 'CreateTags'"));
+  writeFileSync(join(dir, 'broken.yml'), rule('22222222-2222-4222-8222-222222222222', "    selection:\n        eventName|sounds_like: 'CreateTags'"));
+  const burst = makeBurst(2, REGION, h.clock.now() - 10 * MIN);
+  h.cloudtrail.addRecords(burst.records, { region: REGION });
+  const config = h.config({ regions: [REGION], once: true }, {}, { slack: { webhooks: { security: security.url } }, routes: ROUTES, rules: { paths: [dir] } });
+  const run = h.run(config);
+  assert.equal(await run.done, EXIT_OK);
+  const refused = run.logs.lines.filter((l) => l.msg === 'rule refused');
+  assert.equal(refused.length, 1);
+  assert.match(String(refused[0]!.file), /broken\.yml$/);
+  assert.match(String(refused[0]!.reason), /sounds_like/);
+  assertEachOnce(idsPerMessage(security.received, burst.ids), burst.ids, 'security: the tag events are high now');
 });
