@@ -6,6 +6,7 @@ import { createEventFilter } from '../src/rules/filter';
 import type { Level } from '../src/rules/decision';
 import { formatEventMessage, formatPlainMessage, type FormatOptions } from '../src/slack/format';
 import { loadFixtureRecords } from './support/fixtures';
+import { seededRandom } from './support/prng';
 
 /**
  * Fuzz: thousands of real fixture events with random fields replaced by values of the wrong type, in the
@@ -14,17 +15,6 @@ import { loadFixtureRecords } from './support/fixtures';
 const SEED = 0x7e5a_1c0d;
 const ROUNDS = 3000;
 
-/** mulberry32: a small, well-known 32-bit PRNG; enough to spread the cases, and seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // synthetic: the junk a field may hold instead of what the API documents
 const JUNK: unknown[] = [
@@ -66,7 +56,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 
 test(`fromLookupEvent, fromRecord, the filter and both formatters never throw on ${ROUNDS} mutated events`, () => {
   const records = loadFixtureRecords();
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const filter = createEventFilter({ eventNames: ['Delete*'], eventSources: ['s3.*'], userNames: ['*admin*', 'root', 'i-0*'] });
   let formatted = 0;

@@ -5,6 +5,7 @@ import type { QueueItem } from '../src/pipeline/types';
 import type { Level } from '../src/rules/decision';
 import { planBacklog } from '../src/replay/plan-backlog';
 import { queueItem, T0 } from './support/queue-items';
+import { seededRandom } from './support/prng';
 
 /** What a webhook's queue sends when everything waits at once: planNext until nothing is left (the reference). */
 function naive(items: readonly QueueItem[], options: DigestOptions): Plan[] {
@@ -21,17 +22,6 @@ function naive(items: readonly QueueItem[], options: DigestOptions): Plan[] {
 
 const shape = (plans: readonly Plan[]) => plans.map((p) => `${p.kind}:${p.items.map((i) => i.event.id).join(',')}`);
 
-/** A small deterministic PRNG (mulberry32), so a failing case can be rerun. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LEVELS: Level[] = ['informational', 'informational', 'informational', 'low', 'medium', 'high', 'critical'];
 const ACTORS = ['arn:aws:sts::111122223333:assumed-role/Deployer/a', 'arn:aws:sts::111122223333:assumed-role/Deployer/b', 'arn:aws:iam::111122223333:user/carol'];
@@ -56,7 +46,7 @@ function randomItems(rnd: () => number, n: number): QueueItem[] {
 describe('planBacklog: every message of a backlog, as repeated planNext would send them', () => {
   test('the same messages as planNext over the whole waiting list, for random backlogs and options', () => {
     for (let seed = 1; seed <= 300; seed += 1) {
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const items = randomItems(rnd, 1 + Math.floor(rnd() * 160));
       const options: DigestOptions = {
         enabled: rnd() > 0.15,
