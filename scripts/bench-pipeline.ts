@@ -26,7 +26,7 @@ import { loadRuleSet } from '../src/rules/load-rule-set';
 import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { ManualClock } from '../test/support/manual-clock';
-import { loadFixtureRecords } from '../test/support/fixtures';
+import { loadFixtureRecords, toLookupEvent } from '../test/support/fixtures';
 import { makeBurst } from '../test/support/burst';
 
 const MIN = 60_000;
@@ -118,15 +118,7 @@ async function benchCpu(): Promise<void> {
   if (set.errors.length > 0) throw new Error(`bench rules refused: ${set.errors[0]!.file}: ${set.errors[0]!.error}`);
   const decide = buildDecider({ routes: [], mute: [], exclude: { eventNames: [], eventSources: [], userNames: [] } }, set.index);
   // Write events only: the daemon asks LookupEvents for ReadOnly=false, so nothing else reaches the pipeline.
-  const wire: LookupEvent[] = loadFixtureRecords().filter((record) => record.readOnly === false).map((record) => ({
-    EventId: String(record.eventID),
-    EventName: String(record.eventName),
-    EventSource: String(record.eventSource),
-    EventTime: new Date(String(record.eventTime)),
-    ReadOnly: String(record.readOnly),
-    Username: record.userIdentity?.userName,
-    CloudTrailEvent: JSON.stringify(record),
-  }));
+  const wire: LookupEvent[] = loadFixtureRecords().filter((record) => record.readOnly === false).map(toLookupEvent);
   const pass = (digest: DigestOptions): { messages: number } => {
     const waiting: QueueItem[] = [];
     for (const raw of wire) {

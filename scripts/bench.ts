@@ -30,7 +30,7 @@ import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { ManualClock } from '../test/support/manual-clock';
 import { benchStateCommits } from './bench-state';
-import { loadFixtureRecords } from '../test/support/fixtures';
+import { loadFixtureRecords, toLookupEvent } from '../test/support/fixtures';
 import { benchIssue8Pipeline } from './bench-pipeline';
 
 const MIN = 60_000;
@@ -137,15 +137,7 @@ async function benchQuiet(): Promise<void> {
 
 function benchPipeline(): void {
   const records = loadFixtureRecords();
-  const wire: LookupEvent[] = records.map((record) => ({
-    EventId: String(record.eventID),
-    EventName: String(record.eventName),
-    EventSource: String(record.eventSource),
-    EventTime: new Date(String(record.eventTime)),
-    ReadOnly: String(record.readOnly),
-    Username: record.userIdentity?.userName,
-    CloudTrailEvent: JSON.stringify(record),
-  }));
+  const wire: LookupEvent[] = records.map(toLookupEvent);
   const filter = createEventFilter({ eventNames: [], eventSources: [], userNames: [] });
   const rounds = 20;
   let formatted = 0;
