@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusBoard, RECENT_ALERTS } from '../src/observability/status-board';
+import { fanOut, noTelemetry, type Telemetry } from '../src/observability/telemetry';
+
+const T0 = Date.parse('2026-11-30T08:00:00Z');
+
+function board() {
+  let now = T0;
+  const b = new StatusBoard(() => now);
+  return { b, advance: (ms: number) => { now += ms; }, at: () => now };
+}
+
+test('lag is now minus the end of the newest scanned window, in seconds, and a success makes the target ok', () => {
+  const { b, advance } = board();
+  b.targetStarted('eu-west-1', T0 - 3_600_000);
+  assert.equal(b.view()[0].lagSeconds, 3600);
+  assert.equal(b.view()[0].state, 'catching_up');
+  advance(10_000);
+  b.scanSucceeded('eu-west-1', { start: T0 - 3_600_000, end: T0 }, true);
+  const [row] = b.view();
+  assert.equal(row.lagSeconds, 10);
+  assert.equal(row.state, 'ok');
+  assert.equal(row.lastScanAt, T0 + 10_000);
+});
+
+test('a failure keeps its reason and first time until the next success; disabled is its own state', () => {
+  const { b, advance } = board();
+  b.targetStarted('us-east-1', T0);
+  b.scanFailed('us-east-1', 'ThrottlingException');
+  advance(5_000);
+  b.scanFailed('us-east-1', 'ThrottlingException again');
+  let [row] = b.view();
+  assert.equal(row.state, 'failing');
+  assert.equal(row.failingSince, T0);
+  assert.equal(row.lastError, 'ThrottlingException again');
+  b.scanSucceeded('us-east-1', { start: T0, end: T0 + 5_000 }, false);
+  [row] = b.view();
+  assert.equal(row.state, 'catching_up');
+  assert.equal(row.lastError, undefined);
+  assert.equal(row.failingSince, undefined);
+  b.scanFailed('us-east-1', 'not enabled', 'disabled');
+  assert.equal(b.view()[0].state, 'disabled');
+});
+
+test('readiness names each target without a recent successful scan, and ignores disabled ones', () => {
+  const { b, advance } = board();
+  b.targetStarted('a-1', T0);
+  b.targetStarted('b-1', T0);
+  b.targetStarted('c-1', T0);
+  b.scanFailed('c-1', 'opt-in region', 'disabled');
+  let r = b.readiness(60_000);
+  assert.equal(r.ready, false);
+  assert.deepEqual(r.notReady.map((n) => n.region), ['a-1', 'b-1']);
+  b.scanSucceeded('a-1', { start: T0, end: T0 }, true);
+  b.scanSucceeded('b-1', { start: T0, end: T0 }, true);
+  r = b.readiness(60_000);
+  assert.deepEqual(r, { ready: true, notReady: [] });
+  advance(61_000);
+  b.scanSucceeded('a-1', { start: T0, end: T0 + 61_000 }, true);
+  r = b.readiness(60_000);
+  assert.equal(r.ready, false);
+  assert.deepEqual(r.notReady.map((n) => n.region), ['b-1']);
+  assert.match(r.notReady[0].reason, /61 s ago/);
+});
+
+test('no target watched is not ready', () => {
+  const { b } = board();
+  assert.equal(b.readiness(60_000).ready, false);
+});
+
+test('a cycle ends when every enabled target has succeeded; it is clean only without failures in between', () => {
+  const { b } = board();
+  const cycles: boolean[] = [];
+  b.onCycle((clean) => cycles.push(clean));
+  for (const r of ['a', 'b', 'c']) b.targetStarted(r, T0);
+  b.scanFailed('c', 'disabled', 'disabled');
+  b.scanSucceeded('a', { start: T0, end: T0 }, true);
+  assert.deepEqual(cycles, []);
+  b.scanSucceeded('b', { start: T0, end: T0 }, true);
+  assert.deepEqual(cycles, [true]);
+  b.scanSucceeded('a', { start: T0, end: T0 }, true);
+  b.scanFailed('b', 'boom');
+  b.scanSucceeded('b', { start: T0, end: T0 }, true);
+  assert.deepEqual(cycles, [true, false]);
+  // a target dropped mid-cycle no longer holds the cycle open
+  b.scanSucceeded('a', { start: T0, end: T0 }, true);
+  b.targetStopped('b');
+  assert.deepEqual(cycles, [true, false, true]);
+});
+
+test('events count per target and in total; posted sets the last posted time; alerts keep the newest few', () => {
+  const { b, advance } = board();
+  b.targetStarted('eu-west-1', T0);
+  advance(1000);
+  b.events('eu-west-1', 'read', 7);
+  b.events('eu-west-1', 'posted', 3);
+  b.events('eu-west-1', 'muted', 0);
+  const [row] = b.view();
+  assert.equal(row.counts.read, 7);
+  assert.equal(row.counts.posted, 3);
+  assert.equal(row.lastPostedAt, T0 + 1000);
+  assert.equal(b.snapshotTotals().events.posted, 3);
+  for (let i = 0; i < RECENT_ALERTS + 5; i += 1) b.alertSent('region-failing', `alert ${i}`, 'eu-west-1');
+  const alerts = b.recentAlerts();
+  assert.equal(alerts.length, RECENT_ALERTS);
+  assert.equal(alerts[0].summary, `alert ${RECENT_ALERTS + 4}`);
+  assert.equal(b.snapshotTotals().alerts, RECENT_ALERTS + 5);
+});
+
+test('fanOut reports to every sink, and a sink that throws stops neither the caller nor the others', () => {
+  const seen: string[] = [];
+  const thrower: Telemetry = { ...noTelemetry, slackMessage: () => { throw new Error('broken metric'); } };
+  const recorder: Telemetry = { ...noTelemetry, slackMessage: (webhook, outcome) => { seen.push(`${webhook}:${outcome}`); } };
+  const port = fanOut(thrower, recorder);
+  assert.doesNotThrow(() => port.slackMessage('default', 'rate_limited'));
+  assert.deepEqual(seen, ['default:rate_limited']);
+});
