@@ -87,6 +87,19 @@ const cases: Case[] = [
   { kind: 'state-unreadable', region: WEST, steps: [{ type: 'started' }, { type: 'state-load', region: EAST }, { type: 'state-load', region: WEST, closes: true }] },
   { kind: 'state-unreadable', steps: [{ type: 'started' }, { type: 'state-load', region: EAST, closes: true }] },
   { kind: 'region-failing', region: 'ap-south-1', steps: [{ type: 'lookup', region: EAST }, { type: 'started', closes: true }] },
+  // A region behind by more than stallAlertMinutes (src/monitors/stall-alarm.ts): only its own catching up ends it.
+  {
+    kind: 'stalled',
+    region: WEST,
+    steps: [
+      { type: 'started' },
+      { type: 'lookup', region: WEST },
+      { type: 'state-save', region: WEST },
+      { type: 'stable' },
+      { type: 'caught-up', region: EAST },
+      { type: 'caught-up', region: WEST, closes: true },
+    ],
+  },
   { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
 ];
 

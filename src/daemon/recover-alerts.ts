@@ -11,7 +11,9 @@ export type Evidence =
   | { type: 'state-save'; region: string }
   | { type: 'state-save-failed'; region: string }
   | { type: 'slack' }
-  | { type: 'stable' };
+  | { type: 'stable' }
+  /** The stall alarm saw `region` behind by less than stallAlertMinutes (src/monitors/stall-alarm.ts). */
+  | { type: 'caught-up'; region: string };
 
 export interface AlertRecovery {
   /** Hand this alerter to everything else: the alerts it raises are watched for their clearing too. */
@@ -104,6 +106,8 @@ export function createAlertRecovery(
           return clear('slack');
         case 'stable':
           return clear('stable');
+        case 'caught-up':
+          return clear('caught-up', evidence.region);
       }
     },
   };
