@@ -25,6 +25,8 @@ import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
+import { StatusBoard } from '../observability/status-board';
+import { startMonitors, watchScans } from './monitors';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -36,6 +38,8 @@ export interface DaemonDeps {
   createClient?(region: string): LookupClient & { destroy?(): void };
   fetch?: typeof fetch;
   alerter?: Alerter;
+  /** What the stall alarm and the heartbeat read (issue 9); default a new one on `clock`. */
+  board?: StatusBoard;
   reopenLogs?(): void;
   /** Second stop signal, or the graceful stop outlived config.shutdownTimeoutSeconds: leave now. */
   forceExit?(code: number): void;
@@ -107,6 +111,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   const uptime = new AbortController();
+  let monitors: ReturnType<typeof startMonitors> | undefined;
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
@@ -169,10 +174,14 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       },
     });
 
+    // Issue 9 item 5: the stall alarm and the heartbeat, reading the board (none under --once).
+    const board = deps.board ?? new StatusBoard(() => clock.now());
+    monitors = startMonitors({ board, recovery, clock, log, fetch: deps.fetch, queueFor: (name) => queues.get(name), config }, stop.signal);
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
       clients.push(client);
-      const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
+      const scans = watchScans(board, region, clock);
+      const lookups = scans.client(observeLookups(client, () => recovery.observe({ type: 'lookup', region })));
       const regionLog = log.child({ region });
       const run = async (): Promise<PollerResult> => {
         // A state file this region cannot use stops only this region (and says what to do with it).
@@ -183,6 +192,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         );
         if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
         if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
+        scans.started(start.state);
         return runRegionPoller(
           {
             region,
@@ -193,7 +203,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
             health,
             alerter,
             loadState: async () => start.state,
-            saveState: (state) => writeState(region, () => store.save(region, state)),
+            saveState: (state) => writeState(region, () => store.save(region, state)).then(() => scans.saved(state)),
             decide,
             queueFor: (name) => queues.get(name),
             commit: (delta) => writeState(region, () => store.commit(region, delta)),
@@ -213,12 +223,14 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
+    await monitors.stop();
     return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
+    await monitors?.stop();
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.

@@ -49,7 +49,8 @@ export interface Harness {
 /** Starts both simulators on 127.0.0.1 with a shared ManualClock; everything is closed by t.after. */
 export async function startHarness(
   t: { after(fn: () => unknown): void },
-  options: { serviceClockAheadMs?: number } = {},
+  /** `minSleepers`: ManualClock.autoAdvance's (default 1): time jumps only once that many tasks sleep. */
+  options: { serviceClockAheadMs?: number; minSleepers?: number } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
   // CloudTrail's clock may differ from ours: a positive value means our clock runs slow, negative fast.
@@ -57,7 +58,7 @@ export async function startHarness(
   const cloudtrail = await startCloudTrailSimulator({ now: () => clock.now() + ahead });
   const slack = await startSlackSimulator({ path: WEBHOOK_PATH, now: () => clock.now() });
   const stateDir = mkdtempSync(join(tmpdir(), 'cts-state-'));
-  const stopAuto = clock.autoAdvance();
+  const stopAuto = clock.autoAdvance({ minSleepers: options.minSleepers ?? 1 });
   t.after(async () => {
     stopAuto();
     await cloudtrail.close();
