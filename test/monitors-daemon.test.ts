@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
+import { createMonitorServices } from '../src/daemon/monitors';
 import { EXIT_OK } from '../src/lib/errors';
 import { startHarness, type Harness } from './support/daemon-harness';
 import { loadFixtureRecords } from './support/fixtures';
@@ -52,7 +53,7 @@ test('a region throttled for long: one stalled email (and metric), none repeated
   h.cloudtrail.setRegionFailure(WEST, 'throttle');
   const env = { SMTP_URL: smtp.url, ALERT_EMAIL_TO: 'ops@example.com' };
   const start = h.clock.now();
-  const run = h.run(h.config({ regions: [EAST, WEST] }, env));
+  const run = h.run(h.config({ regions: [EAST, WEST] }, env), { monitors: createMonitorServices });
   // 'throttled' after alertAfterMinutes (15) of failures; 'stalled' once the region is 30 minutes behind (its first
   // start reads from 20 minutes back: it is that far behind from the start).
   await smtp.waitForMails(2);
@@ -83,7 +84,7 @@ test('a healthy daemon with the default settings: events delivered, the heartbea
   const start = h.clock.now();
   // An event every two simulated minutes for 80 minutes, each visible up to 10 minutes late.
   records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: i % 2 ? EAST : WEST, eventTime: start + i * 2 * MIN, visibleAt: start + i * 2 * MIN + (i % 3) * 5 * MIN }));
-  const run = h.run(h.config({ regions: [EAST, WEST] }, {}, { heartbeat: { url: ping.url, timeoutSeconds: 120 }, digest: { enabled: false } }));
+  const run = h.run(h.config({ regions: [EAST, WEST] }, {}, { heartbeat: { url: ping.url, timeoutSeconds: 120 }, digest: { enabled: false } }), { monitors: createMonitorServices });
   await until(h, start + 100 * MIN);
   await h.slack.waitForMessages(records.length);
   run.proc.emit('SIGTERM');
@@ -102,7 +103,7 @@ test('a heartbeat server that never answers: the ping ends at its timeout, is lo
   const records = writeRecords(6);
   const start = h.clock.now();
   records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: EAST, eventTime: start + i * 5 * MIN }));
-  const run = h.run(h.config({ regions: [EAST] }, {}, { heartbeat: { url: ping.url, timeoutSeconds: 5 }, digest: { enabled: false } }));
+  const run = h.run(h.config({ regions: [EAST] }, {}, { heartbeat: { url: ping.url, timeoutSeconds: 5 }, digest: { enabled: false } }), { monitors: createMonitorServices });
   await until2(() => run.logs.lines.some((l) => String(l.msg).startsWith('heartbeat ping failed')));
   await h.slack.waitForMessages(records.length);
   run.proc.emit('SIGTERM');

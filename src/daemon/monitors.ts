@@ -42,11 +42,15 @@ export function createMonitorServices(ctx: MonitorContext): Service[] {
  * Runs the monitors under `signal`. `stop()` ends them (also when the pollers ended without a stop) and resolves
  * once each has settled. A monitor that fails is logged: it never stops the daemon.
  */
-export function startMonitors(ctx: MonitorContext, signal: AbortSignal): { stop(): Promise<void> } {
+export function startMonitors(
+  ctx: MonitorContext,
+  signal: AbortSignal,
+  create: (ctx: MonitorContext) => Service[] = createMonitorServices,
+): { stop(): Promise<void> } {
   const own = new AbortController();
   const onStop = () => own.abort(signal.reason);
   signal.addEventListener('abort', onStop, { once: true });
-  const running = createMonitorServices(ctx).map((service) =>
+  const running = create(ctx).map((service) =>
     service.run(own.signal).catch((error: unknown) => {
       if (!isAbortError(error)) ctx.log.error({ err: error, service: service.name }, 'monitor failed; the daemon goes on without it');
     }),

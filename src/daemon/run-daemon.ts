@@ -26,7 +26,8 @@ import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
 import { StatusBoard } from '../observability/status-board';
-import { startMonitors, watchScans } from './monitors';
+import { startMonitors, watchScans, type MonitorContext } from './monitors';
+import type { Service } from '../lifecycle/service';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -40,6 +41,8 @@ export interface DaemonDeps {
   alerter?: Alerter;
   /** What the stall alarm and the heartbeat read (issue 9); default a new one on `clock`. */
   board?: StatusBoard;
+  /** The monitor services (stall alarm, heartbeat); default createMonitorServices (src/daemon/monitors.ts). */
+  monitors?: (ctx: MonitorContext) => Service[];
   reopenLogs?(): void;
   /** Second stop signal, or the graceful stop outlived config.shutdownTimeoutSeconds: leave now. */
   forceExit?(code: number): void;
@@ -176,7 +179,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
 
     // Issue 9 item 5: the stall alarm and the heartbeat, reading the board (none under --once).
     const board = deps.board ?? new StatusBoard(() => clock.now());
-    monitors = startMonitors({ board, recovery, clock, log, fetch: deps.fetch, queueFor: (name) => queues.get(name), config }, stop.signal);
+    const monitorContext = { board, recovery, clock, log, fetch: deps.fetch, queueFor: (name: string) => queues.get(name), config };
+    monitors = startMonitors(monitorContext, stop.signal, deps.monitors);
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
       clients.push(client);

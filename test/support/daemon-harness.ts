@@ -93,6 +93,9 @@ export async function startHarness(
         forceExit: () => {
           throw new Error('forced exit in a test');
         },
+        // Off unless a test asks (extra.monitors = createMonitorServices): the stall alarm sleeps all the time, so
+        // autoAdvance would jump a minute whenever a request is in flight and change every other test's timing.
+        monitors: () => [],
         ...extra,
       });
       return { done, proc, logs, out };
