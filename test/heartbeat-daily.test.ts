@@ -18,7 +18,6 @@ import { ManualClock } from './support/manual-clock';
 // clock that starts at 2026-11-26 12:00 UTC; heartbeat.slackDaily = "12:30".
 
 const MIN = 60_000;
-const HOUR = 60 * MIN;
 const BOUNDED = { timeout: 60_000 };
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';

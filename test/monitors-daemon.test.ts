@@ -22,7 +22,8 @@ async function until(h: Harness, at: number): Promise<void> {
   while (h.clock.now() < at) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-async function until2(condition: () => boolean): Promise<void> {
+/** Resolves once `condition` holds (checked between turns of the event loop). */
+async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
@@ -104,7 +105,7 @@ test('a heartbeat server that never answers: the ping ends at its timeout, is lo
   const start = h.clock.now();
   records.forEach((r, i) => h.cloudtrail.addRecord(r, { region: EAST, eventTime: start + i * 5 * MIN }));
   const run = h.run(h.config({ regions: [EAST] }, {}, { heartbeat: { url: ping.url, timeoutSeconds: 5 }, digest: { enabled: false } }), { monitors: createMonitorServices });
-  await until2(() => run.logs.lines.some((l) => String(l.msg).startsWith('heartbeat ping failed')));
+  await waitFor(() => run.logs.lines.some((l) => String(l.msg).startsWith('heartbeat ping failed')));
   await h.slack.waitForMessages(records.length);
   run.proc.emit('SIGTERM');
   assert.equal(await run.done, EXIT_OK);
