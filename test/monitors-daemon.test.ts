@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { createMonitorServices } from '../src/daemon/monitors';
 import { EXIT_OK } from '../src/lib/errors';
+import { StatusBoard } from '../src/observability/status-board';
 import { startHarness, type Harness } from './support/daemon-harness';
 import { loadFixtureRecords } from './support/fixtures';
 import { startSmtp } from './support/smtp';
@@ -54,7 +55,8 @@ test('a region throttled for long: one stalled email (and metric), none repeated
   h.cloudtrail.setRegionFailure(WEST, 'throttle');
   const env = { SMTP_URL: smtp.url, ALERT_EMAIL_TO: 'ops@example.com' };
   const start = h.clock.now();
-  const run = h.run(h.config({ regions: [EAST, WEST] }, env), { monitors: createMonitorServices });
+  const board = new StatusBoard(() => h.clock.now());
+  const run = h.run(h.config({ regions: [EAST, WEST] }, env), { monitors: createMonitorServices, board });
   // 'throttled' after alertAfterMinutes (15) of failures; 'stalled' once the region is 30 minutes behind (its first
   // start reads from 20 minutes back: it is that far behind from the start).
   await smtp.waitForMails(2);
@@ -76,6 +78,7 @@ test('a region throttled for long: one stalled email (and metric), none repeated
   assert.equal(await run.done, EXIT_OK);
   assert.equal(run.logs.lines.filter((l) => l.msg === 'region stalled').length, 1);
   assert.equal(smtp.received.length, 4);
+  assert.deepEqual(board.recentAlerts().map((a) => [a.kind, a.region]), [['stalled', WEST]], 'alertSent once, through the Telemetry port');
 });
 
 test('a healthy daemon with the default settings: events delivered, the heartbeat pinged, never a stalled alert', BOUNDED, async (t) => {
