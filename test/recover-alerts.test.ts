@@ -99,6 +99,19 @@ const cases: Case[] = [
       { type: 'trail-check' as const, found: ['trail-coverage', 'trail-selectors'].filter((k) => k !== kind), closes: true as const },
     ],
   })),
+  // A region behind by more than stallAlertMinutes (src/monitors/stall-alarm.ts): only its own catching up ends it.
+  {
+    kind: 'stalled',
+    region: WEST,
+    steps: [
+      { type: 'started' },
+      { type: 'lookup', region: WEST },
+      { type: 'state-save', region: WEST },
+      { type: 'stable' },
+      { type: 'caught-up', region: EAST },
+      { type: 'caught-up', region: WEST, closes: true },
+    ],
+  },
   { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
 ];
 

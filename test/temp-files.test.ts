@@ -69,3 +69,9 @@ test('--dry-run removes nothing', async (t) => {
   assert.equal(await h.run(h.config({ regions: ['us-east-1'], once: true, dryRun: true })).done, EXIT_OK);
   assert.ok(readdirSync(h.stateDir).includes(name));
 });
+
+test('the heartbeat state file\'s temp name is ours too (a kill -9 while the daily heartbeat saves its day)', async () => {
+  const { parseTempName } = await import('../src/state/temp-files');
+  assert.deepEqual(parseTempName('.prod.heartbeat.state.tmp-4242-3'), { profile: 'prod', pid: 4242 });
+  assert.equal(parseTempName('.prod.heartbeat.statex.tmp-4242-3'), undefined);
+});

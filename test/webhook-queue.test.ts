@@ -284,3 +284,23 @@ describe('webhook queue: flood control', () => {
     await assert.rejects(stuck);
   });
 });
+
+describe('webhook queue: ready-made messages (heartbeat, monitors)', () => {
+  test('post() sends through the same paced sender as the events (1 msg/s), is never planned or committed, and says what Slack answered', async (t) => {
+    const clock = new ManualClock(T0 + 3_600_000);
+    const stopAuto = clock.autoAdvance();
+    t.after(stopAuto);
+    const slack = pacedSender(clock);
+    const { queue } = queueWith(slack.sender, { digest: NO_DIGESTS });
+    const committed: string[] = [];
+    const events = queue.submit(routine(3), async (done) => void committed.push(...done.map((i) => i.event.id)));
+    const heartbeat = queue.post({ text: 'heartbeat' });
+    assert.deepEqual(await heartbeat, { delivered: true });
+    await events;
+    assert.equal(slack.posts.length, 4);
+    assert.equal(slack.posts.filter((p) => p.body.text === 'heartbeat').length, 1);
+    const gaps = slack.posts.slice(1).map((p, i) => p.at - slack.posts[i]!.at);
+    assert.ok(gaps.every((gap) => gap >= 1000), `paced: ${gaps.join(', ')}`);
+    assert.equal(committed.length, 3, 'only the events are committed');
+  });
+});

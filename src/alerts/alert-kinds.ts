@@ -21,7 +21,9 @@ export type Clearing =
   /** The run has lasted a minute (longer than a crash loop's restarts), or a --once pass succeeded. */
   | 'stable'
   /** The trail monitor's calls answered and its check no longer found this defect (src/monitors/trail-monitor.ts). */
-  | 'trail-check';
+  | 'trail-check'
+  /** The alert's region is behind now by less than stallAlertMinutes again (src/monitors/stall-alarm.ts). */
+  | 'caught-up';
 
 export interface AlertKindInfo {
   /** undefined: a notice about something that happened (an event lost, a file set aside); nothing to recover. */
@@ -41,6 +43,7 @@ const KINDS: Record<string, AlertKindInfo> = {
   throttled: { clearedBy: 'region-poll', note: 'LookupEvents answers again and the region saved its progress' },
   'state-unwritable': { clearedBy: 'state-save', note: 'state files are written again' },
   'state-unreadable': { clearedBy: 'state-load', note: 'the state file is read again' },
+  stalled: { clearedBy: 'caught-up', note: 'the region has caught up: it is behind by less than stallAlertMinutes again' },
   undeliverable: { clearedBy: undefined, note: '' },
   'events-expired': { clearedBy: undefined, note: '' },
   'state-corrupt': { clearedBy: undefined, note: '' },

@@ -111,10 +111,12 @@ export function knownSecretsOf(config: {
   slack: { webhookUrl?: string | undefined; webhooks?: Readonly<Record<string, string>> | undefined };
   email: { smtpUrl?: string | undefined };
   awsSecrets?: readonly string[] | undefined;
+  heartbeat?: { url?: string | undefined } | undefined;
 }): string[] {
   // Every webhook's URL (config slack.webhooks); webhookUrl is one of them when set, listed again for older callers.
   const webhooks = Object.values(config.slack.webhooks ?? {});
-  const all = [config.slack.webhookUrl, ...webhooks, config.email.smtpUrl, ...(config.awsSecrets ?? [])];
+  // The heartbeat's ping URL (a dead man's switch): its path is the check's key, like a webhook's.
+  const all = [config.slack.webhookUrl, ...webhooks, config.email.smtpUrl, config.heartbeat?.url, ...(config.awsSecrets ?? [])];
   return [...new Set(all.filter((s): s is string => s !== undefined))];
 }
 

@@ -93,6 +93,21 @@ export const BOUNDS = {
     unit: 'minutes',
     why: 'how late a stopped or deleted trail may be noticed; a day at most',
   },
+  // Issue 9 item 5 (src/monitors/stall-alarm.ts). load.ts also requires more than settleMinutes + the poll interval:
+  // a healthy region is that far behind at most, so a lower threshold would ring on a healthy daemon.
+  stallAlertMinutes: {
+    min: 5,
+    max: 7 * 24 * 60,
+    unit: 'minutes',
+    why: 'the alarm checks every minute; a region behind for over a week has long needed a human',
+  },
+  // One small GET to a dead man's switch (src/monitors/heartbeat.ts); the stop signal cuts it short in any case.
+  'heartbeat.timeoutSeconds': {
+    min: 1,
+    max: 120,
+    unit: 'seconds',
+    why: 'a ping service answers within seconds; at most two minutes, so a hung ping never delays the next for long',
+  },
 } as const satisfies Record<string, Bound>;
 
 export type BoundedSetting = keyof typeof BOUNDS;

@@ -17,6 +17,7 @@ import {
   isSmtpUrl,
   knownKeysAt,
   LOG_LEVELS,
+  SLACK_DAILY_DEFAULT_TIME,
   splitList,
   type ConfigFile,
   type LogLevel,
@@ -37,7 +38,7 @@ export interface LoadConfigInput {
  * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
  * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
  */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor'> & {
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor' | 'stallAlertMinutes' | 'heartbeat'> & {
   /** The webhook named `default`. */
   webhookUrl: string | undefined;
   rulesBuiltin: boolean;
@@ -50,6 +51,11 @@ type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'r
   excludeEventNames: string[];
   excludeEventSources: string[];
   excludeUserNames: string[];
+  /** undefined: derived from settleMinutes and the poll interval (stallAlertMinutesOf). */
+  stallAlertMinutes: number | undefined;
+  heartbeatUrl: string | undefined;
+  heartbeatTimeoutSeconds: number;
+  heartbeatSlackDaily: string | undefined;
 };
 
 /** Builds the one validated, deeply frozen Config. Throws ConfigError (one line, no secret) on any problem. */
@@ -81,6 +87,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     logFile: undefined,
     pidFile: undefined,
     daemonize: false,
+    stallAlertMinutes: undefined,
+    heartbeatUrl: undefined,
+    heartbeatSlackDaily: undefined,
   };
   const s: Settings = { ...defaults, ...stripUndefined(fileLayer), ...stripUndefined(envLayer), ...stripUndefined(flagLayer) };
 
@@ -138,7 +147,29 @@ export function loadConfig(input: LoadConfigInput): Config {
       intervalMinutes: file.data.trailMonitor?.intervalMinutes ?? DEFAULTS.trailMonitorIntervalMinutes,
       region: file.data.trailMonitor?.region,
     },
+    stallAlertMinutes: stallAlertMinutesOf(s, where),
+    heartbeat: { url: s.heartbeatUrl, timeoutSeconds: s.heartbeatTimeoutSeconds, slackDaily: s.heartbeatSlackDaily },
   });
+}
+
+/**
+ * The stall alarm's threshold. A healthy region is behind now by up to settleMinutes + one poll interval (its
+ * offset trails by the settle window; it is read again one poll interval later), so a threshold at or below that
+ * would ring on a healthy daemon: an explicit one is refused, an unset one is 30 or, when the healthy lag reaches
+ * 30, 15 minutes above it (so a config with a long settle window that worked before this key existed still starts).
+ */
+function stallAlertMinutesOf(s: Settings, where: string): number {
+  const healthy = s.settleMinutes + s.pollIntervalSeconds / 60;
+  if (s.stallAlertMinutes === undefined) return DEFAULTS.stallAlertMinutes > healthy ? DEFAULTS.stallAlertMinutes : Math.ceil(healthy) + 15;
+  if (s.stallAlertMinutes > healthy) return s.stallAlertMinutes;
+  const sum = `${s.settleMinutes} + ${round(s.pollIntervalSeconds / 60)} = ${round(healthy)} minutes`;
+  throw new ConfigError(
+    `${where}stallAlertMinutes: expected more than settleMinutes + the poll interval (${sum}: a healthy region is that far behind), found ${s.stallAlertMinutes}`,
+  );
+}
+
+function round(minutes: number): number {
+  return Math.round(minutes * 100) / 100;
 }
 
 /** A summary that is safe to log: webhook names but no URL, no SMTP user or password. */
@@ -179,6 +210,12 @@ export function describeConfig(config: Config): Record<string, unknown> {
     alertAfterMinutes: config.alertAfterMinutes,
     alertCooldownMinutes: config.alertCooldownMinutes,
     trailMonitor: config.trailMonitor,
+    stallAlertMinutes: config.stallAlertMinutes,
+    heartbeat: {
+      url: config.heartbeat.url === undefined ? undefined : describeUrl(config.heartbeat.url),
+      timeoutSeconds: config.heartbeat.timeoutSeconds,
+      slackDaily: config.heartbeat.slackDaily ?? 'off',
+    },
   };
 }
 
@@ -236,6 +273,7 @@ function secretsOfRawFile(raw: unknown): string[] {
     value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
   const webhooks = at(at(raw, 'slack'), 'webhooks');
   const candidates = [
+    at(at(raw, 'heartbeat'), 'url'),
     at(at(raw, 'slack'), 'webhookUrl'),
     at(at(raw, 'email'), 'smtpUrl'),
     ...(webhooks !== null && typeof webhooks === 'object' ? Object.values(webhooks) : []),
@@ -272,6 +310,10 @@ function fromFile(file: ConfigFile): Partial<Settings> {
     digestEnabled: file.digest?.enabled,
     digestMinEvents: file.digest?.minEvents,
     digestRepeatWindowMinutes: file.digest?.repeatWindowMinutes,
+    stallAlertMinutes: file.stallAlertMinutes,
+    heartbeatUrl: file.heartbeat?.url,
+    heartbeatTimeoutSeconds: file.heartbeat?.timeoutSeconds,
+    heartbeatSlackDaily: file.heartbeat?.slackDaily === true ? SLACK_DAILY_DEFAULT_TIME : file.heartbeat?.slackDaily || undefined,
   };
 }
 
@@ -360,7 +402,12 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
       `CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected ${describeBound(BOUNDS.shutdownTimeoutSeconds)}, found ${describeValue(shutdownText)}`,
     );
   }
-  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds };
+  // A dead man's switch's URL is a secret (anyone holding it can ping it): it may come from the environment.
+  const heartbeatUrl = nonEmpty(env.CLOUDTRAIL_SLACK_HEARTBEAT_URL);
+  if (heartbeatUrl !== undefined && !isHttpUrl(heartbeatUrl)) {
+    throw new ConfigError('CLOUDTRAIL_SLACK_HEARTBEAT_URL is not an http(s) URL (value not shown: it is a secret)');
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds, heartbeatUrl };
 }
 
 /** "10", "2.5" → a number; anything else (units, exponents, hex) → NaN. */

@@ -35,7 +35,15 @@ export const DEFAULTS = Object.freeze({
   digestRepeatWindowMinutes: 10,
   // Issue 9 item 6: the trail monitor looks at the account's trails every 15 minutes.
   trailMonitorIntervalMinutes: 15,
+  // Issue 9 item 5: a region behind by more than this raises `stalled` (load.ts raises it for a long settle window).
+  stallAlertMinutes: 30,
+  heartbeatTimeoutSeconds: 10,
 });
+
+/** heartbeat.slackDaily as a time of day, UTC: 00:00 … 23:59. */
+export const TIME_OF_DAY_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** heartbeat.slackDaily `true`: at midnight UTC, so the message counts the UTC day just ended. */
+export const SLACK_DAILY_DEFAULT_TIME = '00:00';
 
 /** A webhook's name in `slack.webhooks` and in routes: `default`, `security`, `team-a_alerts`. */
 export const WEBHOOK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -117,6 +125,8 @@ const address = z
 
 const webhookUrl = () => z.string({ error: 'expected an http(s) URL' }).refine(isHttpUrl, { error: 'expected an http(s) URL' });
 const flag = () => z.boolean({ error: 'expected true or false' });
+
+const SLACK_DAILY_EXPECTED = 'expected true, false or a time of day "HH:MM" (UTC) like "08:00"';
 
 const CONSOLE_DOMAIN_EXPECTED = 'expected a host name like console.amazonaws-us-gov.com (no scheme, no path)';
 
@@ -220,6 +230,19 @@ export const configFileSchema = z.strictObject(
     shutdownTimeoutSeconds: bounded('shutdownTimeoutSeconds').optional(),
     alertAfterMinutes: bounded('alertAfterMinutes').optional(),
     alertCooldownMinutes: bounded('alertCooldownMinutes').optional(),
+    stallAlertMinutes: bounded('stallAlertMinutes').optional(),
+    heartbeat: z
+      .strictObject(
+        {
+          url: webhookUrl().optional(),
+          timeoutSeconds: bounded('heartbeat.timeoutSeconds').optional(),
+          slackDaily: z
+            .union([flag(), z.string().regex(TIME_OF_DAY_PATTERN, { error: SLACK_DAILY_EXPECTED })], { error: SLACK_DAILY_EXPECTED })
+            .optional(),
+        },
+        { error: 'expected an object like {"url": "https://hc-ping.com/…", "timeoutSeconds": 10, "slackDaily": "08:00"}' },
+      )
+      .optional(),
     cloudtrailEndpoint: z
       .string({ error: 'expected an http(s) URL' })
       .refine(isHttpUrl, { error: 'expected an http(s) URL like http://127.0.0.1:4566' })
@@ -239,6 +262,7 @@ export function isSecretPath(path: readonly PropertyKey[]): boolean {
   const [head, next] = path;
   if (head === 'slack') return true;
   if (head === 'email') return next !== 'to' && next !== 'from';
+  if (head === 'heartbeat') return next === 'url';
   return false;
 }
 

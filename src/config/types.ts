@@ -94,6 +94,20 @@ export interface Config {
     /** Where DescribeTrails, GetTrailStatus and GetEventSelectors are called; undefined: the first polled region. */
     region: string | undefined;
   };
+  /**
+   * A region behind now by more than this raises a `stalled` alert (src/monitors/stall-alarm.ts). Default 30, or
+   * settleMinutes + the poll interval + 15 when those reach 30; always above settleMinutes + the poll interval.
+   */
+  stallAlertMinutes: number;
+  /** The heartbeat (src/monitors/heartbeat.ts). */
+  heartbeat: {
+    /** A dead man's switch pinged (GET) after each clean cycle; CLOUDTRAIL_SLACK_HEARTBEAT_URL wins. A secret. */
+    url: string | undefined;
+    /** Bound on one ping. Default 10. */
+    timeoutSeconds: number;
+    /** "HH:MM" (UTC): a daily Slack message with the day's counts at that time; undefined: off. */
+    slackDaily: string | undefined;
+  };
 }
 
 /** Every region enabled by default in a commercial AWS account (opt-in regions must be listed with -r). */

@@ -13,7 +13,9 @@ export type Evidence =
   | { type: 'slack' }
   | { type: 'stable' }
   /** The trail monitor's calls answered; `found`: the trail alert kinds its check still finds. */
-  | { type: 'trail-check'; found: readonly string[] };
+  | { type: 'trail-check'; found: readonly string[] }
+  /** The stall alarm saw `region` behind by less than stallAlertMinutes (src/monitors/stall-alarm.ts). */
+  | { type: 'caught-up'; region: string };
 
 export interface AlertRecovery {
   /** Hand this alerter to everything else: the alerts it raises are watched for their clearing too. */
@@ -111,6 +113,8 @@ export function createAlertRecovery(
           return clear('stable');
         case 'trail-check':
           return clear('trail-check', undefined, evidence.found);
+        case 'caught-up':
+          return clear('caught-up', evidence.region);
       }
     },
   };

@@ -28,6 +28,9 @@ import { createWebhookQueues } from './webhook-queues';
 import type { SlackSender } from '../slack/sender';
 import type { TrailClient } from '../monitors/trail-client';
 import { createConfiguredTrailMonitor } from '../monitors/trail-monitor-service';
+import { StatusBoard } from '../observability/status-board';
+import { startMonitors, watchScans, type MonitorContext } from './monitors';
+import type { Service } from '../lifecycle/service';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -41,6 +44,10 @@ export interface DaemonDeps {
   createTrailClient?(region: string): TrailClient & { destroy?(): void };
   fetch?: typeof fetch;
   alerter?: Alerter;
+  /** What the stall alarm and the heartbeat read (issue 9); default a new one on `clock`. */
+  board?: StatusBoard;
+  /** The monitor services (stall alarm, heartbeat); default createMonitorServices (src/daemon/monitors.ts). */
+  monitors?: (ctx: MonitorContext) => Service[];
   reopenLogs?(): void;
   /** Second stop signal, or the graceful stop outlived config.shutdownTimeoutSeconds: leave now. */
   forceExit?(code: number): void;
@@ -112,6 +119,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   const uptime = new AbortController();
+  let monitors: ReturnType<typeof startMonitors> | undefined;
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
@@ -180,10 +188,15 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     const trailMonitor = createConfiguredTrailMonitor(config, { clock, log, recovery, senders, createClient: deps.createTrailClient });
     const services = (trailMonitor ? [trailMonitor] : []).map((service) => service.run(stop.signal));
 
+    // Issue 9 item 5: the stall alarm and the heartbeat, reading the board (none under --once).
+    const board = deps.board ?? new StatusBoard(() => clock.now());
+    const monitorContext = { board, recovery, clock, log, fetch: deps.fetch, queueFor: (name: string) => queues.get(name), config };
+    monitors = startMonitors(monitorContext, stop.signal, deps.monitors);
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
       clients.push(client);
-      const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
+      const scans = watchScans(board, region, clock);
+      const lookups = scans.client(observeLookups(client, () => recovery.observe({ type: 'lookup', region })));
       const regionLog = log.child({ region });
       const run = async (): Promise<PollerResult> => {
         // A state file this region cannot use stops only this region (and says what to do with it).
@@ -194,6 +207,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         );
         if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
         if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
+        scans.started(start.state);
         return runRegionPoller(
           {
             region,
@@ -204,7 +218,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
             health,
             alerter,
             loadState: async () => start.state,
-            saveState: (state) => writeState(region, () => store.save(region, state)),
+            saveState: (state) => writeState(region, () => store.save(region, state)).then(() => scans.saved(state)),
             decide,
             queueFor: (name) => queues.get(name),
             commit: (delta) => writeState(region, () => store.commit(region, delta)),
@@ -225,12 +239,14 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
     await Promise.allSettled(services);
+    await monitors.stop();
     return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
+    await monitors?.stop();
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.

@@ -1,6 +1,7 @@
 import { isAbortError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import type { SendOutcome, SlackSender } from '../slack/sender';
+import type { SlackMessage } from '../slack/types';
 import { planNext, type DigestOptions, type Plan } from './plan';
 import { buildPlain, buildRich, FORMAT_FAILED } from './queue-message';
 import type { QueueItem } from './types';
@@ -38,6 +39,12 @@ export interface WebhookQueue {
   submit(items: readonly QueueItem[], commit: CommitItems): Promise<ItemOutcome[]>;
   /** Items waiting (not counting the message in flight). */
   depth(): number;
+  /**
+   * Posts one ready-made message (the daily heartbeat, a monitor's alert) through this webhook's paced sender:
+   * Slack's 1 message/s, Retry-After and retries as for events, in turn with the event messages. Never planned,
+   * digested or committed. `signal` (default: the queue's stop) cancels the wait for its turn.
+   */
+  post(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome>;
 }
 
 export interface WebhookQueueOptions {
@@ -195,6 +202,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
       });
     },
     depth: () => waiting.length,
+    post: (message, postSignal) => sender.send(message, postSignal ?? signal),
   };
 }
 

@@ -7,12 +7,14 @@ import type { Logger } from '../logging/logger';
 
 /**
  * The temporary files this daemon creates in its state folder, and that only a crash (kill -9, power loss) can
- * leave behind: `<target>.tmp-<pid>-<n>` of an atomic write (lib/atomic-write.ts) of a region's state file or the
- * alert cooldown file, the old cooldown temp name `<cooldown>.<12 hex>.tmp` (no pid), and the start-up probe
+ * leave behind: `<target>.tmp-<pid>-<n>` of an atomic write (lib/atomic-write.ts) of a region's state file, the
+ * alert cooldown file or the daily heartbeat's state file, the old cooldown temp name `<cooldown>.<12 hex>.tmp` (no pid), and the start-up probe
  * `.<profile>.probe-<pid>`. Exact names only: nothing else in the folder is ever touched.
  */
 const STATE_TARGET = /^\.(?<profile>.+)\.[a-z0-9][a-z0-9-]*\.cloudtrail\.state$/;
 const COOLDOWN_TARGET = /^\.(?<profile>.+)\.alerts\.json$/;
+/** The daily heartbeat's last-sent day (src/monitors/heartbeat-daily.ts). */
+const HEARTBEAT_TARGET = /^\.(?<profile>.+)\.heartbeat\.state$/;
 const OLD_COOLDOWN_TEMP = /^\.(?<profile>.+)\.alerts\.json\.[0-9a-f]{12}\.tmp$/;
 const PROBE = /^\.(?<profile>.+)\.probe-(?<pid>[1-9]\d{0,9})$/;
 
@@ -86,7 +88,7 @@ export function parseTempName(name: string): { profile: string; pid: number | un
   const temp = TEMP_NAME.exec(name)?.groups;
   if (temp) {
     const target = temp['target'] ?? '';
-    const profile = (STATE_TARGET.exec(target) ?? COOLDOWN_TARGET.exec(target))?.groups?.['profile'];
+    const profile = (STATE_TARGET.exec(target) ?? COOLDOWN_TARGET.exec(target) ?? HEARTBEAT_TARGET.exec(target))?.groups?.['profile'];
     return profile === undefined ? undefined : { profile, pid: Number(temp['pid']) };
   }
   const probe = PROBE.exec(name)?.groups;

@@ -52,7 +52,8 @@ export interface Harness {
 /** Starts both simulators on 127.0.0.1 with a shared ManualClock; everything is closed by t.after. */
 export async function startHarness(
   t: { after(fn: () => unknown): void },
-  options: { serviceClockAheadMs?: number } = {},
+  /** `minSleepers`: ManualClock.autoAdvance's (default 1): time jumps only once that many tasks sleep. */
+  options: { serviceClockAheadMs?: number; minSleepers?: number } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
   // CloudTrail's clock may differ from ours: a positive value means our clock runs slow, negative fast.
@@ -60,7 +61,7 @@ export async function startHarness(
   const cloudtrail = await startCloudTrailSimulator({ now: () => clock.now() + ahead });
   const slack = await startSlackSimulator({ path: WEBHOOK_PATH, now: () => clock.now() });
   const stateDir = mkdtempSync(join(tmpdir(), 'cts-state-'));
-  const stopAuto = clock.autoAdvance();
+  const stopAuto = clock.autoAdvance({ minSleepers: options.minSleepers ?? 1 });
   t.after(async () => {
     stopAuto();
     await cloudtrail.close();
@@ -99,6 +100,9 @@ export async function startHarness(
         forceExit: () => {
           throw new Error('forced exit in a test');
         },
+        // Off unless a test asks (extra.monitors = createMonitorServices): the stall alarm sleeps all the time, so
+        // autoAdvance would jump a minute whenever a request is in flight and change every other test's timing.
+        monitors: () => [],
         ...extra,
       });
       return { done, proc, logs, out };
