@@ -5,7 +5,6 @@ import { test, type TestContext } from 'node:test';
 import {
   CloudTrailClient,
   DescribeTrailsCommand,
-  GetTrailStatusCommand,
   LookupEventsCommand,
   type LookupEventsCommandInput,
 } from '@aws-sdk/client-cloudtrail';
@@ -256,14 +255,6 @@ test('scripted failures: next-N per region or any region, persistent per region'
   });
 });
 
-test('answers DescribeTrails and GetTrailStatus minimally', async (t) => {
-  const { client } = await setUp(t);
-  const trails = await client.send(new DescribeTrailsCommand({}));
-  assert.deepEqual(trails.trailList, []);
-  const status = await client.send(new GetTrailStatusCommand({ Name: 'main' }));
-  assert.equal(status.IsLogging, true);
-});
-
 test('accepts the long target form and sends awsJson1_1 error bodies and headers', async (t) => {
   const { sim } = await setUp(t, { requestsPerSecond: 100 });
   sim.addRecord(RECORDS[0]!);
@@ -312,7 +303,7 @@ test('refuses a request without a SigV4 credential scope', async (t) => {
 test('keeps only the latest maxRecordedRequests, while waitForRequests counts them all', async (t) => {
   const { sim, client } = await setUp(t, { maxRecordedRequests: 2, requestsPerSecond: 100 });
   const third = sim.waitForRequests(3);
-  for (let i = 0; i < 3; i += 1) await client.send(new GetTrailStatusCommand({ Name: `trail-${i}` }));
+  for (let i = 0; i < 3; i += 1) await client.send(new DescribeTrailsCommand({ trailNameList: [`trail-${i}`] }));
   await third;
-  assert.deepEqual(sim.requests.map((r) => (r.body as { Name: string }).Name), ['trail-1', 'trail-2']);
+  assert.deepEqual(sim.requests.map((r) => (r.body as { trailNameList: string[] }).trailNameList), [['trail-1'], ['trail-2']]);
 });

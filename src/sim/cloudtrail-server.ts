@@ -5,9 +5,11 @@ import { failureToError, SimServiceError, throttlingError, type SimFailure } fro
 import { buildStoredEvent, compareNewestFirst, type AddRecordOptions, type StoredEvent } from './cloudtrail-events';
 import { readBody, scopeOf, parseJson, sendJson } from './cloudtrail-http';
 import { parseLookupRequest, selectPage } from './cloudtrail-query';
+import { createTrailSet, describeTrails, eventSelectors, findTrail, trailStatus, type SimTrailControl } from './cloudtrail-trails';
 
 export type { SimFailure } from './cloudtrail-errors';
 export type { AddRecordOptions } from './cloudtrail-events';
+export type { SimTrail, SimTrailControl, SimSelectors } from './cloudtrail-trails';
 
 export interface CloudTrailSimulatorOptions {
   /** Service time, ms epoch: visibility and throttling use it. Default Date.now. */
@@ -21,6 +23,8 @@ export interface CloudTrailSimulatorOptions {
   requestsPerSecond?: number;
   /** `requests` keeps the latest this many (a long demo run must not grow without bound). Default 10000. */
   maxRecordedRequests?: number;
+  /** The default trail's home region (a healthy multi-region trail, seen from every region). Default us-east-1. */
+  trailHomeRegion?: string;
 }
 
 export interface SimRequest {
@@ -51,13 +55,15 @@ export interface CloudTrailSimulator {
   failNext(region: string, failure: SimFailure, count?: number): void;
   /** Every request to `region` ('*' = any) fails this way until cleared with undefined. */
   setRegionFailure(region: string, failure: SimFailure | undefined): void;
+  /** The account's trails (DescribeTrails, GetTrailStatus, GetEventSelectors): change them, or deny the calls. */
+  readonly trails: SimTrailControl;
   /** Resolves once `count` requests in all have arrived (to wait for a condition, not for time). */
   waitForRequests(count: number): Promise<void>;
   /** Stops listening and destroys every open socket, hung ones included. */
   close(): Promise<void>;
 }
 
-const OPERATIONS = ['LookupEvents', 'DescribeTrails', 'GetTrailStatus'];
+const OPERATIONS = ['LookupEvents', 'DescribeTrails', 'GetTrailStatus', 'GetEventSelectors'];
 
 /** Starts a local CloudTrail (awsJson1_1) for tests and the demo. Point the SDK's `endpoint` at `url`. */
 export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptions = {}): Promise<CloudTrailSimulator> {
@@ -75,6 +81,7 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
   const maxRecorded = options.maxRecordedRequests ?? 10_000;
   let received = 0;
   let seq = 0;
+  const trailSet = createTrailSet(options.trailHomeRegion ?? 'us-east-1', now);
 
   function eventsOf(region: string): StoredEvent[] {
     const events = history.get(region) ?? [];
@@ -120,12 +127,24 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
 
   function answer(region: string, operation: string, body: unknown, at: number): { status: number; body: unknown } {
     if (body === undefined) throw new SimServiceError('SerializationException', 400, 'Request body is not valid JSON');
-    if (operation === 'DescribeTrails') return { status: 200, body: { trailList: [] } };
-    if (operation === 'GetTrailStatus') return { status: 200, body: { IsLogging: true } };
+    if (operation !== 'LookupEvents') return answerTrails(region, operation, body, at);
     // Throttling before validation: an invalid request still spends quota (the real order is UNCONFIRMED).
     if (isOverRate(region, at)) throw throttlingError(throttleStatus);
     const query = parseLookupRequest(body, region, at);
     return { status: 200, body: selectPage(eventsOf(region), query, at) };
+  }
+
+  /** The trail calls: 10 TPS in AWS (API-FACTS A.4), far above what the monitor sends, so never throttled here. */
+  function answerTrails(region: string, operation: string, body: unknown, at: number): { status: number; body: unknown } {
+    if (trailSet.control.denied) throw failureToError('AccessDeniedException', { operation, region, throttleStatus });
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SimServiceError('SerializationException', 400, 'Request body must be a JSON object');
+    }
+    const input = body as Record<string, unknown>;
+    const trails = trailSet.trails.values();
+    if (operation === 'DescribeTrails') return { status: 200, body: describeTrails(trails, region, input) };
+    if (operation === 'GetTrailStatus') return { status: 200, body: trailStatus(findTrail(trails, region, input.Name), at) };
+    return { status: 200, body: eventSelectors(findTrail(trails, region, input.TrailName)) };
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -178,6 +197,7 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
     url: `http://${host}:${port}`,
     port,
     requests,
+    trails: trailSet.control,
     addRecord,
     addRecords(records, opts = {}) {
       for (const r of records) addRecord(r, opts);
