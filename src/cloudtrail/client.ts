@@ -37,6 +37,8 @@ export interface LookupClientOptions {
   requestTimeoutMs?: number;
   /** Our clock, to compare with the service's `Date` header; default Date.now. */
   now?: () => number;
+  /** MaxResults per page, 1–50 (API-FACTS A.2); default 50. `doctor` asks for 1: it only needs an answer. */
+  pageSize?: number;
 }
 
 /** LookupEvents' maximum page size (API-FACTS A.2): fewest requests against the 2 TPS quota. */
@@ -49,6 +51,7 @@ export function createLookupClient(options: LookupClientOptions): AwsLookupClien
 
   addLenientEventTimes(client); // one odd EventTime must not make the SDK reject the whole page
   const now = options.now ?? Date.now;
+  const pageSize = options.pageSize ?? PAGE_SIZE;
   let serverOffset = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -71,7 +74,7 @@ export function createLookupClient(options: LookupClientOptions): AwsLookupClien
       // A fresh input every call: the SDK paginator mutates its input, a stale NextToken must never leak.
       const command = new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'false' }],
-        MaxResults: PAGE_SIZE,
+        MaxResults: pageSize,
         StartTime: new Date(input.start),
         EndTime: new Date(input.end),
         ...(input.nextToken ? { NextToken: input.nextToken } : {}),
