@@ -29,7 +29,7 @@ export function awsOptionsOf(config: Config, deps: DoctorDeps, region: string): 
 
 /** Where the credentials come from, for a person. */
 function sourceOf(config: Config): string {
-  return config.profile === undefined ? "credentials from the SDK's default chain" : `profile ${config.profile}`;
+  return config.profile === undefined ? "the SDK's default chain" : `profile ${config.profile}`;
 }
 
 export interface CredentialsCheck {
@@ -44,7 +44,7 @@ export async function checkCredentials(config: Config, deps: DoctorDeps): Promis
   const region = stsRegionFor(config.regions);
   try {
     const identity = await whoAmI({ ...awsOptionsOf(config, deps, region), timeoutMs: deps.timeoutMs, clock: deps.clock });
-    return { row: ok(name, `account ${identity.account}, ${identity.arn} (${sourceOf(config)})`), identity, usable: true };
+    return { row: ok(name, `account ${identity.account}, ${identity.arn} (from ${sourceOf(config)})`), identity, usable: true };
   } catch (error) {
     const kind = classifyAwsError(error);
     const text = describeAwsError(error);
