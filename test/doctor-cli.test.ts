@@ -135,8 +135,11 @@ test('doctor with a bad configuration: one ✗ row naming the key, every other c
 
 test('doctor prints no secret: webhook tokens, the SMTP password and AWS keys stay masked, even when Slack echoes one', BOUNDED, async (t) => {
   const w = await world(t);
-  // A webhook whose error answer quotes its own token: without the scrubber, the row would print it.
+  // Answers that quote a secret, so only the scrubber stands between it and the output: a webhook's error quoting
+  // its own token, an ARN and a trail name (AWS's text, attacker-controlled) holding the AWS secret and a token.
   w.slack.respondNext({ status: 400, body: `bad_request ${SECRETS.webhookToken}` });
+  w.sts.setIdentity({ account: '123456789012', arn: `arn:aws:iam::123456789012:user/${SECRETS.awsSecret}`, userId: 'AIDAEXAMPLE' });
+  w.cloudtrail.trails.put({ Name: `trail-${SECRETS.otherToken}` });
   w.writeConfig({
     slack: { webhooks: { alerts: w.slack.url, other: `${w.slack.url.replace(SECRETS.webhookToken, SECRETS.otherToken)}` } },
   });
@@ -146,6 +149,8 @@ test('doctor prints no secret: webhook tokens, the SMTP password and AWS keys st
     outputs.push(run.stdout, run.stderr);
   }
   assert.match(outputs[0] ?? '', /webhook default .*Slack rejected the test message: bad_request \*\*\*/);
+  assert.match(outputs[0] ?? '', /arn:aws:iam::123456789012:user\/\*\*\*/);
+  assert.match(outputs[0] ?? '', /"trail-\*\*\*"/);
   // A configuration refused for a bad key still names neither the webhooks nor the SMTP login.
   w.writeConfig({ regions: 'us-east-1' });
   const bad = await w.doctor([]);
