@@ -16,6 +16,7 @@ import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/c
 import { startEc2Simulator, type Ec2Simulator } from '../src/sim/ec2-server';
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { startStsSimulator, type StsSimulator } from '../src/sim/sts-server';
+import { within } from './support/cli-process';
 import { ManualClock } from './support/manual-clock';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
@@ -218,4 +219,21 @@ test('webhooks: a 429 is ! (not posted, try again), a message error ✗, and not
   assert.equal(failing[0]?.status, 'fail');
   assert.match(failing[0]?.detail ?? '', /could not be reached/);
   assert.equal(w.slack.requests.length, 2, 'one attempt each');
+});
+
+test('webhooks: hanging webhooks are posted to at once, so all of them cost one limit, not one each', async (t) => {
+  const w = await setUp(t);
+  const url = w.slack.url;
+  const config = loadConfig({
+    flags: { configFile: 'doctor.json', endpoint: w.cloudtrail.url },
+    env: {},
+    readFile: () => JSON.stringify({ slack: { webhooks: { default: url, two: `${url}?two`, three: `${url}?three` } } }),
+  });
+  w.slack.setDefault('hang');
+  const pending = checkWebhooks(config, w.deps);
+  await w.slack.waitForRequests(3);
+  await w.clock.advance(w.deps.timeoutMs);
+  const rows = await within('the webhook rows after one limit', pending, 10_000);
+  assert.deepEqual(rows.map((r) => [r.name, r.status]), [['webhook default', 'fail'], ['webhook two', 'fail'], ['webhook three', 'fail']]);
+  for (const row of rows) assert.match(row.detail, /did not answer: no answer within 5 s/);
 });

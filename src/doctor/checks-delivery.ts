@@ -73,10 +73,8 @@ export async function checkWebhooks(config: Config, deps: DoctorDeps): Promise<C
     return names.map((webhook) =>
       skipped(`webhook ${webhook}`, 'not posted (doctor posts only when asked)', 'run doctor --post-test to post one test message to it'));
   }
-  const rows: CheckResult[] = [];
-  // One after the other: two webhooks may be the same channel, and Slack allows 1 message/s.
-  for (const webhook of names) rows.push(await postTest(webhook, config.slack.webhooks[webhook] ?? '', deps));
-  return rows;
+  // All at once, so hanging webhooks cost one limit, not one each: Slack's 1 message/s is per webhook (API-FACTS C.1).
+  return Promise.all(names.map((webhook) => postTest(webhook, config.slack.webhooks[webhook] ?? '', deps)));
 }
 
 async function postTest(webhook: string, url: string, deps: DoctorDeps): Promise<CheckResult> {
