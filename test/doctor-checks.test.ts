@@ -237,3 +237,24 @@ test('webhooks: hanging webhooks are posted to at once, so all of them cost one 
   assert.deepEqual(rows.map((r) => [r.name, r.status]), [['webhook default', 'fail'], ['webhook two', 'fail'], ['webhook three', 'fail']]);
   for (const row of rows) assert.match(row.detail, /did not answer: no answer within 5 s/);
 });
+
+test('credentials: a profile that does not exist is ✗ naming the profile and the files to put it in', async (t) => {
+  const w = await setUp(t);
+  const saved = { file: process.env.AWS_SHARED_CREDENTIALS_FILE, config: process.env.AWS_CONFIG_FILE };
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(tmpdir(), 'cts-doctor-no-such-credentials');
+  process.env.AWS_CONFIG_FILE = join(tmpdir(), 'cts-doctor-no-such-config');
+  t.after(() => {
+    for (const [key, value] of [['AWS_SHARED_CREDENTIALS_FILE', saved.file], ['AWS_CONFIG_FILE', saved.config]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+  const config = loadConfig({ flags: { credsProfile: 'nosuch', endpoint: w.cloudtrail.url }, env: { SLACK_WEBHOOK_URL: w.slack.url } });
+  const { credentials: _ignored, ...deps } = w.deps;
+  const result = await checkCredentials(config, deps);
+  assert.equal(result.row.status, 'fail');
+  assert.equal(result.usable, false);
+  assert.match(result.row.detail, /no credentials found in profile nosuch/);
+  assert.match(result.row.action ?? '', /add profile nosuch to ~\/\.aws\/credentials/);
+  assert.equal(w.sts.requests.length, 0);
+});
