@@ -312,6 +312,7 @@ describe('every duration and rate setting has bounds the runtime can honour', ()
     ['alertCooldownMinutes', undefined, 0.5, 10_081, 10_080],
     ['digest.minEvents', undefined, 1, 1001, 1000],
     ['digest.repeatWindowMinutes', undefined, -0.5, 1441, 1440],
+    ['trailMonitor.intervalMinutes', undefined, 0.5, 1441, 1440],
   ];
   /** `digest.minEvents` → {digest: {minEvents: value}}: the config file's shape of a dotted key. */
   const fileWith = (key: string, value: unknown): object =>

@@ -87,6 +87,18 @@ const cases: Case[] = [
   { kind: 'state-unreadable', region: WEST, steps: [{ type: 'started' }, { type: 'state-load', region: EAST }, { type: 'state-load', region: WEST, closes: true }] },
   { kind: 'state-unreadable', steps: [{ type: 'started' }, { type: 'state-load', region: EAST, closes: true }] },
   { kind: 'region-failing', region: 'ap-south-1', steps: [{ type: 'lookup', region: EAST }, { type: 'started', closes: true }] },
+  // The trail monitor's kinds end only when its check answers without that defect: nothing else proves it.
+  ...['trail-missing', 'trail-not-logging', 'trail-coverage', 'trail-selectors', 'trail-monitor-denied'].map((kind) => ({
+    kind,
+    steps: [
+      { type: 'started' as const },
+      { type: 'lookup' as const, region: EAST },
+      { type: 'slack' as const },
+      { type: 'stable' as const },
+      { type: 'trail-check' as const, found: [kind, 'trail-coverage'] },
+      { type: 'trail-check' as const, found: ['trail-coverage', 'trail-selectors'].filter((k) => k !== kind), closes: true as const },
+    ],
+  })),
   { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
 ];
 

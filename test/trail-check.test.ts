@@ -80,3 +80,29 @@ test('AccessDenied names the refused action; throttling and 5xx are failures to 
   assert.deepEqual({ ...result, message: undefined }, { outcome: 'failed', region: 'eu-west-1', kind: 'transient', message: undefined });
   assert.ok(!JSON.stringify([denied, throttled, result]).includes(TEST_CREDENTIALS.secretAccessKey));
 });
+
+test('a trail deleted between DescribeTrails and its status is left out; shadow duplicates count once', async () => {
+  const arn = (name: string) => `arn:aws:cloudtrail:us-east-1:123456789012:trail/${name}`;
+  const listed = [
+    { Name: 'gone', TrailARN: arn('gone'), IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, HomeRegion: 'us-east-1' },
+    { Name: 'main', TrailARN: arn('main'), IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, HomeRegion: 'us-east-1' },
+    { Name: 'main', TrailARN: arn('main'), IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, HomeRegion: 'us-east-1' },
+  ];
+  const asked: string[] = [];
+  const client = {
+    region: 'us-east-1',
+    describeTrails: async () => listed,
+    async getTrailStatus(name: string) {
+      asked.push(name);
+      if (name === arn('gone')) throw Object.assign(new Error('Unknown trail'), { name: 'TrailNotFoundException', $metadata: { httpStatusCode: 404 } });
+      return { IsLogging: false, StopLoggingTime: new Date(Date.UTC(2026, 10, 30)) };
+    },
+    getEventSelectors: async () => ({ EventSelectors: [{ ReadWriteType: 'All' as const }] }),
+  };
+  const check = await checkTrails(client);
+  assert.ok(check.outcome === 'checked');
+  assert.deepEqual(asked, [arn('gone'), arn('main')]);
+  assert.deepEqual(check.trails.map((v) => v.name), ['main']);
+  assert.deepEqual(check.findings.map((f) => [f.kind, f.trails]), [['trail-not-logging', ['main']]]);
+  assert.match(check.findings[0]?.reason ?? '', /since 2026-11-30T00:00:00\.000Z/);
+});

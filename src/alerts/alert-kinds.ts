@@ -19,7 +19,9 @@ export type Clearing =
   /** Slack accepted a message. */
   | 'slack'
   /** The run has lasted a minute (longer than a crash loop's restarts), or a --once pass succeeded. */
-  | 'stable';
+  | 'stable'
+  /** The trail monitor's calls answered and its check no longer found this defect (src/monitors/trail-monitor.ts). */
+  | 'trail-check';
 
 export interface AlertKindInfo {
   /** undefined: a notice about something that happened (an event lost, a file set aside); nothing to recover. */
@@ -42,6 +44,15 @@ const KINDS: Record<string, AlertKindInfo> = {
   undeliverable: { clearedBy: undefined, note: '' },
   'events-expired': { clearedBy: undefined, note: '' },
   'state-corrupt': { clearedBy: undefined, note: '' },
+  // The trail monitor (issue 9 item 6): process-wide (no region), one per defect, for the account as a whole.
+  'trail-missing': { clearedBy: 'trail-check', note: 'a multi-region CloudTrail trail exists again' },
+  'trail-not-logging': { clearedBy: 'trail-check', note: 'the CloudTrail trail is logging again' },
+  'trail-coverage': { clearedBy: 'trail-check', note: 'a CloudTrail trail records global service events again' },
+  'trail-selectors': { clearedBy: 'trail-check', note: 'a CloudTrail trail records write management events again' },
+  'trail-monitor-denied': {
+    clearedBy: 'trail-check',
+    note: 'DescribeTrails, GetTrailStatus and GetEventSelectors are allowed again',
+  },
 };
 
 /** A kind this version does not know (a newer version's, in a shared cooldown file) ends like a crash. */

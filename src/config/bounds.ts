@@ -84,6 +84,15 @@ export const BOUNDS = {
     unit: 'minutes',
     why: '0 collapses no repeats; a day at most, like the settle window',
   },
+  // Issue 9 item 6: one check costs 1 + 2 × (number of trails) requests against the 10 requests/s of CloudTrail's
+  // Get/Describe calls (API-FACTS A.4), so even every minute is cheap; a day at most, so a stopped trail is
+  // noticed the same day.
+  'trailMonitor.intervalMinutes': {
+    min: 1,
+    max: 24 * 60,
+    unit: 'minutes',
+    why: 'how late a stopped or deleted trail may be noticed; a day at most',
+  },
 } as const satisfies Record<string, Bound>;
 
 export type BoundedSetting = keyof typeof BOUNDS;

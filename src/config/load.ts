@@ -37,7 +37,7 @@ export interface LoadConfigInput {
  * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
  * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
  */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest'> & {
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor'> & {
   /** The webhook named `default`. */
   webhookUrl: string | undefined;
   rulesBuiltin: boolean;
@@ -133,6 +133,11 @@ export function loadConfig(input: LoadConfigInput): Config {
     shutdownTimeoutSeconds: s.shutdownTimeoutSeconds,
     alertAfterMinutes: s.alertAfterMinutes,
     alertCooldownMinutes: s.alertCooldownMinutes,
+    trailMonitor: {
+      enabled: file.data.trailMonitor?.enabled ?? true,
+      intervalMinutes: file.data.trailMonitor?.intervalMinutes ?? DEFAULTS.trailMonitorIntervalMinutes,
+      region: file.data.trailMonitor?.region,
+    },
   });
 }
 
@@ -173,6 +178,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
     alertAfterMinutes: config.alertAfterMinutes,
     alertCooldownMinutes: config.alertCooldownMinutes,
+    trailMonitor: config.trailMonitor,
   };
 }
 

@@ -33,6 +33,8 @@ export const DEFAULTS = Object.freeze({
   digestEnabled: true,
   digestMinEvents: 5,
   digestRepeatWindowMinutes: 10,
+  // Issue 9 item 6: the trail monitor looks at the account's trails every 15 minutes.
+  trailMonitorIntervalMinutes: 15,
 });
 
 /** A webhook's name in `slack.webhooks` and in routes: `default`, `security`, `team-a_alerts`. */
@@ -172,6 +174,17 @@ export const configFileSchema = z.strictObject(
           repeatWindowMinutes: bounded('digest.repeatWindowMinutes').optional(),
         },
         { error: 'expected an object like {"enabled": true, "minEvents": 5, "repeatWindowMinutes": 10}' },
+      )
+      .optional(),
+    trailMonitor: z
+      .strictObject(
+        {
+          enabled: flag().optional(),
+          intervalMinutes: bounded('trailMonitor.intervalMinutes').optional(),
+          // The home region of the checks; default: the first region polled.
+          region: region.optional(),
+        },
+        { error: 'expected an object like {"enabled": true, "intervalMinutes": 15, "region": "us-east-1"}' },
       )
       .optional(),
     email: z

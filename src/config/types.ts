@@ -85,6 +85,15 @@ export interface Config {
   alertAfterMinutes: number;
   /** Minimum time between two alert emails of the same (kind, region). */
   alertCooldownMinutes: number;
+  /** The trail monitor (issue 9 item 6; src/monitors/trail-monitor.ts); config file only. */
+  trailMonitor: {
+    /** Default true. Never runs with --once. */
+    enabled: boolean;
+    /** Between two checks. Default 15 (1 – 1440: src/config/bounds.ts). */
+    intervalMinutes: number;
+    /** Where DescribeTrails, GetTrailStatus and GetEventSelectors are called; undefined: the first polled region. */
+    region: string | undefined;
+  };
 }
 
 /** Every region enabled by default in a commercial AWS account (opt-in regions must be listed with -r). */

@@ -11,7 +11,9 @@ export type Evidence =
   | { type: 'state-save'; region: string }
   | { type: 'state-save-failed'; region: string }
   | { type: 'slack' }
-  | { type: 'stable' };
+  | { type: 'stable' }
+  /** The trail monitor's calls answered; `found`: the trail alert kinds its check still finds. */
+  | { type: 'trail-check'; found: readonly string[] };
 
 export interface AlertRecovery {
   /** Hand this alerter to everything else: the alerts it raises are watched for their clearing too. */
@@ -20,6 +22,8 @@ export interface AlertRecovery {
   start(): Promise<void>;
   /** Sends the "recovered" email of every open alert this evidence clears. Never throws; the emails are `track`ed. */
   observe(evidence: Evidence): void;
+  /** Whether an alert of (kind, region) is open: raised by this run, or left open by an earlier one. */
+  isOpen(kind: string, region?: string): boolean;
 }
 
 /** pm2 resets its restart backoff after 30 s of uptime; a run twice that long is no longer part of a crash loop. */
@@ -52,10 +56,10 @@ export function createAlertRecovery(
   };
 
   /** Closes the open alerts cleared by `clearing`: a process-wide one always, a regional one when `region` is its region or unset. */
-  const clear = (clearing: Clearing, region?: string) => {
+  const clear = (clearing: Clearing, region?: string, unless: readonly string[] = []) => {
     for (const alert of [...open.values()]) {
       const info = alertKindInfo(alert.kind);
-      if (info.clearedBy !== clearing) continue;
+      if (info.clearedBy !== clearing || unless.includes(alert.kind)) continue;
       if (alert.region !== undefined && region !== undefined && alert.region !== region) continue;
       recover(alert, info.note);
     }
@@ -78,6 +82,7 @@ export function createAlertRecovery(
     async start() {
       for (const alert of await inner.openAlerts()) open.set(alertKey(alert.kind, alert.region), alert);
     },
+    isOpen: (kind, region) => open.has(alertKey(kind, region)),
     observe(evidence) {
       switch (evidence.type) {
         case 'started':
@@ -104,6 +109,8 @@ export function createAlertRecovery(
           return clear('slack');
         case 'stable':
           return clear('stable');
+        case 'trail-check':
+          return clear('trail-check', undefined, evidence.found);
       }
     },
   };

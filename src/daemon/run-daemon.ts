@@ -27,6 +27,9 @@ import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecover
 import { createWebhookQueues } from './webhook-queues';
 import type { CallerIdentity } from '../aws/identity';
 import { createIdentityCell, learnIdentity, type IdentityCell } from '../aws/learn-identity';
+import type { SlackSender } from '../slack/sender';
+import type { TrailClient } from '../monitors/trail-client';
+import { createConfiguredTrailMonitor } from '../monitors/trail-monitor-service';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -36,6 +39,8 @@ export interface DaemonDeps {
   writeOut(line: string): void;
   /** Replaces the AWS SDK client (tests); default createLookupClient. */
   createClient?(region: string): LookupClient & { destroy?(): void };
+  /** Replaces the trail monitor's AWS SDK client (tests); default createTrailClient. */
+  createTrailClient?(region: string): TrailClient & { destroy?(): void };
   fetch?: typeof fetch;
   alerter?: Alerter;
   reopenLogs?(): void;
@@ -171,7 +176,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         throw error;
       }
     };
+    const senders = new Map<string, SlackSender>();
     const queues = createWebhookQueues(config, {
+      senders,
       clock,
       log,
       fetch: deps.fetch,
@@ -186,6 +193,10 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
       },
     });
+
+    // Issue 9 item 6: the trail monitor runs beside the pollers on the same stop signal, and never stops them.
+    const trailMonitor = createConfiguredTrailMonitor(config, { clock, log, recovery, senders, createClient: deps.createTrailClient });
+    const services = (trailMonitor ? [trailMonitor] : []).map((service) => service.run(stop.signal));
 
     const pollers = config.regions.map((region) => {
       const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
@@ -231,6 +242,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     });
     // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
     const results = await Promise.allSettled(pollers);
+    await Promise.allSettled(services);
     return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.

@@ -26,6 +26,8 @@ export interface WebhookQueueDeps {
   track(work: Promise<void>): void;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
+  /** Filled with each webhook's paced sender, by name: the daemon's own messages (trail monitor) share its pace. */
+  senders?: Map<string, SlackSender>;
 }
 
 /**
@@ -42,7 +44,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
       name,
       createWebhookQueue({
         name,
-        sender: createSender(config, deps, name, named),
+        sender: keep(deps.senders, name, createSender(config, deps, name, named)),
         log: deps.log,
         digest,
         consoleDomain: config.consoleDomain,
@@ -51,6 +53,11 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
       }),
     ]),
   );
+}
+
+function keep(senders: Map<string, SlackSender> | undefined, name: string, sender: SlackSender): SlackSender {
+  senders?.set(name, sender);
+  return sender;
 }
 
 function createSender(config: Config, deps: WebhookQueueDeps, name: string, named: boolean): SlackSender {

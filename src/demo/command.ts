@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createLookupClient } from '../cloudtrail/client';
+import { createTrailClient } from '../monitors/trail-client';
 import { runDaemon } from '../daemon/run-daemon';
 import type { SignalSource } from '../daemon/signals';
 import { systemClock, type Clock } from '../lib/clock';
@@ -117,6 +118,8 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
       proc: deps.proc,
       writeOut: () => undefined, // only --dry-run writes here, and the demo posts
       createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
+      // The trail monitor looks at the simulator's trail too (never at the user's AWS credentials or account).
+      createTrailClient: (region) => createTrailClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
       forceExit: deps.forceExit,
     });
   } finally {

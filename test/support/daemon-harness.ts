@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load';
 import type { CliFlags } from '../../src/cli/program';
 import type { Config } from '../../src/config/types';
 import { createLookupClient } from '../../src/cloudtrail/client';
+import { createTrailClient } from '../../src/monitors/trail-client';
 import { runDaemon, type DaemonDeps } from '../../src/daemon/run-daemon';
 import { startCloudTrailSimulator, type CloudTrailSimulator } from '../../src/sim/cloudtrail-server';
 import { startSlackSimulator, type SlackSimulator } from '../../src/sim/slack-server';
@@ -43,6 +44,8 @@ export interface Harness {
   stateDir: string;
   /** `file`: the config file's content (JSON), e.g. `{ digest: { enabled: false } }`. */
   config(flags?: CliFlags, env?: Record<string, string>, file?: Record<string, unknown>): Config;
+  /** The trail monitor's SDK client against the CloudTrail simulator: pass it as `extra.createTrailClient` to run it. */
+  trailClient(region: string): ReturnType<typeof createTrailClient>;
   run(config: Config, extra?: Partial<DaemonDeps>): { done: Promise<number>; proc: EventEmitter; logs: ReturnType<typeof captureLogger>; out: string[] };
 }
 
@@ -78,7 +81,11 @@ export async function startHarness(
           return JSON.stringify(file);
         },
       }),
-    run: (config, extra = {}) => {
+    trailClient: (region) => createTrailClient({ region, endpoint: cloudtrail.url, credentials: TEST_CREDENTIALS, requestTimeoutMs: 5000 }),
+    run: (given, extra = {}) => {
+      // The trail monitor sleeps its interval right after its first check, and autoAdvance would jump the clock
+      // ahead while the pollers still start: it runs only in the tests that ask for it (extra.createTrailClient).
+      const config = extra.createTrailClient ? given : { ...given, trailMonitor: { ...given.trailMonitor, enabled: false } };
       const proc = new EventEmitter();
       const logs = captureLogger();
       const out: string[] = [];
