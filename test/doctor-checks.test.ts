@@ -258,3 +258,15 @@ test('credentials: a profile that does not exist is ✗ naming the profile and t
   assert.match(result.row.action ?? '', /add profile nosuch to ~\/\.aws\/credentials/);
   assert.equal(w.sts.requests.length, 0);
 });
+
+test('trail status: asked in trailMonitor.region when the config names one, as the trail monitor does', async (t) => {
+  const w = await setUp(t);
+  const config = loadConfig({
+    flags: { configFile: 'doctor.json', endpoint: w.cloudtrail.url },
+    env: { SLACK_WEBHOOK_URL: w.slack.url },
+    readFile: () => JSON.stringify({ regions: ['us-east-1'], trailMonitor: { region: 'eu-central-1' } }),
+  });
+  assert.equal((await checkTrailStatus(config, w.deps))[0]?.status, 'ok');
+  const regions = new Set(w.cloudtrail.requests.filter((r) => r.operation !== 'LookupEvents').map((r) => r.region));
+  assert.deepEqual([...regions], ['eu-central-1']);
+});

@@ -18,7 +18,8 @@ const TRAIL_PERMISSIONS = `grant ${TRAIL_MONITOR_ACTIONS.join(', ')}`;
 
 /** One row when healthy or not checkable; one ✗ row per finding (a trail stopped, deleted, narrowed). */
 export async function checkTrailStatus(config: Config, deps: DoctorDeps): Promise<CheckResult[]> {
-  const region = stsRegionFor(config.regions);
+  // Where the trail monitor asks: trailMonitor.region, else the first polled region (src/monitors/trail-monitor-service.ts).
+  const region = config.trailMonitor.region ?? stsRegionFor(config.regions);
   const client = createTrailClient({ ...awsOptionsOf(config, deps, region), endpoint: config.cloudtrailEndpoint });
   try {
     const check = await bounded(deps.timeoutMs, deps.clock, (signal) => checkTrails(client, signal));
