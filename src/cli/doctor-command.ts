@@ -39,6 +39,7 @@ export interface DoctorCommandDeps {
   stateFs?: StateFs;
 }
 
+/** Runs every check, prints the table or `--json` on `io.writeOut`, resolves to 0 (nothing blocks) or 1. */
 export async function runDoctorCommand(flags: DoctorFlags, io: CliIo, deps: DoctorCommandDeps = { env: process.env }): Promise<number> {
   const cliFlags: CliFlags = {
     configFile: flags.config,

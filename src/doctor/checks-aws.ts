@@ -13,11 +13,15 @@ import type { DoctorDeps } from './deps';
 /** Credentials that AWS refuses outright: every other AWS call would fail the same way, so those are skipped. */
 const UNUSABLE: ReadonlySet<AwsErrorKind> = new Set(['unrecognized-client', 'expired-token', 'no-credentials']);
 
-/** The lookup window: short, so the one request is cheap (MaxResults 1: an answer is all we need). */
+/**
+ * The lookup window, ms: short, so the one request is cheap (MaxResults 1, A.2: an answer is all we need); it
+ * costs one of the 2 requests/s per region (A.4) once.
+ */
 const LOOKUP_WINDOW_MS = 5 * 60_000;
 /** Beyond this, the clock is worth fixing even inside the settle window. */
 export const CLOCK_WARN_MS = 60_000;
 
+/** The options every doctor AWS client shares: the config's profile (or the test's credentials), the check limit. */
 export function awsOptionsOf(config: Config, deps: DoctorDeps, region: string): AwsClientOptions {
   return {
     region,
@@ -39,6 +43,10 @@ export interface CredentialsCheck {
   usable: boolean;
 }
 
+/**
+ * STS GetCallerIdentity (K.2) in the first configured region, bounded by `deps.timeoutMs` (whoAmI's own limit).
+ * Never throws: every failure is a ✗ row whose advice depends on the classified error (classifyAwsError).
+ */
 export async function checkCredentials(config: Config, deps: DoctorDeps): Promise<CredentialsCheck> {
   const name = 'credentials';
   const region = stsRegionFor(config.regions);

@@ -12,8 +12,13 @@ import type { DoctorDeps } from './deps';
  * URL, a user or a password.
  */
 
+/** The test message's first words (then the webhook's name, this host and the time). */
 export const TEST_MESSAGE = 'cloudtrail-slack doctor: test message, ignore';
 
+/**
+ * ! when no SMTP URL is configured; else nodemailer `verify()` bounded by `deps.timeoutMs` (the transport's own
+ * connect and greeting limits too: src/alerts/mailer.ts). Never throws; the transport is closed afterwards.
+ */
 export async function checkSmtp(config: Config, deps: DoctorDeps): Promise<CheckResult> {
   const name = 'alert email';
   const { smtpUrl, to } = config.email;

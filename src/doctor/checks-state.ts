@@ -19,6 +19,11 @@ export type StateFs = Pick<typeof fsp, 'stat' | 'readdir' | 'readFile' | 'writeF
 /** More problem rows than this become one "and N more" row: a folder of broken files must not flood the table. */
 const MAX_FILE_ROWS = 10;
 
+/**
+ * The `state folder` row, then (when the folder exists and is writable) `state files` and one row per file with a
+ * problem. `now` (ms) judges offsets as the store would (a state file's offset may not be in the future). Never
+ * throws; `fs` is node:fs/promises unless a test passes another.
+ */
 export async function checkStateFolder(config: Config, now: number, fs: StateFs = fsp): Promise<CheckResult[]> {
   const dir = config.stateDir;
   const name = 'state folder';
