@@ -5,6 +5,7 @@ import { runDemoCommand } from './demo/command';
 import { runReplayCommand } from './replay/command';
 import { scrubSecrets } from './alerts/scrub';
 import { runRulesLintCommand, runRulesTestCommand } from './cli/rules-command';
+import { runDoctorCommand, type DoctorFlags } from './cli/doctor-command';
 
 /** stdout and stderr; a stderr line also reaches a -d parent still waiting for us to start (it prints it). */
 const io: CliIo = {
@@ -26,7 +27,18 @@ export const handlers: CliHandlers = {
   replay: runReplayCommand,
   rulesLint: runRulesLintCommand,
   rulesTest: runRulesTestCommand,
+  doctor: runDoctor,
 };
+
+/**
+ * `doctor`: its checks are bounded, and whatever they opened is closed; should a socket still hold the event loop
+ * once the answer is printed, leave anyway (unref: a drained loop exits at once, without this timer).
+ */
+async function runDoctor(flags: DoctorFlags): Promise<number> {
+  const code = await runDoctorCommand(flags, io);
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
+}
 
 /** Entry point used by bin/cloudtrail-slack. Sets process.exitCode and lets the event loop drain. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -520,3 +520,28 @@ test('still sends when the cooldown file cannot be written, and keeps the cooldo
   assert.equal(smtp.received.length, 1);
   assert.ok(logs.lines.some((l) => l.level === WARN && l.msg === 'cannot save alert cooldown; continuing'));
 });
+
+// ---- who the daemon runs as (issue 9 item 3) ----------------------------------------------------------------
+
+test('names the AWS account and principal the daemon runs as, in alert and recovered emails, once it knows them', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const { make } = await setup(t, smtp.url);
+  let identity: { account: string; arn: string } | undefined;
+  const alerter = make({ identity: () => identity });
+  const { account: _none, ...withoutAccount } = credentialsAlert;
+  await alerter.alert(withoutAccount);
+  assert.match(smtp.received[0]?.body ?? '', /^AWS account: \(unknown\)$/m, 'not known yet: said so');
+  identity = { account: '111122223333', arn: 'arn:aws:sts::111122223333:assumed-role/Audit/cts' };
+  await alerter.alert({ ...withoutAccount, kind: 'throttled' });
+  await alerter.recovered('throttled', 'us-east-1');
+  const line = 'AWS account: 111122223333 (arn:aws:sts::111122223333:assumed-role/Audit/cts)';
+  assert.ok(smtp.received[1]?.body.includes(line), smtp.received[1]?.body);
+  assert.ok(smtp.received[2]?.body.includes(line), `the recovered email too:\n${smtp.received[2]?.body}`);
+});
+
+test('an account named by the alert itself wins over the identity (an alert about another account)', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const { make } = await setup(t, smtp.url);
+  await make({ identity: () => ({ account: '111122223333', arn: 'arn:aws:iam::111122223333:user/cts' }) }).alert(credentialsAlert);
+  assert.match(smtp.received[0]?.body ?? '', /^AWS account: 123456789012$/m);
+});

@@ -72,6 +72,11 @@ export interface AlerterOptions {
   pid?: number;
   /** Replaces the SMTP transport built from email.smtpUrl (tests, other transports). */
   transport?: MailSender;
+  /**
+   * The AWS account and principal the daemon runs as (src/aws/identity.ts), read when an email is written: until
+   * STS has answered, undefined, and the email says "(unknown)". An alert's own `account` wins.
+   */
+  identity?: () => { account: string; arn: string } | undefined;
   /** More secrets to mask by value (alerts/scrub.ts knownSecretsOf: the webhook URL, AWS keys); the SMTP URL's userinfo always is. */
   secrets?: readonly (string | undefined)[];
 }
@@ -163,7 +168,7 @@ class EmailAlerter implements Alerter {
     const facts = {
       kind: input.kind,
       region: input.region,
-      account: input.account,
+      ...this.#accountOf(input.account),
       reason: this.#scrub(input.reason),
       action: this.#scrub(input.action),
     };
@@ -224,7 +229,7 @@ class EmailAlerter implements Alerter {
     this.#log.info({ ...fields, email: 'sending' }, 'alert condition recovered');
     const content = formatRecoveredEmail(
       this.#origin,
-      { kind, region, note, openedAt: closed.openedAt, reason: closed.reason },
+      { kind, region, note, openedAt: closed.openedAt, reason: closed.reason, ...this.#accountOf(undefined) },
       now,
     );
     await this.#send(content, fields);
@@ -309,6 +314,13 @@ class EmailAlerter implements Alerter {
       clearTimeout(timer);
       controller.abort();
     }
+  }
+
+  /** The alert's own account, else the daemon's identity (account and principal), else nothing known. */
+  #accountOf(account: string | undefined): { account: string | undefined; principal?: string } {
+    if (account !== undefined) return { account };
+    const identity = this.#options.identity?.();
+    return identity === undefined ? { account: undefined } : { account: identity.account, principal: identity.arn };
   }
 
   #scrub(text: string): string {

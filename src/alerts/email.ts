@@ -12,6 +12,8 @@ export interface AlertFacts {
   kind: string;
   region: string | undefined;
   account: string | undefined;
+  /** The principal's ARN, shown after the account (the daemon's own identity, from STS). */
+  principal?: string;
   /** Already scrubbed. */
   reason: string;
   /** Already scrubbed. */
@@ -26,6 +28,8 @@ export interface RecoveryFacts {
   /** From the open record: when it was first emailed, and why. */
   openedAt: string | undefined;
   reason: string | undefined;
+  account?: string | undefined;
+  principal?: string;
 }
 
 export interface EmailContent {
@@ -61,7 +65,7 @@ export function formatAlertEmail(
         ['Kind', alert.kind],
         ['Region', alert.region ?? '(not region-specific)'],
         ['AWS profile', origin.profile],
-        ['AWS account', alert.account ?? '(unknown)'],
+        ['AWS account', describeAccount(alert)],
         ...originRows(origin),
         ['Time', new Date(now).toISOString()],
       ]),
@@ -95,12 +99,19 @@ export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFact
         ['Kind', recovery.kind],
         ['Region', recovery.region ?? '(not region-specific)'],
         ['AWS profile', origin.profile],
+        ['AWS account', describeAccount(recovery)],
         ...originRows(origin),
         ['Time', new Date(now).toISOString()],
       ]),
       '',
     ].join('\n'),
   };
+}
+
+/** `123456789012 (arn:aws:iam::123456789012:user/x)`, the account alone, or `(unknown)` before STS answered. */
+function describeAccount(facts: { account?: string | undefined; principal?: string | undefined }): string {
+  if (facts.account === undefined) return '(unknown)';
+  return facts.principal === undefined ? facts.account : `${facts.account} (${facts.principal})`;
 }
 
 function describeWhere(kind: string, region: string | undefined): string {

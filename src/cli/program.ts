@@ -6,6 +6,8 @@ import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
+import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
+import type { DoctorFlags } from './doctor-command';
 
 const NAME = 'cloudtrail-slack';
 
@@ -38,6 +40,8 @@ export interface CliHandlers {
   rulesLint?(flags: RulesFlags): Promise<number>;
   /** `rules test FILE...`. */
   rulesTest?(files: string[], flags: RulesFlags): Promise<number>;
+  /** `doctor`: check the setup (src/cli/doctor-command.ts). */
+  doctor?(flags: DoctorFlags): Promise<number>;
 }
 
 export interface CliIo {
@@ -146,7 +150,33 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     });
   }
   addRulesCommands(program, handlers, io);
+  addDoctorCommand(program, handlers, io);
   return program;
+}
+
+/** `doctor`: the run command's AWS and config flags that apply (after the word, like any subcommand's), and its own. */
+function addDoctorCommand(program: Command, handlers: CliHandlers, io: CliIo): void {
+  const { doctor } = handlers;
+  if (!doctor) return;
+  const command = program
+    .command('doctor')
+    .description('check the configuration, credentials, permissions, trail, state folder, clock, email and webhooks')
+    .allowExcessArguments(false)
+    .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG)')
+    .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain)')
+    .addOption(new Option('-r, --regions <list>', 'comma-separated regions').argParser(parseRegions))
+    .option('-s, --state-dir <dir>', 'folder of the state files (default: ./state)')
+    .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
+    .option('--post-test', 'post one test message to each webhook')
+    .option('--json', 'one JSON document instead of the table')
+    .addOption(
+      new Option('--timeout <seconds>', `limit of each check (${range(DOCTOR_TIMEOUT)}; default ${DEFAULT_DOCTOR_TIMEOUT_SECONDS})`).argParser(parseWithin(DOCTOR_TIMEOUT)),
+    )
+    .addHelpText('after', '\nExit codes: 0 nothing blocks the daemon (warnings allowed), 1 a check failed, 78 usage error.\n');
+  configure(command, io, `see '${NAME} doctor --help'`);
+  command.action(async () => {
+    exitCodes.set(program, await doctor.call(handlers, command.opts<DoctorFlags>()));
+  });
 }
 
 /** `rules lint` and `rules test`: read-only and offline (src/cli/rules-command.ts). */

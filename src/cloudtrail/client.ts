@@ -1,5 +1,5 @@
-import { CloudTrailClient, LookupEventsCommand, type CloudTrailClientConfig } from '@aws-sdk/client-cloudtrail';
-import { fromIni } from '@aws-sdk/credential-providers';
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { createCloudTrailClient, type AwsCredentials } from '../aws/clients';
 import type { LookupEvent } from '../events/parse';
 import { addLenientEventTimes } from './lenient-answer';
 
@@ -32,38 +32,26 @@ export interface LookupClientOptions {
   profile?: string;
   /** A local endpoint (tests, demo); else AWS (or AWS_ENDPOINT_URL_CLOUDTRAIL, read by the SDK). */
   endpoint?: string;
-  credentials?: CloudTrailClientConfig['credentials'];
+  credentials?: AwsCredentials;
   /** Connect, wait-for-response and idle-socket limit per request. Default 30 s. */
   requestTimeoutMs?: number;
   /** Our clock, to compare with the service's `Date` header; default Date.now. */
   now?: () => number;
+  /** MaxResults per page, 1–50 (API-FACTS A.2); default 50. `doctor` asks for 1: it only needs an answer. */
+  pageSize?: number;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** LookupEvents' maximum page size (API-FACTS A.2): fewest requests against the 2 TPS quota. */
 const PAGE_SIZE = 50;
 
 /** Builds the AWS SDK client for one region and wraps it in the LookupClient port. */
 export function createLookupClient(options: LookupClientOptions): AwsLookupClient {
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const client = new CloudTrailClient({
-    region: options.region,
-    endpoint: options.endpoint,
-    credentials: options.credentials ?? (options.profile ? fromIni({ profile: options.profile }) : undefined),
-    // We own retries (lookupWindow's backoff and the poller): one layer, so no SDK retries underneath.
-    maxAttempts: 1,
-    requestHandler: {
-      // requestTimeout alone only logs a warning and the request hangs (API-FACTS B.2): opt in to the error,
-      // and bound connecting and a stalled body as well.
-      requestTimeout: timeoutMs,
-      throwOnRequestTimeout: true,
-      connectionTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-    },
-  });
+  // Credentials, timeouts and "no SDK retries: the poller owns them" are src/aws/clients.ts's, shared by every client.
+  const client = createCloudTrailClient(options);
 
   addLenientEventTimes(client); // one odd EventTime must not make the SDK reject the whole page
   const now = options.now ?? Date.now;
+  const pageSize = options.pageSize ?? PAGE_SIZE;
   let serverOffset = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -86,7 +74,7 @@ export function createLookupClient(options: LookupClientOptions): AwsLookupClien
       // A fresh input every call: the SDK paginator mutates its input, a stale NextToken must never leak.
       const command = new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'false' }],
-        MaxResults: PAGE_SIZE,
+        MaxResults: pageSize,
         StartTime: new Date(input.start),
         EndTime: new Date(input.end),
         ...(input.nextToken ? { NextToken: input.nextToken } : {}),

@@ -25,6 +25,8 @@ import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
+import type { CallerIdentity } from '../aws/identity';
+import { createIdentityCell, learnIdentity, type IdentityCell } from '../aws/learn-identity';
 import type { SlackSender } from '../slack/sender';
 import type { TrailClient } from '../monitors/trail-client';
 import { createConfiguredTrailMonitor } from '../monitors/trail-monitor-service';
@@ -60,6 +62,13 @@ export interface DaemonDeps {
    * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
    */
   reportFailure?(line: string): void;
+  /**
+   * Asks STS who the credentials belong to (src/aws/identity.ts; run-command builds it with the profile and the
+   * first region, tests with the STS simulator). Absent: the account stays unknown and nothing is asked.
+   */
+  whoAmI?(signal: AbortSignal): Promise<CallerIdentity>;
+  /** Where the identity is kept once known, for whoever needs it (metrics); default a fresh cell. */
+  identity?: IdentityCell;
 }
 
 /**
@@ -79,7 +88,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
+  const identity = deps.identity ?? createIdentityCell();
   const innerAlerter = deps.alerter ?? createAlerter({
+    identity: () => identity.current(),
     email: config.email,
     stateDir: config.stateDir,
     profile: config.stateProfile,
@@ -123,6 +134,13 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
+    // Who am I, before "ready": bad credentials stop the start (77); STS unreachable: the account stays unknown
+    // for now and is asked again in the background until the daemon stops.
+    if (deps.whoAmI !== undefined) {
+      const ask = deps.whoAmI;
+      const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]));
+      if (learned.retrying !== undefined) track(learned.retrying);
+    }
     // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
     const ruleSet = await loadRuleSet(config.rules);
     for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');

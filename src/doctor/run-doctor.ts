@@ -1,0 +1,78 @@
+import type { Config } from '../config/types';
+import { ConfigError } from '../lib/errors';
+import { fail, ok, reportOf, skipped, type CheckResult, type DoctorReport } from './check';
+import { checkRegionDiscovery, checkTrailStatus } from './checks-account';
+import { checkClock, checkCredentials, checkLookups, skippedForCredentials } from './checks-aws';
+import { checkSmtp, checkWebhooks } from './checks-delivery';
+import { checkStateFolder, type StateFs } from './checks-state';
+import type { DoctorDeps } from './deps';
+
+/**
+ * `doctor`'s checks in their order (issue 9 item 8): configuration, credentials, LookupEvents per region, trail
+ * status, region discovery, state folder, clock, alert email, webhooks. The configuration is loaded as the daemon
+ * loads it; a bad one is one ✗ row and every other check is shown as not checked. Credentials come next, alone:
+ * when AWS refuses them, the other AWS rows are skipped rather than failing the same way. The rest run at once,
+ * each bounded by `deps.timeoutMs`, so the whole run takes about two limits at worst, even when endpoints hang.
+ */
+
+/** The rows that need a configuration, as shown when there is none. */
+const NEEDS_CONFIG = ['credentials', 'LookupEvents', 'trail status', 'region discovery', 'state folder', 'clock', 'alert email', 'webhooks'];
+
+export interface RunDoctorOptions extends DoctorDeps {
+  /** Loads the configuration as the daemon would (throws ConfigError). */
+  loadConfig: () => Config;
+  /** The state folder's file system (tests); default node:fs/promises. */
+  stateFs?: StateFs;
+}
+
+/** Resolves to the report and the configuration when it loaded (its secrets mask the output). */
+export async function runDoctor(options: RunDoctorOptions): Promise<{ report: DoctorReport; config?: Config }> {
+  let config: Config;
+  try {
+    config = options.loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const rows = [
+      fail('configuration', error.message, 'fix the flag, key or variable named above (cloudtrail-slack --help; README: Configuration)'),
+      ...NEEDS_CONFIG.map((name) => skipped(name, 'not checked: needs a valid configuration', 'fix the configuration first')),
+    ];
+    return { report: reportOf(rows) };
+  }
+  return { report: reportOf(await checkAll(config, options)), config };
+}
+
+async function checkAll(config: Config, options: RunDoctorOptions): Promise<CheckResult[]> {
+  const credentials = await checkCredentials(config, options);
+  const aws = credentials.usable;
+  const [lookups, trail, regions, state, smtp, webhooks] = await Promise.all([
+    aws ? checkLookups(config, options, credentials.row.status === 'ok') : undefined,
+    aws ? checkTrailStatus(config, options) : skippedForCredentials(['trail status']),
+    aws ? checkRegionDiscovery(config, options) : skippedForCredentials(['region discovery']),
+    checkStateFolder(config, options.clock.now(), options.stateFs),
+    checkSmtp(config, options),
+    checkWebhooks(config, options),
+  ]);
+  return [
+    ok('configuration', describeConfiguration(config)),
+    credentials.row,
+    ...(lookups?.rows ?? skippedForCredentials(config.regions.map((region) => `LookupEvents ${region}`))),
+    ...trail,
+    ...regions,
+    ...state,
+    lookups === undefined ? skippedForCredentials(['clock'])[0]! : checkClock(lookups.offsets, config.settleMinutes),
+    smtp,
+    ...webhooks,
+  ];
+}
+
+/** Names and counts only: no URL, no address that could carry a login. */
+function describeConfiguration(config: Config): string {
+  const webhooks = Object.keys(config.slack.webhooks);
+  const parts = [
+    `${config.regions.length} region${config.regions.length === 1 ? '' : 's'}`,
+    `webhook${webhooks.length === 1 ? '' : 's'} ${webhooks.join(', ') || '(none: --dry-run)'}`,
+    `alert email ${config.email.smtpUrl === undefined ? 'off' : 'on'}`,
+    `state in ${config.stateDir}`,
+  ];
+  return `loaded as the daemon would: ${parts.join('; ')}`;
+}
