@@ -67,6 +67,8 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
     log: deps.log.child({ component: 'slack', webhook: name }),
     fetch: deps.fetch,
     messagesPerSecond: config.slackMessagesPerSecond,
+    requestTimeoutMs: SLACK_REQUEST_TIMEOUT_MS,
+    stopGraceMs: stopGraceMsOf(config),
     onRefused: config.once ? 'throw' : 'wait',
     unhealthyAfterMs: config.alertAfterMinutes * 60_000,
     // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
@@ -79,6 +81,18 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
     },
     onAccepted: () => recovery.observe({ type: 'slack' }),
   });
+}
+
+/** One Slack POST's bound while running (API-FACTS C.5: @slack/webhook has none by default). */
+export const SLACK_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a POST in flight may still take after the stop: half the shutdown budget (`shutdownTimeoutSeconds`),
+ * at most one request's bound, so the commit, the state save and the pid file fit in the other half and a slow
+ * Slack never turns a clean stop into the watchdog's exit 1.
+ */
+export function stopGraceMsOf(config: Pick<Config, 'shutdownTimeoutSeconds'>): number {
+  return Math.min(SLACK_REQUEST_TIMEOUT_MS, (config.shutdownTimeoutSeconds * 1000) / 2);
 }
 
 function slackAlert(kind: string, reason = 'unknown', once = false, webhook?: string): AlertInput {

@@ -32,7 +32,11 @@ export interface SenderStatus {
 }
 
 export interface SlackSender {
-  /** Queues `message` behind earlier ones; `signal` cancels waiting, never a request already sent. */
+  /**
+   * Queues `message` behind earlier ones. `signal` (the daemon's stop) cancels waiting at once; a request already
+   * sent gets `stopGraceMs` more to be answered, then is abandoned. Either way the promise rejects with the
+   * signal's reason: the message counts as not delivered (it is read and posted again after a restart).
+   */
   send(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome>;
   stats(): SenderStats;
 }
@@ -44,7 +48,13 @@ export interface SlackSenderOptions {
   fetch?: typeof fetch;
   /** Slack: "no more than one message per second" per webhook (API-FACTS C.1). */
   messagesPerSecond?: number;
+  /** One POST's bound, answer included (API-FACTS C.5: @slack/webhook's `timeout`, default none). Default 15 s. */
   requestTimeoutMs?: number;
+  /**
+   * After the stop signal, how long a POST already sent may still take (wall clock, like requestTimeoutMs), so
+   * that a slow Slack never outlives the shutdown budget (`shutdownTimeoutSeconds`). Default 0: abandoned at once.
+   */
+  stopGraceMs?: number;
   /** 'wait' blocks the queue while Slack refuses the webhook; 'throw' (--once) raises SlackRefusedError. */
   onRefused?: 'wait' | 'throw';
   refusedRetryMs?: number;
@@ -155,8 +165,14 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
   // The library hides response headers (API-FACTS C.5): this wrapper keeps status, Retry-After and body.
   const baseFetch = options.fetch ?? globalThis.fetch;
   let lastResponse: RecordedResponse | undefined;
+  // The POST in flight, cut short once the stop's grace has run out (see post()).
+  let cut: AbortSignal | undefined;
   const recordingFetch: FetchFunction = async (url, init) => {
-    const response = await baseFetch(url, init as RequestInit);
+    const request = init as RequestInit;
+    const signals = [request.signal, cut].filter((s): s is AbortSignal => s instanceof AbortSignal);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    // The signal covers the body too: a Slack that sends headers and then stalls is cut as well.
+    const response = await baseFetch(url, { ...request, ...(signal ? { signal } : {}) });
     const body = await response.text();
     lastResponse = { status: response.status, retryAfter: response.headers.get('retry-after'), body };
     return {
@@ -176,15 +192,37 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
     retryConfig: { retries: 0 },
   });
 
-  async function post(message: SlackMessage): Promise<Attempt> {
+  /**
+   * One POST. A stop (`signal`) while it is in flight leaves it `stopGraceMs` to be answered, then abandons it and
+   * throws the stop's reason: what Slack has not confirmed is not committed (at-least-once: posted again later).
+   */
+  async function post(message: SlackMessage, signal?: AbortSignal): Promise<Attempt> {
     lastResponse = undefined;
+    const stopCut = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      // Wall clock, like the request timeout: this bounds a socket, and the shutdown watchdog is wall clock too.
+      timer = setTimeout(() => stopCut.abort(signal?.reason), options.stopGraceMs ?? 0);
+      timer.unref();
+    };
+    if (signal?.aborted) onStop();
+    else signal?.addEventListener('abort', onStop, { once: true });
+    cut = stopCut.signal;
     let failure: unknown;
     try {
       await webhook.send(message as IncomingWebhookSendArguments);
     } catch (error) {
       failure = error;
+    } finally {
+      cut = undefined;
+      signal?.removeEventListener('abort', onStop);
+      clearTimeout(timer);
     }
     if (lastResponse) return classifyResponse(lastResponse, clock.now());
+    if (stopCut.signal.aborted) {
+      log.warn({ graceMs: options.stopGraceMs ?? 0 }, 'slack did not answer before the stop; the message counts as not delivered');
+      throw signal?.reason ?? stopCut.signal.reason;
+    }
     return { kind: 'transient', error: scrub(describeFailure(failure)) };
   }
 
@@ -236,7 +274,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       await pace.take(signal);
       signal?.throwIfAborted();
       if (attempt > 1) counters.retries += 1;
-      const result = await post(message);
+      const result = await post(message, signal);
       switch (result.kind) {
         case 'ok':
           counters.sent += 1;
