@@ -25,6 +25,7 @@ import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
+import { classifyError } from '../errors/classify';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -148,7 +149,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
           // One alert when writes start failing anywhere; the first write after all of them work again ends it.
           const first = failingSaves.size === 0;
           failingSaves.add(region);
-          if (first) await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
+          const what = classifyError(error);
+          if (first) await alerter.alert({ kind: what.kind, reason: what.reason, action: what.advice });
         }
         throw error;
       }

@@ -2,10 +2,12 @@ import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments 
 import { backoffDelay } from '../lib/backoff';
 import { createScrubber } from '../alerts/scrub';
 import type { Clock } from '../lib/clock';
-import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import type { Logger } from '../logging/logger';
 import type { SlackMessage } from './types';
+import { classifySlackAnswer, SlackRefusedError, SlackUnavailableError, type SlackAnswer } from '../errors/slack';
+
+export { parseRetryAfterMs, SlackRefusedError, SlackUnavailableError } from '../errors/slack';
 
 /**
  * The one queue per webhook: serialises every caller, paces to Slack's 1 message/s, obeys Retry-After, backs
@@ -73,68 +75,6 @@ export interface SlackSenderOptions {
   onAccepted?: () => void;
 }
 
-/** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
-export class SlackUnavailableError extends DaemonError {
-  override name = 'SlackUnavailableError';
-}
-
-/** Slack refuses the webhook itself (revoked, channel gone or archived): a human must act. */
-export class SlackRefusedError extends FatalError {
-  override name = 'SlackRefusedError';
-  constructor(
-    /** Slack's error code, e.g. 'no_service', or 'http_<status>'. */
-    readonly reason: string,
-    readonly status: number,
-  ) {
-    super(
-      `Slack refused the webhook (HTTP ${status} ${reason}): check that SLACK_WEBHOOK_URL is a live incoming ` +
-        `webhook and that its channel still exists and is not archived`,
-      'slack-refused',
-    );
-  }
-}
-
-/** Message-specific errors: this payload will never be accepted; the caller may retry a plainer one. */
-const MESSAGE_ERRORS = new Set([
-  'invalid_payload',
-  'no_text',
-  'too_many_attachments',
-  'invalid_blocks',
-  'invalid_blocks_format',
-  'msg_blocks_too_long',
-]);
-/** The webhook itself is refused: no message will go through until a human fixes it (API-FACTS C.1). */
-const REFUSED_ERRORS = new Set([
-  'channel_not_found',
-  'no_service',
-  'no_service_id',
-  'no_team',
-  'team_disabled',
-  'invalid_token',
-  'action_prohibited',
-  'channel_is_archived',
-  'posting_to_general_channel_denied',
-  'no_active_hooks',
-]);
-const REFUSED_STATUSES = new Set([401, 403, 404, 410]);
-
-const DEFAULT_RETRY_AFTER_MS = 30_000;
-// Slack may disable an app that keeps posting after a 429: obey long waits too, up to an hour.
-const MAX_RETRY_AFTER_MS = 60 * 60_000;
-
-type Attempt =
-  | { kind: 'ok'; oddBody?: string }
-  | { kind: 'rate-limited'; retryAfterMs: number }
-  | { kind: 'message'; status: number; error: string }
-  | { kind: 'refused'; status: number; reason: string }
-  | { kind: 'transient'; status?: number; error: string };
-
-interface RecordedResponse {
-  status: number;
-  retryAfter: string | null;
-  body: string;
-}
-
 interface Job {
   message: SlackMessage;
   signal?: AbortSignal;
@@ -164,7 +104,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
 
   // The library hides response headers (API-FACTS C.5): this wrapper keeps status, Retry-After and body.
   const baseFetch = options.fetch ?? globalThis.fetch;
-  let lastResponse: RecordedResponse | undefined;
+  let lastResponse: { status: number; retryAfter: string | null; body: string } | undefined;
   // The POST in flight, cut short once the stop's grace has run out (see post()).
   let cut: AbortSignal | undefined;
   const recordingFetch: FetchFunction = async (url, init) => {
@@ -196,7 +136,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
    * One POST. A stop (`signal`) while it is in flight leaves it `stopGraceMs` to be answered, then abandons it and
    * throws the stop's reason: what Slack has not confirmed is not committed (at-least-once: posted again later).
    */
-  async function post(message: SlackMessage, signal?: AbortSignal): Promise<Attempt> {
+  async function post(message: SlackMessage, signal?: AbortSignal): Promise<SlackAnswer> {
     lastResponse = undefined;
     const stopCut = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -218,7 +158,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       signal?.removeEventListener('abort', onStop);
       clearTimeout(timer);
     }
-    if (lastResponse) return classifyResponse(lastResponse, clock.now());
+    if (lastResponse) return classifySlackAnswer(lastResponse, clock.now());
     if (stopCut.signal.aborted) {
       log.warn({ graceMs: options.stopGraceMs ?? 0 }, 'slack did not answer before the stop; the message counts as not delivered');
       throw signal?.reason ?? stopCut.signal.reason;
@@ -375,35 +315,6 @@ export function createDryRunSender(write: (line: string) => void): SlackSender {
     },
     stats: () => ({ sent, retries: 0, rateLimited: 0 }),
   };
-}
-
-/** Success is 2xx AND body exactly `ok`; otherwise the body names the error (API-FACTS C.1). */
-function classifyResponse(response: RecordedResponse, now: number): Attempt {
-  const { status } = response;
-  const body = response.body.trim().slice(0, 100);
-  const ok2xx = status >= 200 && status < 300;
-  if (ok2xx && body === 'ok') return { kind: 'ok' };
-  if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfterMs(response.retryAfter, now) };
-  const code = body || `http_${status}`;
-  if (REFUSED_ERRORS.has(body)) return { kind: 'refused', status, reason: code };
-  if (status >= 500) return { kind: 'transient', status, error: code };
-  if (MESSAGE_ERRORS.has(body)) return { kind: 'message', status, error: code };
-  // A 2xx with another body (`{"ok":true}`, a proxy's page): Slack took it; a retry could post it twice.
-  if (ok2xx) return { kind: 'ok', oddBody: code };
-  if (REFUSED_STATUSES.has(status)) return { kind: 'refused', status, reason: code };
-  if (status >= 400 && status !== 408) return { kind: 'message', status, error: code };
-  // 408 and anything odd (1xx, 3xx): retry with backoff.
-  return { kind: 'transient', status, error: code };
-}
-
-/** Retry-After as seconds or an HTTP-date, in ms, capped at an hour; missing or unreadable → 30 s. */
-export function parseRetryAfterMs(value: string | null | undefined, now: number): number {
-  const text = value?.trim() ?? '';
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(text)) ms = Math.ceil(Number(text) * 1000);
-  else if (/[a-z]/i.test(text) && !Number.isNaN(Date.parse(text))) ms = Date.parse(text) - now;
-  else return DEFAULT_RETRY_AFTER_MS;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 function describeFailure(error: unknown): string {
