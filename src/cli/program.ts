@@ -6,6 +6,7 @@ import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
+import { ALL_REGIONS } from '../config/types';
 
 const NAME = 'cloudtrail-slack';
 
@@ -80,7 +81,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     .enablePositionalOptions()
     .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain; it also names the state files)')
     .addOption(
-      new Option('-r, --regions <list>', 'comma-separated regions (default: every region enabled by default)').argParser(
+      new Option('-r, --regions <list>', 'comma-separated regions, or all (the regions enabled for the account, re-checked daily; default: every region enabled by default)').argParser(
         parseRegions,
       ),
     )
@@ -271,6 +272,12 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+  // `-r all`: the regions enabled for the account, discovered at start and daily (config.discoverRegions).
+  if (regions.includes(ALL_REGIONS)) {
+    if (regions.length > 1 || previous.length > 0) throw new InvalidArgumentError("'all' stands alone: -r all, or a list of region names.");
+    return [ALL_REGIONS];
+  }
+  if (previous.includes(ALL_REGIONS)) throw new InvalidArgumentError("'all' stands alone: -r all, or a list of region names.");
   if (regions.length === 0) throw new InvalidArgumentError('Expected comma-separated region names like us-east-1,eu-west-1.');
   const bad = regions.find((region) => !isRegion(region));
   if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a region name like us-east-1.`);
