@@ -3,29 +3,34 @@ import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { scrubSecrets } from '../alerts/scrub';
+import { scrubSecrets, knownSecretsOf } from '../alerts/scrub';
 import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
-import { createRateLimiter } from '../lib/rate-limiter';
-import { createLookupClient, type LookupClient } from '../cloudtrail/client';
-import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
+import type { LookupClient } from '../cloudtrail/client';
+import type { PollerResult } from '../cloudtrail/poller';
 import { RegionHealth } from '../cloudtrail/region-health';
 import { unknownRegions } from '../cloudtrail/known-regions';
-import { DEFAULT_MAX_WINDOW_MS, DEFAULT_QUICK_OVERLAP_MS, type WindowOptions } from '../cloudtrail/window';
 import { reportUndeliverable } from '../cloudtrail/poll-failures';
 import { loadRuleSet } from '../rules/load-rule-set';
 import { buildDecider } from '../rules/build-decider';
-import { createStateStore, StateWriteError } from '../state/store';
+import { createStateStore } from '../state/store';
 import { removeStaleTempFiles } from '../state/temp-files';
-import { loadRegionState } from './load-region-state';
 import { createAlerter, type Alerter } from '../alerts/alerter';
-import { knownSecretsOf } from '../alerts/scrub';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
+import type { WebhookQueue } from '../pipeline/webhook-queue';
+import type { Service } from '../lifecycle/service';
+import { CleanupStack } from '../lifecycle/cleanup-stack';
+import { startServices } from '../lifecycle/start-services';
+import { createPipeline, type Pipeline } from '../lifecycle/pipeline';
+import { createRegionRunner } from '../lifecycle/region-runner';
+import { createStateWriter } from '../lifecycle/state-writer';
+import { createRegionDiscovery } from '../lifecycle/region-discovery';
+import type { TargetSet } from '../lifecycle/target-set';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
-import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
+import { createAlertRecovery, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
-import { classifyError } from '../errors/classify';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -49,6 +54,29 @@ export interface DaemonDeps {
    * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
    */
   reportFailure?(line: string): void;
+  /** Where the pipeline reports counts and states (issue 9: metrics, status page); default noTelemetry. */
+  telemetry?: Telemetry;
+  /**
+   * More services (the HTTP server, the trail monitor, the stall alarm, the heartbeat), started before the
+   * pipeline in this order and stopped after it in reverse order, within the shutdown budget.
+   */
+  services?(context: ServiceContext): Service[];
+  /**
+   * The regions enabled for the account (`-r all`): asked at start and every day; undefined polls the configured
+   * list, as before. A failure keeps the last good list.
+   */
+  discoverRegions?(): Promise<string[]>;
+}
+
+/** What another service may use: the pipeline's queues and targets, the telemetry, the alerter, the config. */
+export interface ServiceContext {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  telemetry: Telemetry;
+  alerter: Alerter;
+  queues: ReadonlyMap<string, WebhookQueue>;
+  targets: Pick<TargetSet, 'regions' | 'setRegions'>;
 }
 
 /**
@@ -59,8 +87,9 @@ export interface DaemonDeps {
  */
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
+  const telemetry = deps.telemetry ?? noTelemetry;
+  // The daemon's one stop: a signal (handleSignals) or a service's fatal error aborts it.
   const stop = new AbortController();
-  // Every poller, sleep and request listens on this one signal: 17 regions exceed Node's default of 10.
   setMaxListeners(0, stop.signal);
   // Alert work started from callbacks (Slack status, recoveries): awaited before we return, bounded by the send timeout.
   const pending = new Set<Promise<void>>();
@@ -78,7 +107,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     secrets: knownSecretsOf(config),
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
-  const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
+  // The regions polled (after discovery, when asked for): an alert of a region no longer polled is closed.
+  let polled: readonly string[] = config.regions;
+  const recovery = createAlertRecovery(innerAlerter, { regions: () => polled, track });
   const alerter = recovery.alerter;
   log.info({ config: describeConfig(config) }, 'starting');
   // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
@@ -106,138 +137,114 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     removeSignals();
     throw error;
   }
-  const clients: Array<LookupClient & { destroy?(): void }> = [];
+  const cleanup = new CleanupStack(log);
   const uptime = new AbortController();
+  // The first fatal error of any service (a poller's included): reported once everything has stopped.
+  let fatal: unknown;
+  const onFatal = (error: unknown) => {
+    fatal ??= error;
+    if (!stop.signal.aborted) stop.abort(error); // a fatal error in one service stops them all
+  };
   try {
-    // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
-    await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
-    // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
-    const ruleSet = await loadRuleSet(config.rules);
-    for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
-    const decide = buildDecider(config, ruleSet.index, (error: unknown, event: { id: string; name: string }) =>
-      log.error({ err: error, eventId: event.id, eventName: event.name }, 'the rules failed on an event; it counts as matching none'),
-    );
-    // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
-    if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
+    const decide = await prepareRun(config, log);
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     await recovery.start();
-    if (!config.dryRun) recovery.observe({ type: 'started' });
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
     void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
     const health = new RegionHealth(config.regions);
-    const window: WindowOptions = {
-      settleMs: config.settleMinutes * 60_000,
-      settleScanIntervalMs: config.settleScanIntervalSeconds * 1000,
-      quickOverlapMs: Math.min(DEFAULT_QUICK_OVERLAP_MS, config.settleMinutes * 60_000),
-      maxWindowMs: DEFAULT_MAX_WINDOW_MS,
-    };
-    const failingSaves = new Set<string>();
-    /** A state write (snapshot or commit): its success and failure are evidence, and the first failure alerts. */
-    const writeState = async (region: string, write: () => Promise<void>) => {
-      if (config.dryRun) return; // --dry-run never moves an offset nor records a delivery
-      try {
-        await write();
-        failingSaves.delete(region);
-        recovery.observe({ type: 'state-save', region });
-      } catch (error) {
-        if (error instanceof StateWriteError) {
-          recovery.observe({ type: 'state-save-failed', region });
-          // One alert when writes start failing anywhere; the first write after all of them work again ends it.
-          const first = failingSaves.size === 0;
-          failingSaves.add(region);
-          const what = classifyError(error);
-          if (first) await alerter.alert({ kind: what.kind, reason: what.reason, action: what.advice });
-        }
-        throw error;
-      }
-    };
-    const queues = createWebhookQueues(config, {
-      clock,
-      log,
-      fetch: deps.fetch,
-      writeOut: deps.writeOut,
-      signal: stop.signal,
-      recovery,
-      track,
-      recordUndeliverable: async (item, error) => {
-        const { event } = item;
-        const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
-        if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
-        await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
+    const runner = createRegionRunner({
+      config, clock, log, telemetry, alerter, recovery, health, store, decide, createClient: deps.createClient,
+      writeState: createStateWriter({ dryRun: config.dryRun, alerter, recovery }),
+      get queues() {
+        return pipeline.queues;
       },
     });
-
-    const pollers = config.regions.map((region) => {
-      const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
-      clients.push(client);
-      const lookups = observeLookups(client, () => recovery.observe({ type: 'lookup', region }));
-      const regionLog = log.child({ region });
-      const run = async (): Promise<PollerResult> => {
-        // A state file this region cannot use stops only this region (and says what to do with it).
-        const start = await loadRegionState(
-          { region, store, alerter, clock, log: regionLog, once: config.once, loaded: () => recovery.observe({ type: 'state-load', region }),
-            options: { initialLookbackMinutes: config.initialLookbackMinutes, settleMinutes: config.settleMinutes } },
-          stop.signal,
-        );
-        if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
-        if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
-        return runRegionPoller(
-          {
-            region,
-            clock,
-            log: regionLog,
-            client: lookups,
-            limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
-            health,
-            alerter,
-            loadState: async () => start.state,
-            saveState: (state) => writeState(region, () => store.save(region, state)),
-            decide,
-            queueFor: (name) => queues.get(name),
-            commit: (delta) => writeState(region, () => store.commit(region, delta)),
-            now: () => clock.now(),
-            window,
-            pollIntervalMs: config.pollIntervalSeconds * 1000,
-            alertAfterMs: config.alertAfterMinutes * 60_000,
-            once: config.once,
-          },
-          stop.signal,
-        );
-      };
-      return run().catch((error: unknown) => {
-        if (!isAbortError(error)) stop.abort(error); // a fatal error in one poller stops them all
-        throw error;
-      });
+    cleanup.push({ name: 'close cloudtrail clients', run: () => runner.close() });
+    const discover = discoveryOf(config, deps, log);
+    const pipeline: Pipeline = createPipeline({
+      log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
+      createQueues: (signal) => createWebhookQueues(config, {
+        clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track,
+        recordUndeliverable: async (item, error) => {
+          const { event } = item;
+          const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
+          if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
+          await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
+        },
+      }),
+      onStart: (regions) => {
+        polled = regions;
+        if (!config.dryRun) recovery.observe({ type: 'started' });
+      },
     });
-    // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
-    const results = await Promise.allSettled(pollers);
-    return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
+    const context: ServiceContext = { config, clock, log, telemetry, alerter, queues: pipeline.queues, targets: pipeline.targets };
+    // Started in this order, stopped in reverse: the pipeline (last) stops first, within the shutdown budget.
+    const services = [
+      ...(deps.services?.(context) ?? []),
+      ...(discover && !config.once ? [createRegionDiscovery({ discover, apply: (r) => pipeline.targets.setRegions(r), clock, log })] : []),
+      pipeline.service,
+    ];
+    const started = startServices(services, { log, cleanup, onFatal });
+    await Promise.race([started[started.length - 1]!.done, abortedPromise(stop.signal)]);
+    await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
+    return await concludeRun(config, pipeline.results(), fatal, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
+    await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
-    for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
 }
 
+/** Checks the state folder and compiles the rules, before "ready": a problem here fails the start. */
+async function prepareRun(config: Config, log: Logger) {
+  // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
+  await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
+  // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
+  const ruleSet = await loadRuleSet(config.rules);
+  for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
+  const decide = buildDecider(config, ruleSet.index, (error: unknown, event: { id: string; name: string }) =>
+    log.error({ err: error, eventId: event.id, eventName: event.name }, 'the rules failed on an event; it counts as matching none'),
+  );
+  // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
+  if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
+  return decide;
+}
+
+/** `-r all` without a discovery function (not wired in this build): said once; the configured list is polled. */
+function discoveryOf(config: Config, deps: DaemonDeps, log: Logger): (() => Promise<string[]>) | undefined {
+  if (deps.discoverRegions !== undefined) return deps.discoverRegions;
+  if (config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is not available here; polling the default regions');
+  return undefined;
+}
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 async function concludeRun(
   config: Config,
   results: PromiseSettledResult<PollerResult>[],
+  fatalError: unknown,
   signal: AbortSignal,
   recovery: AlertRecovery,
   log: Logger,
   report: FatalReport,
 ): Promise<number> {
-  const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), recovery.alerter, log, report);
+  const failed0 = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
+  const fatal = fatalError !== undefined && !isAbortError(fatalError) ? fatalError : failed0?.reason;
+  if (fatal !== undefined) return reportFatal(toError(fatal), recovery.alerter, log, report);
   const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = done.filter((r) => !r.ok);
   const posted = done.reduce((sum, r) => sum + r.posted, 0);
