@@ -11,6 +11,7 @@ import { StateWriteError } from '../state/store';
 import { deliverScan, type ScanDeps } from '../pipeline/deliver-scan';
 import type { RegionHealth } from './region-health';
 import type { Alerter } from '../alerts/alerter';
+import type { Telemetry } from '../observability/telemetry';
 import { classifyError } from '../errors/classify';
 import type { AuthFailure } from './region-health';
 import { authFatal, authMessage, credentialsFatal, fatalOf, loadOrFail, regionAuthDelay, reportExpired } from './poll-failures';
@@ -33,6 +34,8 @@ export interface PollerDeps extends Omit<ScanDeps, 'log' | 'target'> {
   alertAfterMs: number;
   /** --once: one full pass, then return; failures are returned instead of retried. */
   once: boolean;
+  /** Where this region's counts and states go (metrics, status page); default none. */
+  telemetry?: Telemetry;
 }
 
 export interface PollerResult {

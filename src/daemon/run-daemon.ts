@@ -4,32 +4,29 @@ import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
 import { scrubSecrets, knownSecretsOf } from '../alerts/scrub';
-import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
+import { EXIT_FAILURE, toError } from '../lib/errors';
 import type { LookupClient } from '../cloudtrail/client';
-import type { PollerResult } from '../cloudtrail/poller';
 import { RegionHealth } from '../cloudtrail/region-health';
 import { unknownRegions } from '../cloudtrail/known-regions';
 import { reportUndeliverable } from '../cloudtrail/poll-failures';
-import { loadRuleSet } from '../rules/load-rule-set';
-import { buildDecider } from '../rules/build-decider';
 import { createStateStore } from '../state/store';
-import { removeStaleTempFiles } from '../state/temp-files';
 import { createAlerter, type Alerter } from '../alerts/alerter';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import type { WebhookQueue } from '../pipeline/webhook-queue';
 import type { Service } from '../lifecycle/service';
 import { CleanupStack } from '../lifecycle/cleanup-stack';
-import { startServices } from '../lifecycle/start-services';
+import { startServices, untilAborted } from '../lifecycle/start-services';
 import { createPipeline, type Pipeline } from '../lifecycle/pipeline';
 import { createRegionRunner } from '../lifecycle/region-runner';
 import { createStateWriter } from '../lifecycle/state-writer';
-import { createRegionDiscovery } from '../lifecycle/region-discovery';
+import { createRegionDiscovery, discoveryOf } from '../lifecycle/region-discovery';
 import type { TargetSet } from '../lifecycle/target-set';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
-import { checkStateDir } from './check-state-dir';
+import { prepareRun } from './prepare-run';
+import { concludeRun } from './conclude-run';
 import { reportFatal, type FatalReport } from './report-fatal';
-import { createAlertRecovery, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
+import { createAlertRecovery, STABLE_AFTER_MS } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
 
 export interface DaemonDeps {
@@ -80,10 +77,12 @@ export interface ServiceContext {
 }
 
 /**
- * The composition root's run loop: one poller per region, all under one AbortController. Resolves to the exit
- * code: 0 after a clean stop or a successful --once, 1 when a --once region failed, 77 on a fatal error (after
- * the alert email). Rejects with PidFileError, before anything started, when the pid file is held or cannot be
- * created.
+ * The composition root: builds the services (the extra ones from `deps.services`, region discovery with `-r all`,
+ * and last the pipeline: webhook queues + one poller per region), starts them under the one stop, and stops them
+ * in reverse order within `shutdownTimeoutSeconds` (src/lifecycle/). Resolves to the exit code: 0 after a clean
+ * stop or a successful --once, 1 when a --once region failed, 77 on a fatal error (after the alert email), 78 for
+ * a configuration error found late. Rejects with PidFileError, before anything started, when the pid file is held
+ * or cannot be created.
  */
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
@@ -168,7 +167,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     const pipeline: Pipeline = createPipeline({
       log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
       createQueues: (signal) => createWebhookQueues(config, {
-        clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track,
+        clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
         recordUndeliverable: async (item, error) => {
           const { event } = item;
           const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
@@ -189,7 +188,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       pipeline.service,
     ];
     const started = startServices(services, { log, cleanup, onFatal });
-    await Promise.race([started[started.length - 1]!.done, abortedPromise(stop.signal)]);
+    await Promise.race([started[started.length - 1]!.done, untilAborted(stop.signal)]);
     await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
     return await concludeRun(config, pipeline.results(), fatal, stop.signal, recovery, log, fatalReport);
   } catch (error) {
@@ -202,62 +201,4 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
-}
-
-/** Checks the state folder and compiles the rules, before "ready": a problem here fails the start. */
-async function prepareRun(config: Config, log: Logger) {
-  // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
-  await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
-  // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
-  const ruleSet = await loadRuleSet(config.rules);
-  for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
-  const decide = buildDecider(config, ruleSet.index, (error: unknown, event: { id: string; name: string }) =>
-    log.error({ err: error, eventId: event.id, eventName: event.name }, 'the rules failed on an event; it counts as matching none'),
-  );
-  // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
-  if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
-  return decide;
-}
-
-/** `-r all` without a discovery function (not wired in this build): said once; the configured list is polled. */
-function discoveryOf(config: Config, deps: DaemonDeps, log: Logger): (() => Promise<string[]>) | undefined {
-  if (deps.discoverRegions !== undefined) return deps.discoverRegions;
-  if (config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is not available here; polling the default regions');
-  return undefined;
-}
-
-function abortedPromise(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
-
-async function concludeRun(
-  config: Config,
-  results: PromiseSettledResult<PollerResult>[],
-  fatalError: unknown,
-  signal: AbortSignal,
-  recovery: AlertRecovery,
-  log: Logger,
-  report: FatalReport,
-): Promise<number> {
-  const failed0 = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  const fatal = fatalError !== undefined && !isAbortError(fatalError) ? fatalError : failed0?.reason;
-  if (fatal !== undefined) return reportFatal(toError(fatal), recovery.alerter, log, report);
-  const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = done.filter((r) => !r.ok);
-  const posted = done.reduce((sum, r) => sum + r.posted, 0);
-  // --dry-run posts nothing: its count is of payloads printed.
-  const counts = config.dryRun ? { posted, printed: done.reduce((sum, r) => sum + r.printed, 0) } : { posted };
-  const requests = done.reduce((sum, r) => sum + r.requests, 0);
-  if (config.once && !signal.aborted) {
-    for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
-    log.info({ ...counts, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
-    if (failed.length > 0) return EXIT_FAILURE;
-    recovery.observe({ type: 'stable' }); // a whole pass without a crash
-    return EXIT_OK;
-  }
-  log.info({ ...counts, requests }, 'stopped');
-  return EXIT_OK;
 }

@@ -1,6 +1,7 @@
 import type { AlertInput } from '../alerts/alerter';
 import type { Config } from '../config/types';
 import type { Clock } from '../lib/clock';
+import type { Telemetry } from '../observability/telemetry';
 import type { Logger } from '../logging/logger';
 import { digestOptionsOf } from '../pipeline/digest-options';
 import type { QueueItem } from '../pipeline/types';
@@ -24,6 +25,8 @@ export interface WebhookQueueDeps {
   signal: AbortSignal;
   recovery: AlertRecovery;
   track(work: Promise<void>): void;
+  /** Where the queues' and senders' counts go (metrics, status page); default none. */
+  telemetry?: Telemetry;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../lib/clock';
 import { isAbortError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
+import type { Config } from '../config/types';
 import { isRegion } from '../config/schema';
 import type { Service } from './service';
 
@@ -63,3 +64,11 @@ export function createRegionDiscovery(options: RegionDiscoveryOptions): Service 
     },
   };
 }
+
+/** `-r all` without a discovery function (not wired in this build): said once; the configured list is polled. */
+export function discoveryOf(config: Pick<Config, 'discoverRegions' | 'regions'>, deps: { discoverRegions?(): Promise<string[]> }, log: Logger): (() => Promise<string[]>) | undefined {
+  if (deps.discoverRegions !== undefined) return deps.discoverRegions;
+  if (config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is not available here; polling the default regions');
+  return undefined;
+}
+

@@ -86,6 +86,7 @@ export function createRegionRunner(deps: RegionRunnerDeps): {
           pollIntervalMs: config.pollIntervalSeconds * 1000,
           alertAfterMs: config.alertAfterMinutes * 60_000,
           once: config.once,
+          telemetry: deps.telemetry,
         },
         signal,
       );

@@ -48,3 +48,11 @@ export function startServices(
     return { name: service.name, done };
   });
 }
+
+/** Resolves once `signal` aborts (at once when it already has). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
