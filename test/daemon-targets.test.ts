@@ -99,3 +99,20 @@ test('extra services get the context, start before the pipeline and are told to 
   assert.equal(created, 2);
   assert.equal(pollersLeftAtStop, 0, 'the pipeline (started last) stopped first');
 });
+
+test('a stop while the first discovery has not answered ends at once (exit 0), no poller started', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  let asked!: () => void;
+  const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+  const discoverRegions = () => {
+    asked();
+    return new Promise<string[]>(() => undefined); // ListRegions never answers
+  };
+  const telemetry = recordingTelemetry();
+  const run = h.run(h.config({ regions: ['all'] }), { discoverRegions, telemetry });
+  await askedOnce;
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  assert.deepEqual(telemetry.started, []);
+  assert.equal(h.cloudtrail.requests.length, 0);
+});

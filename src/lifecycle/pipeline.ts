@@ -6,6 +6,7 @@ import type { Telemetry } from '../observability/telemetry';
 import type { RegionHealth } from '../cloudtrail/region-health';
 import { TargetSet } from './target-set';
 import { discoverOnce } from './region-discovery';
+import { untilAborted } from './start-services';
 import type { Service } from './service';
 
 export interface PipelineOptions {
@@ -62,7 +63,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         let regions = options.regions;
         if (options.discoverRegions !== undefined && !stop.signal.aborted) {
           const discover = options.discoverRegions;
-          const found = await discoverOnce({ discover, log: options.log });
+          // A stop during the first discovery does not wait for its answer.
+          const found = await Promise.race([discoverOnce({ discover, log: options.log }), untilAborted(stop.signal).then(() => undefined)]);
+          if (stop.signal.aborted) return;
           if (found === undefined) options.log.warn({ regions }, 'polling the configured regions until discovery answers');
           else options.log.info({ regions: found }, 'regions discovered');
           regions = found ?? regions;
