@@ -39,3 +39,18 @@ test('before any other region has answered, a failure is neither fatal nor "this
   later.succeeded('eu-west-1');
   assert.equal(later.failed('us-east-1', 'access-denied'), 'region', 'once another region works, it is this region only');
 });
+
+test('the region list changes at runtime: a removed region is forgotten, an added one counts', () => {
+  const health = new RegionHealth(['us-east-1', 'eu-west-1']);
+  health.succeeded('us-east-1');
+  assert.equal(health.failed('eu-west-1', 'access-denied'), 'region');
+  // us-east-1 (the working one) is removed: eu-west-1 alone failing is now every region failing.
+  health.setRegions(['eu-west-1', 'ap-east-1']);
+  assert.deepEqual(health.failing('access-denied'), ['eu-west-1']);
+  assert.equal(health.failed('eu-west-1', 'access-denied'), 'unknown', 'ap-east-1 has not answered yet');
+  // A failure of a removed region never makes the others look failing everywhere.
+  health.setRegions(['ap-east-1']);
+  assert.deepEqual(health.failing('access-denied'), []);
+  health.succeeded('ap-east-1');
+  assert.equal(health.failed('ap-east-1', 'access-denied'), 'fatal', 'the only region left fails');
+});

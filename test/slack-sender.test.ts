@@ -370,8 +370,8 @@ test('an already aborted signal or an abort while queued never sends', BOUNDED, 
   assert.equal(sim.requests.length, 1);
 });
 
-test('a message in flight completes even when its signal aborts mid-request', BOUNDED, async (t) => {
-  const { sim, sender } = await setup(t);
+test('a message in flight completes when Slack answers within stopGraceMs of the stop', BOUNDED, async (t) => {
+  const { sim, sender } = await setup(t, { stopGraceMs: 60_000 });
   let release!: () => void;
   sim.respondNext({ status: 200, body: 'ok', until: new Promise<void>((resolve) => (release = resolve)) });
   const stop = new AbortController();
@@ -383,6 +383,39 @@ test('a message in flight completes even when its signal aborts mid-request', BO
   assert.deepEqual(await pending, { delivered: true });
   assert.deepEqual(texts(sim), ['in flight']);
   assert.equal(sender.stats().sent, 1);
+});
+
+test('a stop while Slack holds the POST open: abandoned after stopGraceMs, rejected with the stop, not delivered', BOUNDED, async (t) => {
+  const { sim, sender, logs } = await setup(t, { stopGraceMs: 20 });
+  sim.respondNext('hang'); // Slack holds the request open and never answers
+  const stop = new AbortController();
+  const pending = sender.send(msg('held'), stop.signal);
+  await sim.waitForRequests(1);
+  const reason = new ShutdownRequested();
+  stop.abort(reason);
+  await assert.rejects(pending, (error) => error === reason);
+  assert.equal(sender.stats().sent, 0);
+  assert.equal(sim.requests.length, 1, 'no retry after the stop');
+  assert.ok(logs.lines().some((line) => line.msg === 'slack did not answer before the stop; the message counts as not delivered'));
+});
+
+test('a stop while Slack sends its headers but stalls the body: cut as well', BOUNDED, async (t) => {
+  const stalled: typeof fetch = async (_input, init) => {
+    // Headers arrive; the body never ends until the request's signal aborts.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason), { once: true });
+      },
+    });
+    return new Response(body, { status: 200 });
+  };
+  const { sender } = await setup(t, { fetch: stalled, stopGraceMs: 0 });
+  const stop = new AbortController();
+  const pending = sender.send(msg('held'), stop.signal);
+  await new Promise((resolve) => setImmediate(resolve));
+  stop.abort(new ShutdownRequested());
+  await assert.rejects(pending, ShutdownRequested);
+  assert.equal(sender.stats().sent, 0);
 });
 
 test('a request that outlives requestTimeoutMs is abandoned and retried', BOUNDED, async (t) => {

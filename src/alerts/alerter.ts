@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { classifyError } from '../errors/classify';
 import type { Clock } from '../lib/clock';
 import { MAX_TIMER_MS } from '../lib/timers';
 import type { Logger } from '../logging/logger';
@@ -308,7 +309,8 @@ class EmailAlerter implements Alerter {
       this.#log.info({ ...log, to: this.#to }, 'alert email sent');
       return true;
     } catch (error) {
-      this.#log.error({ ...log, err: this.#describeError(error) }, 'alert email failed');
+      const what = classifyError(error, 'smtp');
+      this.#log.error({ ...log, err: this.#describeError(error), errorKind: what.kind, advice: what.advice }, 'alert email failed');
       return false;
     } finally {
       clearTimeout(timer);

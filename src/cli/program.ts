@@ -8,6 +8,7 @@ import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
 import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
 import type { DoctorFlags } from './doctor-command';
+import { ALL_REGIONS } from '../config/types';
 
 const NAME = 'cloudtrail-slack';
 
@@ -84,7 +85,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     .enablePositionalOptions()
     .option('-c, --creds-profile <name>', 'AWS profile (default: the SDK\'s default chain; it also names the state files)')
     .addOption(
-      new Option('-r, --regions <list>', 'comma-separated regions (default: every region enabled by default)').argParser(
+      new Option('-r, --regions <list>', 'comma-separated regions, or all (the regions enabled for the account, re-checked daily; default: every region enabled by default)').argParser(
         parseRegions,
       ),
     )
@@ -301,6 +302,12 @@ export function parseRegions(value: string, previous: string[] | undefined = [])
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+  // `-r all`: the regions enabled for the account, discovered at start and daily (config.discoverRegions).
+  if (regions.includes(ALL_REGIONS)) {
+    if (regions.length > 1 || previous.length > 0) throw new InvalidArgumentError("'all' stands alone: -r all, or a list of region names.");
+    return [ALL_REGIONS];
+  }
+  if (previous.includes(ALL_REGIONS)) throw new InvalidArgumentError("'all' stands alone: -r all, or a list of region names.");
   if (regions.length === 0) throw new InvalidArgumentError('Expected comma-separated region names like us-east-1,eu-west-1.');
   const bad = regions.find((region) => !isRegion(region));
   if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a region name like us-east-1.`);

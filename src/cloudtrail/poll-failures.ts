@@ -6,6 +6,7 @@ import { FatalError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import type { RegionState } from '../state/region-state';
 import type { Alerter } from '../alerts/alerter';
+import type { Classification } from '../errors/classify';
 
 export interface FailureDeps {
   region: string;
@@ -96,15 +97,7 @@ export function credentialsFatal(kind: 'expired-token' | 'no-credentials', reaso
   );
 }
 
-export function actionFor(kind: string): string {
-  switch (kind) {
-    case 'throttled':
-      return 'LookupEvents keeps being throttled: another tool may be calling it in this account and region; lower its rate or lookupRequestsPerSecond';
-    case 'unrecognized-client':
-      return 'enable the region for the account, or remove it from regions';
-    case 'access-denied':
-      return 'allow cloudtrail:LookupEvents in this region (check SCPs and IAM conditions)';
-    default:
-      return 'check network access to CloudTrail and the daemon log; the region retries on its own';
-  }
+/** A fatal classification as the FatalError the daemon stops on (exit 77 through reportFatal, with its alert). */
+export function fatalOf(what: Classification, cause: unknown): FatalError {
+  return new FatalError(`${what.reason}; ${what.advice}`, what.kind, { cause });
 }

@@ -1,9 +1,9 @@
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { FatalError, isAbortError } from '../lib/errors';
+import { ConfigError, FatalError, isAbortError } from '../lib/errors';
 import { backoffDelay } from '../lib/backoff';
 import type { RegionState } from '../state/region-state';
-import { classifyAwsError, describeAwsError, type LookupClient } from './client';
+import type { LookupClient } from './client';
 import { lookupWindow } from './lookup';
 import type { RateLimiter } from '../lib/rate-limiter';
 import { completeScan, expiredBefore, isCaughtUp, nextCatchUpWindow, planScan, type WindowOptions } from './window';
@@ -11,15 +11,10 @@ import { StateWriteError } from '../state/store';
 import { deliverScan, type ScanDeps } from '../pipeline/deliver-scan';
 import type { RegionHealth } from './region-health';
 import type { Alerter } from '../alerts/alerter';
-import {
-  actionFor,
-  authFatal,
-  authMessage,
-  credentialsFatal,
-  loadOrFail,
-  regionAuthDelay,
-  reportExpired,
-} from './poll-failures';
+import type { Telemetry } from '../observability/telemetry';
+import { classifyError } from '../errors/classify';
+import type { AuthFailure } from './region-health';
+import { authFatal, authMessage, credentialsFatal, fatalOf, loadOrFail, regionAuthDelay, reportExpired } from './poll-failures';
 
 /** The scan's delivery (decide, the shared webhook queues, commit) plus the loop's own needs. */
 export interface PollerDeps extends Omit<ScanDeps, 'log' | 'target'> {
@@ -39,6 +34,8 @@ export interface PollerDeps extends Omit<ScanDeps, 'log' | 'target'> {
   alertAfterMs: number;
   /** --once: one full pass, then return; failures are returned instead of retried. */
   once: boolean;
+  /** Where this region's counts and states go (metrics, status page); default none. */
+  telemetry?: Telemetry;
 }
 
 export interface PollerResult {
@@ -141,45 +138,42 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
     } catch (error) {
       if (error instanceof StateWriteError) unsaved = true;
       if (signal.aborted && isAbortError(error)) break;
-      if (error instanceof FatalError) throw error;
-      const kind = classifyAwsError(error);
-      const reason = describeAwsError(error);
+      // One classifier says what every error means (src/errors/classify.ts); this block only acts on it.
+      const what = classifyError(error);
+      if (what.action === 'fatal') throw error instanceof FatalError || error instanceof ConfigError ? error : fatalOf(what, error);
       failingSince ??= deps.clock.now();
-      if (kind === 'unrecognized-client' || kind === 'access-denied') {
+      if (what.action === 'pause-target') {
+        const kind = what.kind as AuthFailure;
         const scope = deps.health.failed(deps.region, kind);
-        if (scope === 'fatal') throw authFatal(kind, reason, error);
+        if (scope === 'fatal') throw authFatal(kind, what.reason, error);
         delay = regionAuthDelay(kind);
         // Said once at warn level; the rare retries after that only at debug, so a disabled region stays quiet.
         const level = authWarned === `${kind}/${scope}` ? 'debug' : 'warn';
         authWarned = `${kind}/${scope}`;
         log[level]({ err: error, ...(deps.once ? {} : { retryInMs: delay }) }, authMessage(kind, scope));
-      } else if (kind === 'expired-token' || kind === 'no-credentials') {
+      } else if (what.action === 'stop-account') {
         // Retried a few times: a provider may refresh them, or an instance role's metadata service may hiccup.
         credentialFailures += 1;
         if (deps.once || credentialFailures >= MAX_CREDENTIAL_FAILURES_IN_A_ROW) {
-          throw credentialsFatal(kind, reason, error);
+          throw credentialsFatal(what.kind as 'expired-token' | 'no-credentials', what.reason, error);
         }
         delay = CREDENTIAL_RETRY_MS;
-        log.warn({ err: error, errorKind: kind }, 'aws credentials unusable; retrying so the provider can refresh them');
+        log.warn({ err: error, errorKind: what.kind }, 'aws credentials unusable; retrying so the provider can refresh them');
       } else if (deps.once) {
-        log.warn({ err: error, errorKind: kind }, 'poll failed; --once does not retry it');
+        log.warn({ err: error, errorKind: what.kind, advice: what.advice }, 'poll failed; --once does not retry it');
       } else {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: 2_000, capMs: MAX_POLL_BACKOFF_MS });
-        log.warn({ err: error, errorKind: kind, failures, retryInMs: delay }, 'poll failed; backing off');
+        log.warn({ err: error, errorKind: what.kind, failures, retryInMs: delay }, 'poll failed; backing off');
       }
       if (deps.once) {
-        result.error = reason;
+        result.error = what.reason;
         return result;
       }
-      if (!alerted && deps.clock.now() - failingSince >= deps.alertAfterMs) {
-        alerted = kind === 'throttled' ? 'throttled' : 'region-failing';
-        await deps.alerter.alert({
-          kind: alerted,
-          region: deps.region,
-          reason,
-          action: actionFor(kind),
-        });
+      // A cause alerted where it happens (a state write: one alert for every region) is not alerted again here.
+      if (what.escalates && !alerted && deps.clock.now() - failingSince >= deps.alertAfterMs) {
+        alerted = what.kind === 'throttled' ? 'throttled' : 'region-failing';
+        await deps.alerter.alert({ kind: alerted, region: deps.region, reason: what.reason, action: what.advice });
       }
     }
     try {

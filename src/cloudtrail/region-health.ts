@@ -6,7 +6,7 @@
 export type AuthFailure = 'unrecognized-client' | 'access-denied';
 
 export class RegionHealth {
-  readonly #regions: ReadonlySet<string>;
+  #regions: ReadonlySet<string>;
   readonly #failed = new Map<string, AuthFailure>();
   /** Regions whose latest answer was a success. */
   readonly #working = new Set<string>();
@@ -15,9 +15,20 @@ export class RegionHealth {
     this.#regions = new Set(regions);
   }
 
+  /**
+   * The regions polled from now on (region discovery added or removed some): a removed region's answers are
+   * forgotten, so it never counts towards "failing everywhere", nor as the working region that makes another
+   * region's failure "this region only".
+   */
+  setRegions(regions: readonly string[]): void {
+    this.#regions = new Set(regions);
+    for (const region of [...this.#failed.keys()]) if (!this.#regions.has(region)) this.#failed.delete(region);
+    for (const region of [...this.#working]) if (!this.#regions.has(region)) this.#working.delete(region);
+  }
+
   succeeded(region: string): void {
     this.#failed.delete(region);
-    this.#working.add(region);
+    if (this.#regions.has(region)) this.#working.add(region);
   }
 
   /**
@@ -27,6 +38,7 @@ export class RegionHealth {
    * denying it); 'unknown' while the others have not answered yet (either may turn out true).
    */
   failed(region: string, failure: AuthFailure): 'fatal' | 'region' | 'unknown' {
+    if (!this.#regions.has(region)) return 'region'; // removed while its request ran: it judges nobody
     this.#failed.set(region, failure);
     this.#working.delete(region);
     if ([...this.#regions].every((r) => this.#failed.has(r))) return 'fatal';

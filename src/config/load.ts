@@ -22,7 +22,7 @@ import {
   type ConfigFile,
   type LogLevel,
 } from './schema';
-import type { Config } from './types';
+import { ALL_REGIONS, type Config } from './types';
 import { checkRouting, mergeWebhooks, webhooksOfFile } from './webhooks';
 
 export interface LoadConfigInput {
@@ -72,6 +72,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const defaults: Settings = {
     ...DEFAULTS,
     regions: [...DEFAULTS.regions],
+    discoverRegions: false,
     profile: undefined,
     cloudtrailEndpoint: undefined,
     consoleDomain: undefined,
@@ -111,6 +112,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     profile: s.profile,
     stateProfile: flags.credsProfile ?? fileLayer.profile ?? awsProfile ?? 'default',
     regions: [...new Set(s.regions)],
+    discoverRegions: s.discoverRegions,
     stateDir: resolve(cwd, s.stateDir),
     pollIntervalSeconds: s.pollIntervalSeconds,
     settleMinutes: s.settleMinutes,
@@ -177,7 +179,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     profile: config.profile ?? '(default credential chain)',
     stateProfile: config.stateProfile,
-    regions: config.regions,
+    regions: config.discoverRegions ? `all (until discovered: ${config.regions.join(',')})` : config.regions,
     stateDir: config.stateDir,
     pollIntervalSeconds: config.pollIntervalSeconds,
     settleMinutes: config.settleMinutes,
@@ -284,7 +286,9 @@ function secretsOfRawFile(raw: unknown): string[] {
 function fromFile(file: ConfigFile): Partial<Settings> {
   return {
     profile: file.profile,
-    regions: file.regions,
+    // "all": discovered at start and daily; a list given in a later layer (a flag) turns discovery off.
+    regions: file.regions === 'all' ? undefined : file.regions,
+    discoverRegions: file.regions === undefined ? undefined : file.regions === 'all',
     stateDir: file.stateDir,
     pollIntervalSeconds: file.pollIntervalSeconds,
     settleMinutes: file.settleMinutes,
@@ -423,8 +427,10 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
   const { regions, pollIntervalSeconds, shutdownTimeoutSeconds, logLevel, endpoint, credsProfile } = flags;
   if (regions !== undefined) {
     check(regions.length > 0, '--regions', 'at least one region name like us-east-1', undefined);
-    for (const region of regions) check(isRegion(region), '--regions', 'region names like us-east-1', region);
+    const all = regions.length === 1 && regions[0] === ALL_REGIONS;
+    if (!all) for (const region of regions) check(isRegion(region), '--regions', 'region names like us-east-1', region);
   }
+  const discoverRegions = regions === undefined ? undefined : regions.length === 1 && regions[0] === ALL_REGIONS;
   if (pollIntervalSeconds !== undefined) {
     check(isWithin(BOUNDS.pollIntervalSeconds, pollIntervalSeconds), '--poll-interval', describeBound(BOUNDS.pollIntervalSeconds), pollIntervalSeconds);
   }
@@ -443,7 +449,8 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
   for (const path of flags.rules ?? []) check(path.trim() !== '', '--rules', 'a rule file or folder path', path);
   return {
     profile: credsProfile,
-    regions,
+    regions: discoverRegions ? undefined : regions,
+    discoverRegions,
     stateDir: flags.stateDir,
     pidFile: flags.pidFile,
     logFile: flags.logFile,

@@ -137,8 +137,10 @@ export const configFileSchema = z.strictObject(
       .refine(isProfileName, { error: "expected an AWS profile name without '/' or '\\'" })
       .optional(),
     regions: z
-      .array(region, { error: 'expected an array of region names like ["us-east-1"]' })
-      .min(1, { error: 'expected at least one region' })
+      .union([
+        z.literal('all'),
+        z.array(region, { error: 'expected an array of region names like ["us-east-1"], or "all"' }).min(1, { error: 'expected at least one region' }),
+      ], { error: 'expected an array of region names like ["us-east-1"], or "all" (the regions enabled for the account)' })
       .optional(),
     stateDir: text('a folder path').optional(),
     pollIntervalSeconds: bounded('pollIntervalSeconds').optional(),

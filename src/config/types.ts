@@ -8,6 +8,11 @@ export interface Config {
   /** Name used in state file names: profile, else AWS_PROFILE, else 'default'. */
   stateProfile: string;
   regions: string[];
+  /**
+   * `-r all` / `regions: "all"`: poll the regions enabled for the account (account:ListRegions, fallback
+   * ec2:DescribeRegions; API-FACTS K.7), re-checked daily; `regions` is then the list used until discovery answers.
+   */
+  discoverRegions: boolean;
   stateDir: string;
   pollIntervalSeconds: number;
   settleMinutes: number;
@@ -130,3 +135,6 @@ export const DEFAULT_REGIONS: readonly string[] = [
   'eu-north-1',
   'sa-east-1',
 ];
+
+/** `-r all` / `regions: "all"`: the regions enabled for the account (Config.discoverRegions). */
+export const ALL_REGIONS = 'all';

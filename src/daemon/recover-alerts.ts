@@ -44,10 +44,11 @@ interface OpenAlert {
  */
 export function createAlertRecovery(
   inner: Alerter,
-  options: { regions: readonly string[]; track: (work: Promise<void>) => void },
+  /** `regions`: the regions polled, or a function giving them once known (region discovery). */
+  options: { regions: readonly string[] | (() => readonly string[]); track: (work: Promise<void>) => void },
 ): AlertRecovery {
   const open = new Map<string, OpenAlert>();
-  const polled = new Set(options.regions);
+  const polledNow = () => new Set(typeof options.regions === 'function' ? options.regions() : options.regions);
   /** Regions whose LookupEvents answered in this run; regions whose latest state write failed. */
   const answered = new Set<string>();
   const failingSaves = new Set<string>();
@@ -90,6 +91,7 @@ export function createAlertRecovery(
         case 'started':
           clear('started');
           // A region taken out of the configuration is no longer failing anywhere this daemon looks.
+          const polled = polledNow();
           for (const alert of [...open.values()]) {
             if (alert.region !== undefined && !polled.has(alert.region)) recover(alert, 'the region is no longer polled');
           }

@@ -1,6 +1,7 @@
 import type { Alerter } from '../alerts/alerter';
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_FATAL, FatalError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
+import { classifyError } from '../errors/classify';
 
 /** How a fatal stop is told: the run mode (for the advice) and the one line for stderr. */
 export interface FatalReport {
@@ -14,8 +15,9 @@ export interface FatalReport {
  * folder that is a file), 77 for a FatalError (a human must act), 1 for anything else (pm2 and systemd restart).
  */
 export async function reportFatal(error: Error, alerter: Alerter, log: Logger, report: FatalReport): Promise<number> {
-  const kind = error instanceof FatalError ? error.kind : error instanceof ConfigError ? 'config' : 'fatal';
   const human = error instanceof FatalError || error instanceof ConfigError;
+  // The classifier names the kind (src/errors/classify.ts); anything not ours is a bug or an odd failure: 'fatal'.
+  const kind = human ? classifyError(error).kind : 'fatal';
   log.fatal({ err: error, errorKind: kind }, 'fatal error; stopping');
   const again = report.once ? 'run it again' : 'start the daemon again';
   // Our own errors say what is wrong and what to do; anything else is a bug or an odd failure: say where to look.

@@ -3,36 +3,37 @@ import type { Config } from '../config/types';
 import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { scrubSecrets } from '../alerts/scrub';
-import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
-import { createRateLimiter } from '../lib/rate-limiter';
-import { createLookupClient, type LookupClient } from '../cloudtrail/client';
-import { runRegionPoller, type PollerResult } from '../cloudtrail/poller';
+import { scrubSecrets, knownSecretsOf } from '../alerts/scrub';
+import { EXIT_FAILURE, toError } from '../lib/errors';
+import type { LookupClient } from '../cloudtrail/client';
 import { RegionHealth } from '../cloudtrail/region-health';
 import { unknownRegions } from '../cloudtrail/known-regions';
-import { DEFAULT_MAX_WINDOW_MS, DEFAULT_QUICK_OVERLAP_MS, type WindowOptions } from '../cloudtrail/window';
 import { reportUndeliverable } from '../cloudtrail/poll-failures';
-import { loadRuleSet } from '../rules/load-rule-set';
-import { buildDecider } from '../rules/build-decider';
-import { createStateStore, StateWriteError } from '../state/store';
-import { removeStaleTempFiles } from '../state/temp-files';
-import { loadRegionState } from './load-region-state';
+import { createStateStore } from '../state/store';
 import { createAlerter, type Alerter } from '../alerts/alerter';
-import { knownSecretsOf } from '../alerts/scrub';
-import { handleSignals, type SignalSource } from './signals';
-import { holdPidFile } from './hold-pid-file';
-import { checkStateDir } from './check-state-dir';
-import { reportFatal, type FatalReport } from './report-fatal';
-import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
-import { createWebhookQueues } from './webhook-queues';
+import { fanOut, noTelemetry, type Telemetry } from '../observability/telemetry';
+import { StatusBoard } from '../observability/status-board';
 import type { CallerIdentity } from '../aws/identity';
 import { createIdentityCell, learnIdentity, type IdentityCell } from '../aws/learn-identity';
-import type { SlackSender } from '../slack/sender';
 import type { TrailClient } from '../monitors/trail-client';
 import { createConfiguredTrailMonitor } from '../monitors/trail-monitor-service';
-import { StatusBoard } from '../observability/status-board';
-import { startMonitors, watchScans, type MonitorContext } from './monitors';
+import { createMonitorServices, type MonitorContext } from './monitors';
+import type { WebhookQueue } from '../pipeline/webhook-queue';
 import type { Service } from '../lifecycle/service';
+import { CleanupStack } from '../lifecycle/cleanup-stack';
+import { startServices, untilAborted } from '../lifecycle/start-services';
+import { createPipeline, type Pipeline } from '../lifecycle/pipeline';
+import { createRegionRunner } from '../lifecycle/region-runner';
+import { createStateWriter } from '../lifecycle/state-writer';
+import { createRegionDiscovery, discoveryOf } from '../lifecycle/region-discovery';
+import type { TargetSet } from '../lifecycle/target-set';
+import { handleSignals, type SignalSource } from './signals';
+import { holdPidFile } from './hold-pid-file';
+import { prepareRun } from './prepare-run';
+import { concludeRun } from './conclude-run';
+import { reportFatal, type FatalReport } from './report-fatal';
+import { createAlertRecovery, STABLE_AFTER_MS } from './recover-alerts';
+import { createWebhookQueues } from './webhook-queues';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -46,10 +47,6 @@ export interface DaemonDeps {
   createTrailClient?(region: string): TrailClient & { destroy?(): void };
   fetch?: typeof fetch;
   alerter?: Alerter;
-  /** What the stall alarm and the heartbeat read (issue 9); default a new one on `clock`. */
-  board?: StatusBoard;
-  /** The monitor services (stall alarm, heartbeat); default createMonitorServices (src/daemon/monitors.ts). */
-  monitors?: (ctx: MonitorContext) => Service[];
   reopenLogs?(): void;
   /** Second stop signal, or the graceful stop outlived config.shutdownTimeoutSeconds: leave now. */
   forceExit?(code: number): void;
@@ -62,6 +59,12 @@ export interface DaemonDeps {
    * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
    */
   reportFailure?(line: string): void;
+  /** Where the pipeline reports counts and states (issue 9: metrics), beside the board; default noTelemetry. */
+  telemetry?: Telemetry;
+  /** What /readyz, the status page, the stall alarm and the heartbeat read; default a new one on `clock`. */
+  board?: StatusBoard;
+  /** The monitor services (stall alarm, heartbeat); default createMonitorServices (src/daemon/monitors.ts). */
+  monitors?: (ctx: MonitorContext) => Service[];
   /**
    * Asks STS who the credentials belong to (src/aws/identity.ts; run-command builds it with the profile and the
    * first region, tests with the STS simulator). Absent: the account stays unknown and nothing is asked.
@@ -69,18 +72,46 @@ export interface DaemonDeps {
   whoAmI?(signal: AbortSignal): Promise<CallerIdentity>;
   /** Where the identity is kept once known, for whoever needs it (metrics); default a fresh cell. */
   identity?: IdentityCell;
+  /**
+   * More services (the HTTP server, the trail monitor, the stall alarm, the heartbeat), started before the
+   * pipeline in this order and stopped after it in reverse order, within the shutdown budget.
+   */
+  services?(context: ServiceContext): Service[];
+  /**
+   * The regions enabled for the account (`-r all`): asked at start and every day; undefined polls the configured
+   * list, as before. A failure keeps the last good list.
+   */
+  discoverRegions?(): Promise<string[]>;
+}
+
+/** What another service may use: the pipeline's queues and targets, the telemetry, the alerter, the config. */
+export interface ServiceContext {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  telemetry: Telemetry;
+  board: StatusBoard;
+  identity: IdentityCell;
+  alerter: Alerter;
+  queues: ReadonlyMap<string, WebhookQueue>;
+  targets: Pick<TargetSet, 'regions' | 'setRegions'>;
 }
 
 /**
- * The composition root's run loop: one poller per region, all under one AbortController. Resolves to the exit
- * code: 0 after a clean stop or a successful --once, 1 when a --once region failed, 77 on a fatal error (after
- * the alert email). Rejects with PidFileError, before anything started, when the pid file is held or cannot be
- * created.
+ * The composition root: builds the services (the extra ones from `deps.services`, region discovery with `-r all`,
+ * and last the pipeline: webhook queues + one poller per region), starts them under the one stop, and stops them
+ * in reverse order within `shutdownTimeoutSeconds` (src/lifecycle/). Resolves to the exit code: 0 after a clean
+ * stop or a successful --once, 1 when a --once region failed, 77 on a fatal error (after the alert email), 78 for
+ * a configuration error found late. Rejects with PidFileError, before anything started, when the pid file is held
+ * or cannot be created.
  */
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
+  const board = deps.board ?? new StatusBoard(() => clock.now());
+  const telemetry = fanOut(board, deps.telemetry ?? noTelemetry);
+  const identity = deps.identity ?? createIdentityCell();
+  // The daemon's one stop: a signal (handleSignals) or a service's fatal error aborts it.
   const stop = new AbortController();
-  // Every poller, sleep and request listens on this one signal: 17 regions exceed Node's default of 10.
   setMaxListeners(0, stop.signal);
   // Alert work started from callbacks (Slack status, recoveries): awaited before we return, bounded by the send timeout.
   const pending = new Set<Promise<void>>();
@@ -88,7 +119,6 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
-  const identity = deps.identity ?? createIdentityCell();
   const innerAlerter = deps.alerter ?? createAlerter({
     identity: () => identity.current(),
     email: config.email,
@@ -100,7 +130,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     secrets: knownSecretsOf(config),
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
-  const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
+  // The regions polled (after discovery, when asked for): an alert of a region no longer polled is closed.
+  let polled: readonly string[] = config.regions;
+  const recovery = createAlertRecovery(innerAlerter, { regions: () => polled, track });
   const alerter = recovery.alerter;
   log.info({ config: describeConfig(config) }, 'starting');
   // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
@@ -128,12 +160,16 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     removeSignals();
     throw error;
   }
-  const clients: Array<LookupClient & { destroy?(): void }> = [];
+  const cleanup = new CleanupStack(log);
   const uptime = new AbortController();
-  let monitors: ReturnType<typeof startMonitors> | undefined;
+  // The first fatal error of any service (a poller's included): reported once everything has stopped.
+  let fatal: unknown;
+  const onFatal = (error: unknown) => {
+    fatal ??= error;
+    if (!stop.signal.aborted) stop.abort(error); // a fatal error in one service stops them all
+  };
   try {
-    // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
-    await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
+    const decide = await prepareRun(config, log);
     // Who am I, before "ready": bad credentials stop the start (77); STS unreachable: the account stays unknown
     // for now and is asked again in the background until the daemon stops.
     if (deps.whoAmI !== undefined) {
@@ -141,160 +177,65 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]));
       if (learned.retrying !== undefined) track(learned.retrying);
     }
-    // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
-    const ruleSet = await loadRuleSet(config.rules);
-    for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
-    const decide = buildDecider(config, ruleSet.index, (error: unknown, event: { id: string; name: string }) =>
-      log.error({ err: error, eventId: event.id, eventName: event.name }, 'the rules failed on an event; it counts as matching none'),
-    );
-    // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
-    if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     await recovery.start();
-    if (!config.dryRun) recovery.observe({ type: 'started' });
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
     void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
     const health = new RegionHealth(config.regions);
-    const window: WindowOptions = {
-      settleMs: config.settleMinutes * 60_000,
-      settleScanIntervalMs: config.settleScanIntervalSeconds * 1000,
-      quickOverlapMs: Math.min(DEFAULT_QUICK_OVERLAP_MS, config.settleMinutes * 60_000),
-      maxWindowMs: DEFAULT_MAX_WINDOW_MS,
-    };
-    const failingSaves = new Set<string>();
-    /** A state write (snapshot or commit): its success and failure are evidence, and the first failure alerts. */
-    const writeState = async (region: string, write: () => Promise<void>) => {
-      if (config.dryRun) return; // --dry-run never moves an offset nor records a delivery
-      try {
-        await write();
-        failingSaves.delete(region);
-        recovery.observe({ type: 'state-save', region });
-      } catch (error) {
-        if (error instanceof StateWriteError) {
-          recovery.observe({ type: 'state-save-failed', region });
-          // One alert when writes start failing anywhere; the first write after all of them work again ends it.
-          const first = failingSaves.size === 0;
-          failingSaves.add(region);
-          if (first) await alerter.alert({ kind: 'state-unwritable', reason: error.message, action: `make ${config.stateDir} writable by this user; until then delivered events may be posted again after a restart` });
-        }
-        throw error;
-      }
-    };
-    const senders = new Map<string, SlackSender>();
-    const queues = createWebhookQueues(config, {
-      senders,
-      clock,
-      log,
-      fetch: deps.fetch,
-      writeOut: deps.writeOut,
-      signal: stop.signal,
-      recovery,
-      track,
-      recordUndeliverable: async (item, error) => {
-        const { event } = item;
-        const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
-        if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
-        await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
+    const runner = createRegionRunner({
+      config, clock, log, telemetry, alerter, recovery, health, store, decide, createClient: deps.createClient,
+      writeState: createStateWriter({ dryRun: config.dryRun, alerter, recovery }),
+      get queues() {
+        return pipeline.queues;
       },
     });
-
-    // Issue 9 item 6: the trail monitor runs beside the pollers on the same stop signal, and never stops them.
-    const trailMonitor = createConfiguredTrailMonitor(config, { clock, log, recovery, senders, createClient: deps.createTrailClient });
-    const services = (trailMonitor ? [trailMonitor] : []).map((service) => service.run(stop.signal));
-
-    // Issue 9 item 5: the stall alarm and the heartbeat, reading the board (none under --once).
-    const board = deps.board ?? new StatusBoard(() => clock.now());
-    const monitorContext = { board, recovery, clock, log, fetch: deps.fetch, queueFor: (name: string) => queues.get(name), config };
-    monitors = startMonitors(monitorContext, stop.signal, deps.monitors);
-    const pollers = config.regions.map((region) => {
-      const client = deps.createClient?.(region) ?? createLookupClient({ region, profile: config.profile, endpoint: config.cloudtrailEndpoint });
-      clients.push(client);
-      const scans = watchScans(board, region, clock);
-      const lookups = scans.client(observeLookups(client, () => recovery.observe({ type: 'lookup', region })));
-      const regionLog = log.child({ region });
-      const run = async (): Promise<PollerResult> => {
-        // A state file this region cannot use stops only this region (and says what to do with it).
-        const start = await loadRegionState(
-          { region, store, alerter, clock, log: regionLog, once: config.once, loaded: () => recovery.observe({ type: 'state-load', region }),
-            options: { initialLookbackMinutes: config.initialLookbackMinutes, settleMinutes: config.settleMinutes } },
-          stop.signal,
-        );
-        if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
-        if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
-        scans.started(start.state);
-        return runRegionPoller(
-          {
-            region,
-            clock,
-            log: regionLog,
-            client: lookups,
-            limiter: createRateLimiter({ perSecond: config.lookupRequestsPerSecond, clock }),
-            health,
-            alerter,
-            loadState: async () => start.state,
-            saveState: (state) => writeState(region, () => store.save(region, state)).then(() => scans.saved(state)),
-            decide,
-            queueFor: (name) => queues.get(name),
-            commit: (delta) => writeState(region, () => store.commit(region, delta)),
-            now: () => clock.now(),
-            window,
-            pollIntervalMs: config.pollIntervalSeconds * 1000,
-            alertAfterMs: config.alertAfterMinutes * 60_000,
-            once: config.once,
-          },
-          stop.signal,
-        );
-      };
-      return run().catch((error: unknown) => {
-        if (!isAbortError(error)) stop.abort(error); // a fatal error in one poller stops them all
-        throw error;
-      });
+    cleanup.push({ name: 'close cloudtrail clients', run: () => runner.close() });
+    const discover = discoveryOf(config, deps, log);
+    const pipeline: Pipeline = createPipeline({
+      log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
+      createQueues: (signal) => createWebhookQueues(config, {
+        clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
+        recordUndeliverable: async (item, error) => {
+          const { event } = item;
+          const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
+          if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
+          await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
+        },
+      }),
+      onStart: (regions) => {
+        polled = regions;
+        if (!config.dryRun) recovery.observe({ type: 'started' });
+      },
     });
-    // allSettled: every poller finishes its current step (and saves) before we decide the exit code.
-    const results = await Promise.allSettled(pollers);
-    await Promise.allSettled(services);
-    await monitors.stop();
-    return await concludeRun(config, results, stop.signal, recovery, log, fatalReport);
+    const context: ServiceContext = { config, clock, log, telemetry, board, identity, alerter, queues: pipeline.queues, targets: pipeline.targets };
+    const queueFor = (name: string) => pipeline.queues.get(name);
+    // Issue 9 items 5 and 6: the trail monitor, the stall alarm and the heartbeat (none under --once).
+    const trailMonitor = createConfiguredTrailMonitor(config, { clock, log, recovery, queues: pipeline.queues, createClient: deps.createTrailClient });
+    const monitors = (deps.monitors ?? createMonitorServices)({ board, recovery, clock, log, fetch: deps.fetch, queueFor, config });
+    // Started in this order, stopped in reverse: the pipeline (last) stops first, within the shutdown budget.
+    const services = [
+      ...(deps.services?.(context) ?? []),
+      ...(trailMonitor ? [trailMonitor] : []),
+      ...monitors,
+      ...(discover && !config.once ? [createRegionDiscovery({ discover, apply: (r) => pipeline.targets.setRegions(r), clock, log })] : []),
+      pipeline.service,
+    ];
+    const started = startServices(services, { log, cleanup, onFatal });
+    await Promise.race([started[started.length - 1]!.done, untilAborted(stop.signal)]);
+    await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
+    return await concludeRun(config, pipeline.results(), fatal, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
+    await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
-    await monitors?.stop();
-    for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.
     removeSignals();
   }
-}
-
-async function concludeRun(
-  config: Config,
-  results: PromiseSettledResult<PollerResult>[],
-  signal: AbortSignal,
-  recovery: AlertRecovery,
-  log: Logger,
-  report: FatalReport,
-): Promise<number> {
-  const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbortError(r.reason));
-  if (fatal) return reportFatal(toError(fatal.reason), recovery.alerter, log, report);
-  const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = done.filter((r) => !r.ok);
-  const posted = done.reduce((sum, r) => sum + r.posted, 0);
-  // --dry-run posts nothing: its count is of payloads printed.
-  const counts = config.dryRun ? { posted, printed: done.reduce((sum, r) => sum + r.printed, 0) } : { posted };
-  const requests = done.reduce((sum, r) => sum + r.requests, 0);
-  if (config.once && !signal.aborted) {
-    for (const r of failed) log.error({ region: r.region, reason: r.error }, 'region failed');
-    log.info({ ...counts, requests, failedRegions: failed.map((r) => r.region) }, 'pass complete');
-    if (failed.length > 0) return EXIT_FAILURE;
-    recovery.observe({ type: 'stable' }); // a whole pass without a crash
-    return EXIT_OK;
-  }
-  log.info({ ...counts, requests }, 'stopped');
-  return EXIT_OK;
 }

@@ -1,6 +1,7 @@
 import type { AlertInput } from '../alerts/alerter';
 import type { Config } from '../config/types';
 import type { Clock } from '../lib/clock';
+import type { Telemetry } from '../observability/telemetry';
 import type { Logger } from '../logging/logger';
 import { digestOptionsOf } from '../pipeline/digest-options';
 import type { QueueItem } from '../pipeline/types';
@@ -24,10 +25,10 @@ export interface WebhookQueueDeps {
   signal: AbortSignal;
   recovery: AlertRecovery;
   track(work: Promise<void>): void;
+  /** Where the queues' and senders' counts go (metrics, status page); default none. */
+  telemetry?: Telemetry;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
-  /** Filled with each webhook's paced sender, by name: the daemon's own messages (trail monitor) share its pace. */
-  senders?: Map<string, SlackSender>;
 }
 
 /**
@@ -44,7 +45,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
       name,
       createWebhookQueue({
         name,
-        sender: keep(deps.senders, name, createSender(config, deps, name, named)),
+        sender: createSender(config, deps, name, named),
         log: deps.log,
         digest,
         consoleDomain: config.consoleDomain,
@@ -53,11 +54,6 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
       }),
     ]),
   );
-}
-
-function keep(senders: Map<string, SlackSender> | undefined, name: string, sender: SlackSender): SlackSender {
-  senders?.set(name, sender);
-  return sender;
 }
 
 function createSender(config: Config, deps: WebhookQueueDeps, name: string, named: boolean): SlackSender {
@@ -74,6 +70,8 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
     log: deps.log.child({ component: 'slack', webhook: name }),
     fetch: deps.fetch,
     messagesPerSecond: config.slackMessagesPerSecond,
+    requestTimeoutMs: SLACK_REQUEST_TIMEOUT_MS,
+    stopGraceMs: stopGraceMsOf(config),
     onRefused: config.once ? 'throw' : 'wait',
     unhealthyAfterMs: config.alertAfterMinutes * 60_000,
     // --once must end (cron): a Slack outage fails the pass (exit 1) instead of retrying for ever.
@@ -86,6 +84,18 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
     },
     onAccepted: () => recovery.observe({ type: 'slack' }),
   });
+}
+
+/** One Slack POST's bound while running (API-FACTS C.5: @slack/webhook has none by default). */
+export const SLACK_REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a POST in flight may still take after the stop: half the shutdown budget (`shutdownTimeoutSeconds`),
+ * at most one request's bound, so the commit, the state save and the pid file fit in the other half and a slow
+ * Slack never turns a clean stop into the watchdog's exit 1.
+ */
+export function stopGraceMsOf(config: Pick<Config, 'shutdownTimeoutSeconds'>): number {
+  return Math.min(SLACK_REQUEST_TIMEOUT_MS, (config.shutdownTimeoutSeconds * 1000) / 2);
 }
 
 function slackAlert(kind: string, reason = 'unknown', once = false, webhook?: string): AlertInput {

@@ -3,7 +3,7 @@ import type { AlertRecovery } from '../daemon/recover-alerts';
 import type { Clock } from '../lib/clock';
 import type { Service } from '../lifecycle/service';
 import type { Logger } from '../logging/logger';
-import type { SlackSender } from '../slack/sender';
+import type { WebhookQueue } from '../pipeline/webhook-queue';
 import { createTrailClient, type TrailClient } from './trail-client';
 import { createTrailMonitor } from './trail-monitor';
 
@@ -11,8 +11,8 @@ export interface ConfiguredTrailMonitorDeps {
   clock: Clock;
   log: Logger;
   recovery: AlertRecovery;
-  /** Every webhook's paced sender by name (src/daemon/webhook-queues.ts); the monitor posts to `default`. */
-  senders: ReadonlyMap<string, SlackSender>;
+  /** Every webhook's queue by name (src/daemon/webhook-queues.ts); the monitor posts to `default`. */
+  queues: ReadonlyMap<string, WebhookQueue>;
   /** Replaces the SDK client (tests); default createTrailClient with the profile and CloudTrail endpoint. */
   createClient?(region: string): TrailClient & { destroy?(): void };
 }
@@ -26,8 +26,8 @@ export interface ConfiguredTrailMonitorDeps {
 export function createConfiguredTrailMonitor(config: Config, deps: ConfiguredTrailMonitorDeps): Service | undefined {
   const settings = config.trailMonitor;
   const region = settings.region ?? config.regions[0];
-  const slack = deps.senders.get('default') ?? [...deps.senders.values()][0];
-  if (!settings.enabled || config.once || region === undefined || slack === undefined) {
+  const queue = deps.queues.get('default') ?? [...deps.queues.values()][0];
+  if (!settings.enabled || config.once || region === undefined || queue === undefined) {
     deps.log.info({ enabled: settings.enabled, once: config.once }, 'trail monitor is not running');
     return undefined;
   }
@@ -38,7 +38,8 @@ export function createConfiguredTrailMonitor(config: Config, deps: ConfiguredTra
     clock: deps.clock,
     log: deps.log,
     recovery: deps.recovery,
-    slack,
+    // Through the webhook's queue: the same paced sender as events, one message at a time.
+    slack: { send: (message, signal) => queue.post(message, signal) },
     intervalMs: settings.intervalMinutes * 60_000,
   });
   return {

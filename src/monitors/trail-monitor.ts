@@ -34,7 +34,7 @@ export interface TrailMonitorDeps {
   /** The daemon's alert recovery: its alerter sends the emails, its `trail-check` evidence closes them. */
   recovery: AlertRecovery;
   /** The default webhook's paced sender (--dry-run: the printer). */
-  slack: SlackSender;
+  slack: Pick<SlackSender, 'send'>;
   /** Between two checks, ms; config trailMonitor.intervalMinutes (bounds: src/config/bounds.ts). */
   intervalMs: number;
 }

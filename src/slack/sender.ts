@@ -2,10 +2,12 @@ import { IncomingWebhook, type FetchFunction, type IncomingWebhookSendArguments 
 import { backoffDelay } from '../lib/backoff';
 import { createScrubber } from '../alerts/scrub';
 import type { Clock } from '../lib/clock';
-import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import type { Logger } from '../logging/logger';
 import type { SlackMessage } from './types';
+import { classifySlackAnswer, SlackRefusedError, SlackUnavailableError, type SlackAnswer } from '../errors/slack';
+
+export { parseRetryAfterMs, SlackRefusedError, SlackUnavailableError } from '../errors/slack';
 
 /**
  * The one queue per webhook: serialises every caller, paces to Slack's 1 message/s, obeys Retry-After, backs
@@ -32,7 +34,11 @@ export interface SenderStatus {
 }
 
 export interface SlackSender {
-  /** Queues `message` behind earlier ones; `signal` cancels waiting, never a request already sent. */
+  /**
+   * Queues `message` behind earlier ones. `signal` (the daemon's stop) cancels waiting at once; a request already
+   * sent gets `stopGraceMs` more to be answered, then is abandoned. Either way the promise rejects with the
+   * signal's reason: the message counts as not delivered (it is read and posted again after a restart).
+   */
   send(message: SlackMessage, signal?: AbortSignal): Promise<SendOutcome>;
   stats(): SenderStats;
 }
@@ -44,7 +50,13 @@ export interface SlackSenderOptions {
   fetch?: typeof fetch;
   /** Slack: "no more than one message per second" per webhook (API-FACTS C.1). */
   messagesPerSecond?: number;
+  /** One POST's bound, answer included (API-FACTS C.5: @slack/webhook's `timeout`, default none). Default 15 s. */
   requestTimeoutMs?: number;
+  /**
+   * After the stop signal, how long a POST already sent may still take (wall clock, like requestTimeoutMs), so
+   * that a slow Slack never outlives the shutdown budget (`shutdownTimeoutSeconds`). Default 0: abandoned at once.
+   */
+  stopGraceMs?: number;
   /** 'wait' blocks the queue while Slack refuses the webhook; 'throw' (--once) raises SlackRefusedError. */
   onRefused?: 'wait' | 'throw';
   refusedRetryMs?: number;
@@ -61,68 +73,6 @@ export interface SlackSenderOptions {
   onStatusChange?: (status: SenderStatus) => void;
   /** Called each time Slack accepts a message: the evidence that ends a slack-refused or slack-failing alert. */
   onAccepted?: () => void;
-}
-
-/** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
-export class SlackUnavailableError extends DaemonError {
-  override name = 'SlackUnavailableError';
-}
-
-/** Slack refuses the webhook itself (revoked, channel gone or archived): a human must act. */
-export class SlackRefusedError extends FatalError {
-  override name = 'SlackRefusedError';
-  constructor(
-    /** Slack's error code, e.g. 'no_service', or 'http_<status>'. */
-    readonly reason: string,
-    readonly status: number,
-  ) {
-    super(
-      `Slack refused the webhook (HTTP ${status} ${reason}): check that SLACK_WEBHOOK_URL is a live incoming ` +
-        `webhook and that its channel still exists and is not archived`,
-      'slack-refused',
-    );
-  }
-}
-
-/** Message-specific errors: this payload will never be accepted; the caller may retry a plainer one. */
-const MESSAGE_ERRORS = new Set([
-  'invalid_payload',
-  'no_text',
-  'too_many_attachments',
-  'invalid_blocks',
-  'invalid_blocks_format',
-  'msg_blocks_too_long',
-]);
-/** The webhook itself is refused: no message will go through until a human fixes it (API-FACTS C.1). */
-const REFUSED_ERRORS = new Set([
-  'channel_not_found',
-  'no_service',
-  'no_service_id',
-  'no_team',
-  'team_disabled',
-  'invalid_token',
-  'action_prohibited',
-  'channel_is_archived',
-  'posting_to_general_channel_denied',
-  'no_active_hooks',
-]);
-const REFUSED_STATUSES = new Set([401, 403, 404, 410]);
-
-const DEFAULT_RETRY_AFTER_MS = 30_000;
-// Slack may disable an app that keeps posting after a 429: obey long waits too, up to an hour.
-const MAX_RETRY_AFTER_MS = 60 * 60_000;
-
-type Attempt =
-  | { kind: 'ok'; oddBody?: string }
-  | { kind: 'rate-limited'; retryAfterMs: number }
-  | { kind: 'message'; status: number; error: string }
-  | { kind: 'refused'; status: number; reason: string }
-  | { kind: 'transient'; status?: number; error: string };
-
-interface RecordedResponse {
-  status: number;
-  retryAfter: string | null;
-  body: string;
 }
 
 interface Job {
@@ -154,9 +104,15 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
 
   // The library hides response headers (API-FACTS C.5): this wrapper keeps status, Retry-After and body.
   const baseFetch = options.fetch ?? globalThis.fetch;
-  let lastResponse: RecordedResponse | undefined;
+  let lastResponse: { status: number; retryAfter: string | null; body: string } | undefined;
+  // The POST in flight, cut short once the stop's grace has run out (see post()).
+  let cut: AbortSignal | undefined;
   const recordingFetch: FetchFunction = async (url, init) => {
-    const response = await baseFetch(url, init as RequestInit);
+    const request = init as RequestInit;
+    const signals = [request.signal, cut].filter((s): s is AbortSignal => s instanceof AbortSignal);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    // The signal covers the body too: a Slack that sends headers and then stalls is cut as well.
+    const response = await baseFetch(url, { ...request, ...(signal ? { signal } : {}) });
     const body = await response.text();
     lastResponse = { status: response.status, retryAfter: response.headers.get('retry-after'), body };
     return {
@@ -176,15 +132,37 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
     retryConfig: { retries: 0 },
   });
 
-  async function post(message: SlackMessage): Promise<Attempt> {
+  /**
+   * One POST. A stop (`signal`) while it is in flight leaves it `stopGraceMs` to be answered, then abandons it and
+   * throws the stop's reason: what Slack has not confirmed is not committed (at-least-once: posted again later).
+   */
+  async function post(message: SlackMessage, signal?: AbortSignal): Promise<SlackAnswer> {
     lastResponse = undefined;
+    const stopCut = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      // Wall clock, like the request timeout: this bounds a socket, and the shutdown watchdog is wall clock too.
+      timer = setTimeout(() => stopCut.abort(signal?.reason), options.stopGraceMs ?? 0);
+      timer.unref();
+    };
+    if (signal?.aborted) onStop();
+    else signal?.addEventListener('abort', onStop, { once: true });
+    cut = stopCut.signal;
     let failure: unknown;
     try {
       await webhook.send(message as IncomingWebhookSendArguments);
     } catch (error) {
       failure = error;
+    } finally {
+      cut = undefined;
+      signal?.removeEventListener('abort', onStop);
+      clearTimeout(timer);
     }
-    if (lastResponse) return classifyResponse(lastResponse, clock.now());
+    if (lastResponse) return classifySlackAnswer(lastResponse, clock.now());
+    if (stopCut.signal.aborted) {
+      log.warn({ graceMs: options.stopGraceMs ?? 0 }, 'slack did not answer before the stop; the message counts as not delivered');
+      throw signal?.reason ?? stopCut.signal.reason;
+    }
     return { kind: 'transient', error: scrub(describeFailure(failure)) };
   }
 
@@ -236,7 +214,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       await pace.take(signal);
       signal?.throwIfAborted();
       if (attempt > 1) counters.retries += 1;
-      const result = await post(message);
+      const result = await post(message, signal);
       switch (result.kind) {
         case 'ok':
           counters.sent += 1;
@@ -337,35 +315,6 @@ export function createDryRunSender(write: (line: string) => void): SlackSender {
     },
     stats: () => ({ sent, retries: 0, rateLimited: 0 }),
   };
-}
-
-/** Success is 2xx AND body exactly `ok`; otherwise the body names the error (API-FACTS C.1). */
-function classifyResponse(response: RecordedResponse, now: number): Attempt {
-  const { status } = response;
-  const body = response.body.trim().slice(0, 100);
-  const ok2xx = status >= 200 && status < 300;
-  if (ok2xx && body === 'ok') return { kind: 'ok' };
-  if (status === 429) return { kind: 'rate-limited', retryAfterMs: parseRetryAfterMs(response.retryAfter, now) };
-  const code = body || `http_${status}`;
-  if (REFUSED_ERRORS.has(body)) return { kind: 'refused', status, reason: code };
-  if (status >= 500) return { kind: 'transient', status, error: code };
-  if (MESSAGE_ERRORS.has(body)) return { kind: 'message', status, error: code };
-  // A 2xx with another body (`{"ok":true}`, a proxy's page): Slack took it; a retry could post it twice.
-  if (ok2xx) return { kind: 'ok', oddBody: code };
-  if (REFUSED_STATUSES.has(status)) return { kind: 'refused', status, reason: code };
-  if (status >= 400 && status !== 408) return { kind: 'message', status, error: code };
-  // 408 and anything odd (1xx, 3xx): retry with backoff.
-  return { kind: 'transient', status, error: code };
-}
-
-/** Retry-After as seconds or an HTTP-date, in ms, capped at an hour; missing or unreadable → 30 s. */
-export function parseRetryAfterMs(value: string | null | undefined, now: number): number {
-  const text = value?.trim() ?? '';
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(text)) ms = Math.ceil(Number(text) * 1000);
-  else if (/[a-z]/i.test(text) && !Number.isNaN(Date.parse(text))) ms = Date.parse(text) - now;
-  else return DEFAULT_RETRY_AFTER_MS;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 function describeFailure(error: unknown): string {
