@@ -179,6 +179,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       signal: stop.signal,
       recovery,
       track,
+      account: () => identity.current()?.account,
       recordUndeliverable: async (item, error) => {
         const { event } = item;
         const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
