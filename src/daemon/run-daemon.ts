@@ -121,13 +121,9 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
-    // Who am I, before "ready": bad credentials stop the start (77); STS unreachable: the account stays unknown
-    // for now and is asked again in the background until the daemon stops.
-    if (deps.whoAmI !== undefined) {
-      const ask = deps.whoAmI;
-      const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]));
-      if (learned.retrying !== undefined) track(learned.retrying);
-    }
+    // Who am I, before "ready": bad credentials stop the start (77); STS unreachable: asked again in the background.
+    const learned = deps.whoAmI && (await learnIdentity({ whoAmI: deps.whoAmI, cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal])));
+    if (learned?.retrying !== undefined) track(learned.retrying);
     // Rules compile once, before "ready": a refused rule is one line naming its file; the others still load.
     const ruleSet = await loadRuleSet(config.rules);
     for (const refused of ruleSet.errors) log.error({ file: refused.file, ruleId: refused.id, reason: refused.error }, 'rule refused');
