@@ -91,8 +91,10 @@ test('whoAmI refuses an answer that is not an identity (the values reach logs, e
   }
 });
 
-test('stsRegionFor: the first configured region, else AWS_REGION, else us-east-1', () => {
+test('stsRegionFor: the first configured region every account has, else the first, else AWS_REGION, else us-east-1', () => {
   assert.equal(stsRegionFor(['eu-west-3', 'us-east-1'], 'ap-south-1'), 'eu-west-3');
+  assert.equal(stsRegionFor(['ap-east-1', 'eu-west-3'], 'ap-south-1'), 'eu-west-3', 'an opt-in region may be disabled (A.5)');
+  assert.equal(stsRegionFor(['ap-east-1']), 'ap-east-1');
   assert.equal(stsRegionFor([], 'ap-south-1'), 'ap-south-1');
   assert.equal(stsRegionFor([], ''), 'us-east-1');
   assert.equal(stsRegionFor([]), 'us-east-1');

@@ -123,3 +123,12 @@ test('stops on the stop signal without falling back', async (t) => {
   assert.equal(await call, reason);
   assert.equal(ec2.requests.length, 0);
 });
+
+test("EC2's AuthFailure (keys it does not know) classifies as the credentials' fault, like CloudTrail's UnrecognizedClient", async (t) => {
+  const { account, ec2, options } = await setUp(t);
+  account.setFailure('AccessDeniedException');
+  ec2.setFailure('AuthFailure');
+  const error = await listEnabledRegions(options).catch((e: unknown) => e);
+  assert.ok(error instanceof RegionDiscoveryError);
+  assert.equal(error.kind, 'unrecognized-client');
+});

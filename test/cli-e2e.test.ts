@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { startCloudTrailSimulator, type CloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { loadFixtureRecords } from './support/fixtures';
-import { runCliToEnd, startCli, type TestContextLike } from './support/cli-process';
+import { REFUSED_ENDPOINT, runCliToEnd, startCli, type TestContextLike } from './support/cli-process';
+import { startAwsSims } from './support/sims';
 import { idsPerMessage } from './support/burst';
 
 const ROOT = join(__dirname, '..');
@@ -48,6 +49,10 @@ function startE2e(env: Env, args: string[], t: TestContextLike, extraEnv: Record
       AWS_ACCESS_KEY_ID: 'AKIDTEST',
       AWS_SECRET_ACCESS_KEY: 'e2e-secret-key',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // Who am I (STS) and region discovery (Account, EC2) never leave 127.0.0.1 either.
+      AWS_ENDPOINT_URL_STS: REFUSED_ENDPOINT,
+      AWS_ENDPOINT_URL_ACCOUNT: REFUSED_ENDPOINT,
+      AWS_ENDPOINT_URL_EC2: REFUSED_ENDPOINT,
       ...extraEnv,
     },
   });
@@ -83,6 +88,28 @@ test('the CLI with --once posts each event once and exits 0 without a throttled 
   const { stdout, stderr } = cli.output();
   assert.ok(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), 'the webhook token is never printed');
   assert.ok(!stdout.includes('e2e-secret-key') && !stderr.includes('e2e-secret-key'));
+});
+
+test('the CLI asks STS who it runs as (AWS_ENDPOINT_URL_STS), signed for the first region, and logs it once', BOUNDED, async (t) => {
+  const env = await setUp(t);
+  const aws = await startAwsSims(t);
+  const cli = startE2e(env, ['--once', '-r', 'eu-west-3,us-east-1', '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t, aws.env);
+  assert.equal(await cli.exited, 0, cli.output().stderr);
+  const lines = cli.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.filter((l) => l.msg === 'running as').map((l) => [l.account, l.arn]),
+    [['123456789012', 'arn:aws:iam::123456789012:user/cloudtrail-slack']],
+  );
+  assert.deepEqual(aws.sts.requests.map((r) => [r.operation, r.region, r.accessKeyId]), [['GetCallerIdentity', 'eu-west-3', 'AKIDTEST']]);
+});
+
+test('STS refusing the connection: one warning, the account unknown, and the pass still succeeds', BOUNDED, async (t) => {
+  const env = await setUp(t);
+  const cli = startE2e(env, ['--once', '-r', 'us-east-1', '--endpoint', env.cloudtrail.url, '-s', env.stateDir], t);
+  assert.equal(await cli.exited, 0, cli.output().stderr);
+  const lines = cli.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.filter((l) => /cannot tell which AWS account/.test(String(l.msg))).length, 1);
+  assert.equal(lines.filter((l) => l.msg === 'running as').length, 0);
 });
 
 test('kill -9 mid-run, then a rerun: nothing lost, at most the one message in flight repeated', BOUNDED, async (t) => {

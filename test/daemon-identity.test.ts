@@ -27,8 +27,15 @@ async function setUp(t: TestContext) {
 test('logs "running as" once at start with the account and principal, before "ready"', BOUNDED, async (t) => {
   const { h, sts, ask } = await setUp(t);
   const identity = createIdentityCell();
+  // A record that names no account (synthetic): its message names the account the daemon runs as.
+  h.cloudtrail.addRecord(
+    { eventID: 'a0000000-0000-4000-8000-000000000001', eventName: 'CreateTags', eventSource: 'ec2.amazonaws.com', eventTime: new Date(h.clock.now() - 5 * 60_000).toISOString(), awsRegion: 'us-east-1', readOnly: false, userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' } },
+    { region: 'us-east-1' },
+  );
   const run = h.run(h.config({ regions: REGIONS, once: true }), { whoAmI: ask(REGIONS[0]!), identity });
   assert.equal(await run.done, EXIT_OK);
+  const [message] = h.slack.received;
+  assert.match(String((message?.body as { text?: string } | undefined)?.text), /in us-east-1 · account 123456789012$/);
   const messages = run.logs.lines.map((l) => l.msg);
   const runningAs = run.logs.lines.filter((l) => l.msg === 'running as');
   assert.equal(runningAs.length, 1);

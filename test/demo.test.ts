@@ -180,6 +180,13 @@ describe('cloudtrail-slack demo', () => {
     }
     const page = readFileSync(html, 'utf8');
     assert.equal(page.split('data-message="').length - 1, payloads.length);
+
+    // Who am I: the demo's STS simulator answers (the poisoned AWS_ENDPOINT_URL above is not used), once.
+    const logFile = /daemon log +(\S+daemon\.log)/.exec(result.out)?.[1] ?? '';
+    const logLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const runningAs = logLines.filter((l) => l.msg === 'running as');
+    assert.deepEqual(runningAs.map((l) => [l.account, l.arn]), [['123456789012', 'arn:aws:iam::123456789012:user/cloudtrail-slack']]);
+    assert.match(result.out, /AWS +STS http:\/\/127\.0\.0\.1:\d+, Account http:\/\/127\.0\.0\.1:\d+, EC2 http:\/\/127\.0\.0\.1:\d+: the daemon runs as account 123456789012\./);
   });
 
   test('continuous mode: late events arrive on a later poll; Ctrl-C stops cleanly', async (t) => {

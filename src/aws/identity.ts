@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { DEFAULT_REGIONS } from '../config/types';
 import { systemClock, type Clock } from '../lib/clock';
 import { createStsClient, type AwsClientOptions } from './clients';
 
@@ -47,11 +48,14 @@ const ARN = /^arn:[a-z0-9-]+:(?:sts|iam)::\d{12}:[\x21-\x7e]{1,2000}$/;
 const USER_ID = /^[\x21-\x7e]{1,256}$/;
 
 /**
- * The STS region (K.2: STS is regional): the first configured region, else AWS_REGION as the config loader read
- * it, else us-east-1.
+ * The STS region (K.2: STS is regional): the first configured region that every account has enabled, else the
+ * first configured region, else AWS_REGION as the config loader read it, else us-east-1. An opt-in region that is
+ * not enabled answers InvalidClientTokenId like bad keys do (A.5), which at start is fatal: it must not be asked
+ * when an always-enabled region is configured too.
  */
 export function stsRegionFor(regions: readonly string[], awsRegion?: string): string {
-  return regions[0] ?? (awsRegion !== undefined && awsRegion !== '' ? awsRegion : 'us-east-1');
+  const enabledEverywhere = regions.find((region) => DEFAULT_REGIONS.includes(region));
+  return enabledEverywhere ?? regions[0] ?? (awsRegion !== undefined && awsRegion !== '' ? awsRegion : 'us-east-1');
 }
 
 /**

@@ -131,7 +131,8 @@ const NETWORK_CODES = new Set([
 ]);
 const KIND_BY_NAME: Record<string, AwsErrorKind> = {
   UnrecognizedClientException: 'unrecognized-client',
-  InvalidClientTokenId: 'unrecognized-client',
+  InvalidClientTokenId: 'unrecognized-client', // STS's name for it (K.2)
+  AuthFailure: 'unrecognized-client', // EC2's (DescribeRegions, K.7)
   ExpiredTokenException: 'expired-token',
   ExpiredToken: 'expired-token',
   // The SDK's credential chain found nothing usable (missing profile, no keys, no instance role).

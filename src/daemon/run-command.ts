@@ -13,6 +13,8 @@ import { sendConfigAlert } from './config-alert';
 import { daemonize, READY, tellParent, type ParentLink } from './daemonize';
 import { PidFileError } from './pid-file';
 import { runDaemon } from './run-daemon';
+import { stsRegionFor, whoAmI } from '../aws/identity';
+import { listEnabledRegions } from '../aws/regions';
 
 /** The real process, as far as the run command needs it (its signals, its 'exit', its IPC link to a parent). */
 export type Proc = NodeJS.Process & ParentLink;
@@ -72,6 +74,12 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       reopenLogs: output.file === undefined ? undefined : output.reopen,
       notifyReady: () => tellParent(proc, READY),
       reportFailure: (line) => io.writeErr(`cloudtrail-slack: ${line}\n`),
+      // STS with the daemon's own credentials, signed for the first region (K.2); AWS_ENDPOINT_URL_STS honoured.
+      whoAmI: (signal) => whoAmI({ region: stsRegionFor(config.regions), profile: config.profile }, signal),
+      // -r all: account:ListRegions, else ec2:DescribeRegions (K.7); at start and daily (src/lifecycle/).
+      discoverRegions: config.discoverRegions
+        ? () => listEnabledRegions({ region: stsRegionFor(config.regions), profile: config.profile })
+        : undefined,
     });
   } catch (error) {
     if (!(error instanceof PidFileError)) throw error;

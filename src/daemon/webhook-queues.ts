@@ -29,6 +29,8 @@ export interface WebhookQueueDeps {
   telemetry?: Telemetry;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
+  /** The account the daemon runs as, once STS has said (src/aws/learn-identity.ts): messages name it. */
+  account?: () => string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
         log: deps.log,
         digest,
         consoleDomain: config.consoleDomain,
+        account: deps.account,
         recordUndeliverable: deps.recordUndeliverable,
         signal: deps.signal,
       }),

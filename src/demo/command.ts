@@ -18,6 +18,8 @@ import { createSampleDecider } from './expected';
 import { describeFinish, describeSetup, noteForLate } from './messages';
 import { planSampleEvents, readSampleRecords, SAMPLE_FILE, type PlannedEvent } from './sample';
 import { startDemoSink } from './sink';
+import { startDemoAws } from './aws-sims';
+import { whoAmI } from '../aws/identity';
 
 /**
  * `cloudtrail-slack demo`: the real daemon (runDaemon, unchanged) against a local CloudTrail simulator loaded
@@ -91,6 +93,10 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     await cloudtrail.close();
     throw error;
   });
+  const aws = await startDemoAws(cloudtrail.url).catch(async (error: unknown) => {
+    await Promise.all([cloudtrail.close(), sink.close()]);
+    throw error;
+  });
   const fileLog = pino.destination({ dest: logFile, sync: true });
   const log = createLogger({
     level: 'info',
@@ -111,7 +117,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     late = planned.filter((p) => p.late);
     expected = planned.filter((p) => p.expected).length;
     for (const p of planned) cloudtrail.addRecord(p.record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt });
-    write(describeSetup({ planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, dir, payloadFile, logFile, once, pollIntervalSeconds }));
+    write(describeSetup({ planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, aws: aws.describe(), dir, payloadFile, logFile, once, pollIntervalSeconds }));
     code = await runDaemon(config, {
       clock,
       log,
@@ -121,9 +127,11 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
       // The trail monitor looks at the simulator's trail too (never at the user's AWS credentials or account).
       createTrailClient: (region) => createTrailClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
       forceExit: deps.forceExit,
+      // Who am I, from the STS simulator (reached through AWS_ENDPOINT_URL_STS, as the real daemon would be).
+      whoAmI: (signal) => whoAmI({ region: config.regions[0] ?? 'us-east-1', credentials: DEMO_CREDENTIALS }, signal),
     });
   } finally {
-    await Promise.all([cloudtrail.close(), sink.close()]);
+    await Promise.all([cloudtrail.close(), sink.close(), aws.close()]);
     fileLog.end();
   }
 

@@ -9,6 +9,8 @@ export interface SetupSummary {
   startedAt: number;
   cloudtrailUrl: string;
   sinkUrl: string;
+  /** The STS, Account and EC2 simulators, described (aws-sims.ts). */
+  aws?: string;
   dir: string;
   payloadFile: string;
   logFile: string;
@@ -29,6 +31,7 @@ export function describeSetup(s: SetupSummary): string {
     'cloudtrail-slack demo: the real daemon against a local CloudTrail and a local Slack. Nothing leaves 127.0.0.1.',
     `  CloudTrail  ${s.cloudtrailUrl}: ${s.planned.length} real sample events moved to the last hour, in ${DEMO_REGIONS.join(', ')}.`,
     `  Slack       ${s.sinkUrl.replace(/\/services\/.*$/, '/services/…')}: each message the channel would get is shown below.`,
+    ...(s.aws === undefined ? [] : [`  AWS         ${s.aws}`]),
     `  Expect      ${expected.length} of the ${writes.length} write events posted, each in exactly one message: on its own, or in a`,
     '              digest when many of one caller wait (high and critical ones always on their own, first).',
     ...mutedLines(writes),

@@ -17,6 +17,8 @@ export interface MessageOptions {
   consoleDomain?: string;
   /** Repeats closer than this share one digest line (DigestOptions.repeatWindowMs). */
   repeatWindowMs: number;
+  /** The daemon's account once STS has told it (FormatOptions.account), read as each message is built. */
+  account?: () => string | undefined;
 }
 
 /** The error text of a message no formatter could build; it goes to the log and the undeliverable file. */
@@ -27,39 +29,41 @@ export const FORMAT_FAILED = 'could not be formatted';
  * titles) and the route's mention (trusted config, never an event value; it leads the top-level text, where it
  * notifies, API-FACTS O.4).
  */
-export function formatSingle(item: QueueItem, consoleDomain: string | undefined): SlackMessage {
-  return formatEventMessage(item.event, { consoleDomain, ...singleOptions(item) });
+export function formatSingle(item: QueueItem, consoleDomain: string | undefined, account?: string): SlackMessage {
+  return formatEventMessage(item.event, { consoleDomain, ...singleOptions(item, account) });
 }
 
 /** The plain version of formatSingle: escaped text only, the level and the mention kept (it must still notify). */
-export function formatSinglePlain(item: QueueItem): SlackMessage {
-  return formatPlainMessage(item.event, singleOptions(item));
+export function formatSinglePlain(item: QueueItem, account?: string): SlackMessage {
+  return formatPlainMessage(item.event, singleOptions(item, account));
 }
 
-function singleOptions(item: QueueItem): FormatOptions {
-  return item.mention === undefined ? { decision: item.decision } : { decision: item.decision, mention: item.mention };
+function singleOptions(item: QueueItem, account: string | undefined): FormatOptions {
+  const options: FormatOptions = item.mention === undefined ? { decision: item.decision } : { decision: item.decision, mention: item.mention };
+  return account === undefined ? options : { ...options, account };
 }
 
 export type Built = { message: SlackMessage } | { failed: string };
 
 /** The rich message of `plan`; the plain one when the rich formatter throws; `failed` when neither can be built. */
 export function buildRich(plan: Plan, options: MessageOptions, log: Logger): Built {
+  const account = options.account?.();
   try {
     const message =
       plan.kind === 'digest'
-        ? formatDigestMessage(plan.items, { consoleDomain: options.consoleDomain, repeatWindowMs: options.repeatWindowMs })
-        : formatSingle(only(plan), options.consoleDomain);
+        ? formatDigestMessage(plan.items, { consoleDomain: options.consoleDomain, repeatWindowMs: options.repeatWindowMs, account })
+        : formatSingle(only(plan), options.consoleDomain, account);
     return { message };
   } catch (error) {
     log.error({ err: error }, 'formatting failed; sending the plain version');
-    return buildPlain(plan, log);
+    return buildPlain(plan, log, account);
   }
 }
 
 /** The plain-text message of `plan`, or `failed` when even that cannot be formatted. */
-export function buildPlain(plan: Plan, log: Logger): Built {
+export function buildPlain(plan: Plan, log: Logger, account?: string): Built {
   try {
-    return { message: plan.kind === 'digest' ? formatPlainDigest(plan.items) : formatSinglePlain(only(plan)) };
+    return { message: plan.kind === 'digest' ? formatPlainDigest(plan.items, account) : formatSinglePlain(only(plan), account) };
   } catch (error) {
     // Our own words and the error's class name, never the event's values: this text reaches the state folder.
     log.error({ err: error }, 'the plain version could not be formatted');

@@ -54,6 +54,8 @@ export interface WebhookQueueOptions {
   log: Logger;
   digest: DigestOptions;
   consoleDomain?: string;
+  /** The daemon's account once known (MessageOptions.account). */
+  account?: () => string | undefined;
   /** Records an item whose message Slack rejected twice (rich, then plain) or that could not be formatted. */
   recordUndeliverable?(item: QueueItem, error: string): Promise<void>;
   /** Stop: waiting items reject with an AbortError; the loop ends after the message in flight (and its commit). */
@@ -78,7 +80,7 @@ interface Entry {
 export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
   const { sender, signal } = options;
   const log = options.log.child({ webhook: options.name });
-  const messageOptions = { consoleDomain: options.consoleDomain, repeatWindowMs: options.digest.repeatWindowMs };
+  const messageOptions = { consoleDomain: options.consoleDomain, repeatWindowMs: options.digest.repeatWindowMs, account: options.account };
   let waiting: Entry[] = [];
   const entryOf = new Map<QueueItem, Entry>();
   let running = false;
@@ -119,7 +121,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
     const first = await sender.send(rich.message, signal);
     if (first.delivered) return first;
     log.warn({ slackError: first.error, ...describe(plan) }, 'slack rejected the message; retrying as plain text');
-    const plain = buildPlain(plan, log);
+    const plain = buildPlain(plan, log, messageOptions.account?.());
     if ('failed' in plain) return { delivered: false, error: plain.failed };
     return sender.send(plain.message, signal);
   }

@@ -26,6 +26,8 @@ export interface DigestFormatOptions {
   consoleDomain?: string;
   /** Repeats of (actor, event name, first resource, error) closer than this share a line; 0 never collapses. */
   repeatWindowMs: number;
+  /** The daemon's account (FormatOptions.account): named when no record names its own. */
+  account?: string;
 }
 
 /**
@@ -135,7 +137,7 @@ function mentionsOf(items: readonly QueueItem[]): string {
 }
 
 /** `12 changes (2 failed) by Deployer/terraform (AssumedRole) in eu-west-1 (account 111122223333)`, escaped. */
-function summaryOf(items: readonly QueueItem[]): string {
+function summaryOf(items: readonly QueueItem[], fallbackAccount: string | undefined): string {
   const failed = items.filter((i) => errorCodeOf(i.event) !== undefined).length;
   const n = items.length;
   const what =
@@ -149,7 +151,7 @@ function summaryOf(items: readonly QueueItem[]): string {
       : `${actors.length} principals`;
   const regions = distinct(items.map((i) => i.event.region));
   const where = regions.length === 1 ? safeText(regions[0] ?? '', 64) : `${regions.length} regions`;
-  const accounts = distinct(items.map((i) => accountOf(i.event)));
+  const accounts = distinct(items.map((i) => accountOf(i.event) ?? fallbackAccount));
   const account =
     accounts.length === 1 ? ` (account ${safeText(accounts[0] ?? '', 64)})` : accounts.length > 1 ? ` (${accounts.length} accounts)` : '';
   return truncate(`${what} by ${by} in ${where}${account}`, MAX_TEXT);
@@ -165,7 +167,7 @@ function colourOf(items: readonly QueueItem[]): string {
 
 /** The digest message for the items of one planNext() digest (any count works; the planner gives ≤ 50). */
 export function formatDigestMessage(items: readonly QueueItem[], options: DigestFormatOptions): SlackMessage {
-  const summary = summaryOf(items);
+  const summary = summaryOf(items, options.account);
   const mentions = mentionsOf(items);
   const lines = collapseRepeats(items, options.repeatWindowMs);
   const counts = lines.map((line) => line.items.length);
@@ -196,9 +198,9 @@ const PLAIN_STYLES: ReadonlyArray<(event: TrailEvent) => string> = [
 ];
 
 /** Text only, one line per event (no repeats folded): sent once when Slack refuses the rich digest. */
-export function formatPlainDigest(items: readonly QueueItem[]): SlackMessage {
+export function formatPlainDigest(items: readonly QueueItem[], account?: string): SlackMessage {
   const mentions = mentionsOf(items);
-  const head = `${mentions === '' ? '' : `${mentions} `}${summaryOf(items)}:`;
+  const head = `${mentions === '' ? '' : `${mentions} `}${summaryOf(items, account)}:`;
   const sorted = [...items].sort(compareItems).map((item) => item.event);
   const renderers = PLAIN_STYLES.map((render) => () => sorted.map(render));
   const body = fitLines(renderers, sorted.map(() => 1), PLAIN_DIGEST_BUDGET - head.length - 1, moreEvents);

@@ -25,6 +25,9 @@ export function tempDir(t: TestContextLike, prefix = 'cts-cli-'): string {
   return dir;
 }
 
+/** 127.0.0.1 port 1: nothing listens there, so a connection is refused at once. */
+export const REFUSED_ENDPOINT = 'http://127.0.0.1:1';
+
 /**
  * The environment of a daemon under test: offline (dummy keys, no instance metadata, no ~/.aws files), quiet
  * (the AWS SDK's Node-version warning would land on stderr), with `extra` on top. Nothing of the test runner's own
@@ -42,6 +45,11 @@ export function daemonEnv(dir: string, extra: Record<string, string | undefined>
     AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // STS (who am I), Account and EC2 (region discovery) stay on this machine: a port nothing listens on refuses
+    // at once (the daemon warns and runs on); a test that wants answers passes its simulators' URLs.
+    AWS_ENDPOINT_URL_STS: REFUSED_ENDPOINT,
+    AWS_ENDPOINT_URL_ACCOUNT: REFUSED_ENDPOINT,
+    AWS_ENDPOINT_URL_EC2: REFUSED_ENDPOINT,
   });
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
