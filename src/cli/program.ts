@@ -6,6 +6,7 @@ import { isHttpUrl, isRegion, LOG_LEVELS, type LogLevel } from '../config/schema
 import { ConfigError, EXIT_CONFIG, EXIT_OK } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
+import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
 
 const NAME = 'cloudtrail-slack';
 
@@ -28,6 +29,8 @@ export interface CliFlags {
   shutdownTimeoutSeconds?: number;
   /** `--rules PATH`, repeatable: rule files or folders, added to the config's `rules.paths`. */
   rules?: string[];
+  /** `--http host:port` (or a bare port): the HTTP endpoint's address, as given (checked by parseListenAddress). */
+  http?: string;
 }
 
 export interface CliHandlers {
@@ -62,6 +65,7 @@ Environment:
   ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
   CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
+  CLOUDTRAIL_SLACK_HTTP    the HTTP endpoint's address, like --http
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
@@ -103,6 +107,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
       ),
     )
     .addOption(rulesOption())
+    .addOption(new Option('--http <host:port>', 'serve /metrics, /healthz, /readyz and a status page here (a bare port means 127.0.0.1; default off)').argParser(parseHttpListen))
     .addHelpText('after', HELP_AFTER)
     // The run command takes no operand: a word left over is a command we do not have (named, not "too many
     // arguments").
@@ -262,6 +267,7 @@ function toCliFlags(opts: Record<string, unknown>): CliFlags {
     endpoint: opts.endpoint as string | undefined,
     shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
     rules: opts.rules as string[] | undefined,
+    http: opts.http as string | undefined,
   };
 }
 
@@ -296,6 +302,11 @@ function parseWithin(bound: Bound): (value: string) => number {
     if (!isWithin(bound, number)) throw new InvalidArgumentError(`Expected ${describeBound(bound)}.`);
     return number;
   };
+}
+
+function parseHttpListen(value: string): string {
+  if (parseListenAddress(value) === undefined) throw new InvalidArgumentError(`Expected ${LISTEN_EXPECTED}.`);
+  return value;
 }
 
 function parseHttpUrl(value: string): string {

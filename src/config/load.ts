@@ -22,6 +22,7 @@ import {
   type LogLevel,
 } from './schema';
 import type { Config } from './types';
+import { formatListenUrl, LISTEN_EXPECTED, parseListenAddress, type ListenAddress } from '../observability/listen-address';
 import { checkRouting, mergeWebhooks, webhooksOfFile } from './webhooks';
 
 export interface LoadConfigInput {
@@ -37,7 +38,7 @@ export interface LoadConfigInput {
  * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
  * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
  */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest'> & {
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'http'> & {
   /** The webhook named `default`. */
   webhookUrl: string | undefined;
   rulesBuiltin: boolean;
@@ -50,6 +51,8 @@ type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'r
   excludeEventNames: string[];
   excludeEventSources: string[];
   excludeUserNames: string[];
+  /** `http.listen` / CLOUDTRAIL_SLACK_HTTP / --http, parsed. */
+  httpListen: ListenAddress | undefined;
 };
 
 /** Builds the one validated, deeply frozen Config. Throws ConfigError (one line, no secret) on any problem. */
@@ -81,6 +84,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     logFile: undefined,
     pidFile: undefined,
     daemonize: false,
+    httpListen: undefined,
   };
   const s: Settings = { ...defaults, ...stripUndefined(fileLayer), ...stripUndefined(envLayer), ...stripUndefined(flagLayer) };
 
@@ -133,6 +137,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     shutdownTimeoutSeconds: s.shutdownTimeoutSeconds,
     alertAfterMinutes: s.alertAfterMinutes,
     alertCooldownMinutes: s.alertCooldownMinutes,
+    http: { listen: s.httpListen },
   });
 }
 
@@ -173,6 +178,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
     alertAfterMinutes: config.alertAfterMinutes,
     alertCooldownMinutes: config.alertCooldownMinutes,
+    http: { listen: config.http.listen === undefined ? '(off)' : formatListenUrl(config.http.listen) },
   };
 }
 
@@ -266,6 +272,8 @@ function fromFile(file: ConfigFile): Partial<Settings> {
     digestEnabled: file.digest?.enabled,
     digestMinEvents: file.digest?.minEvents,
     digestRepeatWindowMinutes: file.digest?.repeatWindowMinutes,
+    // The schema checked it; a bare port means 127.0.0.1.
+    httpListen: file.http?.listen === undefined ? undefined : parseListenAddress(String(file.http.listen)),
   };
 }
 
@@ -354,7 +362,12 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
       `CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT: expected ${describeBound(BOUNDS.shutdownTimeoutSeconds)}, found ${describeValue(shutdownText)}`,
     );
   }
-  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds };
+  const httpText = nonEmpty(env.CLOUDTRAIL_SLACK_HTTP);
+  const httpListen = httpText === undefined ? undefined : parseListenAddress(httpText);
+  if (httpText !== undefined && httpListen === undefined) {
+    throw new ConfigError(`CLOUDTRAIL_SLACK_HTTP: expected ${LISTEN_EXPECTED}, found ${describeValue(httpText)}`);
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds, httpListen };
 }
 
 /** "10", "2.5" → a number; anything else (units, exponents, hex) → NaN. */
@@ -388,7 +401,10 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
     if (value !== undefined) check(value.trim() !== '', flag, 'a path', value);
   }
   for (const path of flags.rules ?? []) check(path.trim() !== '', '--rules', 'a rule file or folder path', path);
+  const httpListen = flags.http === undefined ? undefined : parseListenAddress(flags.http);
+  if (flags.http !== undefined) check(httpListen !== undefined, '--http', LISTEN_EXPECTED, flags.http);
   return {
+    httpListen,
     profile: credsProfile,
     regions,
     stateDir: flags.stateDir,

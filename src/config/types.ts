@@ -1,5 +1,6 @@
 import type { MuteConfig } from '../rules/mute';
 import type { RouteConfig } from '../rules/routes';
+import type { ListenAddress } from '../observability/listen-address';
 
 /** The validated, frozen configuration. Built once by loadConfig (defaults ← file ← env ← flags). */
 export interface Config {
@@ -85,6 +86,11 @@ export interface Config {
   alertAfterMinutes: number;
   /** Minimum time between two alert emails of the same (kind, region). */
   alertCooldownMinutes: number;
+  /** The HTTP endpoint (/metrics, /healthz, /readyz, /): `--http`, CLOUDTRAIL_SLACK_HTTP, `http.listen`. */
+  http: {
+    /** undefined: off (the default). A bare port means 127.0.0.1. */
+    listen: ListenAddress | undefined;
+  };
 }
 
 /** Every region enabled by default in a commercial AWS account (opt-in regions must be listed with -r). */
