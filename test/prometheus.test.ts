@@ -108,6 +108,9 @@ test('the default Node process metrics keep their standard unprefixed names; two
   assert.match(text, /^process_resident_memory_bytes /m);
   assert.match(text, /^nodejs_eventloop_lag_seconds /m);
   assert.doesNotMatch(text, /^cloudtrail_slack_process_/m);
+  // Gauges prom-client names like counters, which promtool refuses; their per-type gauges stay.
+  assert.doesNotMatch(text, /^nodejs_active_(handles|requests|resources)_total/m);
+  assert.match(text, /^nodejs_active_handles\{type=/m);
   assert.match(await first.prometheus.metrics(), /^process_start_time_seconds /m);
   assert.equal(second.prometheus.contentType, 'text/plain; version=0.0.4; charset=utf-8');
 });
