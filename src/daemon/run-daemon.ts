@@ -25,6 +25,8 @@ import { checkStateDir } from './check-state-dir';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, observeLookups, STABLE_AFTER_MS, type AlertRecovery } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
+import { createObservability, type Observability } from '../observability/observability';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -48,6 +50,10 @@ export interface DaemonDeps {
    * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
    */
   reportFailure?(line: string): void;
+  /** One more telemetry sink, next to the daemon's own status board and Prometheus registry (tests). */
+  telemetry?: Telemetry;
+  /** Told the daemon's observers once built (tests read the board; the identity helper calls setIdentity). */
+  observed?(observability: Observability): void;
 }
 
 /**
@@ -67,6 +73,10 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
+  // The status board, /healthz's liveness and the Prometheus registry, behind one port; the HTTP endpoint if asked.
+  const observability = createObservability(config, { now: () => clock.now(), log, extra: deps.telemetry });
+  const { telemetry } = observability;
+  deps.observed?.(observability);
   const innerAlerter = deps.alerter ?? createAlerter({
     email: config.email,
     stateDir: config.stateDir,
@@ -75,6 +85,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     log,
     cooldownMs: config.alertCooldownMinutes * 60_000,
     secrets: knownSecretsOf(config),
+    telemetry,
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
   const recovery = createAlertRecovery(innerAlerter, { regions: config.regions, track });
@@ -107,6 +118,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   }
   const clients: Array<LookupClient & { destroy?(): void }> = [];
   const uptime = new AbortController();
+  let served: Promise<void> | undefined;
   try {
     // A state folder we cannot use fails the start (a -d parent reports it) instead of failing after "ready".
     await checkStateDir(config.stateDir, config.stateProfile, !config.dryRun);
@@ -118,6 +130,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     );
     // Before anything of ours writes there: what a kill -9 mid-write left behind (never a live process's file).
     if (!config.dryRun) await removeStaleTempFiles({ dir: config.stateDir, profile: config.stateProfile, pid: process.pid, log });
+    // Bound before "ready": an address in use is a ConfigError (one line, exit 78), never a half-started daemon.
+    if (observability.http) {
+      await observability.http.listen();
+      served = observability.http.run(uptime.signal); // closed in `finally`, after the pollers stopped
+    }
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
     deps.notifyReady?.();
@@ -161,6 +178,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       signal: stop.signal,
       recovery,
       track,
+      telemetry,
       recordUndeliverable: async (item, error) => {
         const { event } = item;
         const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
@@ -202,6 +220,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
             pollIntervalMs: config.pollIntervalSeconds * 1000,
             alertAfterMs: config.alertAfterMinutes * 60_000,
             once: config.once,
+            telemetry,
           },
           stop.signal,
         );
@@ -219,6 +238,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
+    await served?.catch((error: unknown) => log.error({ err: error }, 'http endpoint failed to close'));
     for (const client of clients) client.destroy?.();
     await Promise.allSettled([...pending]);
     // Last: until here a second signal or the shutdown watchdog can still cut a slow email short.

@@ -8,6 +8,7 @@ import { createWebhookQueue, type WebhookQueue } from '../pipeline/webhook-queue
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import type { SlackMessage } from '../slack/types';
 import type { AlertRecovery } from './recover-alerts';
+import type { Telemetry } from '../observability/telemetry';
 
 /**
  * One paced sender and one queue per configured webhook (issue 8 item 4: a flood on one never delays another),
@@ -26,6 +27,8 @@ export interface WebhookQueueDeps {
   track(work: Promise<void>): void;
   /** Records (and alerts about) an item Slack rejected twice. */
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
+  /** Queue lengths and Slack POST outcomes, by webhook name (never its URL). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -48,6 +51,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
         consoleDomain: config.consoleDomain,
         recordUndeliverable: deps.recordUndeliverable,
         signal: deps.signal,
+        telemetry: deps.telemetry,
       }),
     ]),
   );
@@ -78,6 +82,7 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
       if (!(config.once && kind === 'slack-refused')) track(recovery.alerter.alert(slackAlert(kind, status.reason, config.once, named ? name : undefined)));
     },
     onAccepted: () => recovery.observe({ type: 'slack' }),
+    onAttempt: (outcome) => deps.telemetry?.slackMessage(name, outcome),
   });
 }
 

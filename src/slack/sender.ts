@@ -6,6 +6,7 @@ import { DaemonError, FatalError } from '../lib/errors';
 import { createRateLimiter } from '../lib/rate-limiter';
 import type { Logger } from '../logging/logger';
 import type { SlackMessage } from './types';
+import type { SlackOutcome } from '../observability/telemetry';
 
 /**
  * The one queue per webhook: serialises every caller, paces to Slack's 1 message/s, obeys Retry-After, backs
@@ -61,6 +62,8 @@ export interface SlackSenderOptions {
   onStatusChange?: (status: SenderStatus) => void;
   /** Called each time Slack accepts a message: the evidence that ends a slack-refused or slack-failing alert. */
   onAccepted?: () => void;
+  /** Told each POST's outcome, retries included (cloudtrail_slack_slack_messages_total{webhook,outcome}). */
+  onAttempt?: (outcome: SlackOutcome) => void;
 }
 
 /** Slack kept failing (not refusing) for longer than `giveUpAfterMs`: used by --once so a cron run ends. */
@@ -107,6 +110,15 @@ const REFUSED_ERRORS = new Set([
   'no_active_hooks',
 ]);
 const REFUSED_STATUSES = new Set([401, 403, 404, 410]);
+
+/** A POST's answer as the telemetry port names it: a 429 is rate_limited; a bad message or webhook refused. */
+const SLACK_OUTCOME: Record<Attempt['kind'], SlackOutcome> = {
+  ok: 'ok',
+  'rate-limited': 'rate_limited',
+  message: 'refused',
+  refused: 'refused',
+  transient: 'error',
+};
 
 const DEFAULT_RETRY_AFTER_MS = 30_000;
 // Slack may disable an app that keeps posting after a 429: obey long waits too, up to an hour.
@@ -237,6 +249,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       signal?.throwIfAborted();
       if (attempt > 1) counters.retries += 1;
       const result = await post(message);
+      notify(() => options.onAttempt?.(SLACK_OUTCOME[result.kind]));
       switch (result.kind) {
         case 'ok':
           counters.sent += 1;
