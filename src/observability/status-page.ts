@@ -87,6 +87,7 @@ const STYLE = [
   'table{border-collapse:collapse;margin-bottom:1.5rem}',
   'th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;max-width:40rem}',
   'th{background:#f4f4f4}',
+  '#regions td:nth-child(-n+5),#alerts td:nth-child(-n+3){white-space:nowrap}',
   '.state-ok td:nth-child(2){color:#1a7f37}',
   '.state-catching_up td:nth-child(2){color:#9a6700}',
   '.state-failing td:nth-child(2){color:#cf222e;font-weight:bold}',
