@@ -53,7 +53,9 @@ export interface PrometheusTelemetry extends Telemetry {
 export function createPrometheusTelemetry(options: PrometheusOptions): PrometheusTelemetry {
   const registry = new Registry();
   if (options.defaultMetrics !== false) {
-    collectDefaultMetrics({ register: registry });
+    // The event-loop delay monitor samples every `precision` ms even when idle: 100 ms (prom-client: 10) is plenty for
+    // a daemon whose loop sleeps for seconds, and keeps the idle cost down (scripts/bench-idle.ts).
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
     // Gauges named like counters: `promtool check metrics` refuses them (J.2: `_total` is for counters). Each is
     // the sum of its per-type gauge, kept (`nodejs_active_handles{type}`: sum() gives the same figure).
     for (const misnamed of MISNAMED_DEFAULTS) registry.removeSingleMetric(misnamed);
