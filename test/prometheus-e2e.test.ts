@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
 import { createLookupClient } from '../src/cloudtrail/client';
 import { loadConfig } from '../src/config/load';
 import { runDaemon } from '../src/daemon/run-daemon';
@@ -42,6 +42,16 @@ test('promtool accepts the alerting rules, and their unit tests pass (stalled re
   const tested = await runPromtool(['test', 'rules', RULE_TESTS]);
   assert.equal(tested.code, 0, tested.out);
   assert.match(tested.out, /SUCCESS/);
+});
+
+test('the README quotes the alerting rules as the file has them (name, expression, for, labels)', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Alerting rules'));
+  const quoted = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(quoted !== undefined, 'a yaml block under "Alerting rules"');
+  type Rules = { groups: Array<{ rules: Array<{ alert: string; expr: string; for: string; labels: unknown }> }> };
+  const shape = (doc: Rules) => doc.groups.flatMap((g) => g.rules.map(({ alert, expr, for: wait, labels }) => ({ alert, expr, wait, labels })));
+  assert.deepEqual(shape(parseYaml(quoted) as Rules), shape(parseYaml(readFileSync(RULES, 'utf8')) as Rules));
 });
 
 test('a real prometheus scrapes the running daemon and its query API returns the lag of each region', { timeout: 120_000 }, async (t) => {
