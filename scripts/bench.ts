@@ -9,6 +9,8 @@
  *    (scripts/bench-state.ts).
  * 6. Issue 8's pipeline (scripts/bench-pipeline.ts): the 500-event burst, CPU per 1000 events through
  *    parse → rules → plan → format, and --dry-run of 2,500 and 5,000 events end to end.
+ * 7. Issue 9 (scripts/bench-idle.ts): idle CPU and peak RSS of the built daemon with 17 regions and the HTTP
+ *    endpoint on, scraped every 5 s, for 60 s of real time (BENCH_IDLE_SECONDS).
  *
  * 1 and 2 run the real daemon (runDaemon) against the local CloudTrail and Slack simulators on 127.0.0.1 with a
  * manual clock, so simulated hours take seconds; 3 and 4 run pure code on the real fixture records.
@@ -32,6 +34,7 @@ import { ManualClock } from '../test/support/manual-clock';
 import { benchStateCommits } from './bench-state';
 import { loadFixtureRecords, toLookupEvent } from '../test/support/fixtures';
 import { benchIssue8Pipeline } from './bench-pipeline';
+import { benchIdle } from './bench-idle';
 
 const MIN = 60_000;
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
   await benchQuiet();
   await benchStateCommits();
   await benchIssue8Pipeline();
+  await benchIdle();
 }
 
 void main();

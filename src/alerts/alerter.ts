@@ -16,6 +16,7 @@ import { formatAlertEmail, formatRecoveredEmail, type AlertOrigin, type EmailCon
 import { createMailTransport, describeSmtp } from './mailer';
 import { isNotice } from './alert-kinds';
 import { createScrubber } from './scrub';
+import type { Telemetry } from '../observability/telemetry';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
@@ -80,6 +81,8 @@ export interface AlerterOptions {
   identity?: () => { account: string; arn: string } | undefined;
   /** More secrets to mask by value (alerts/scrub.ts knownSecretsOf: the webhook URL, AWS keys); the SMTP URL's userinfo always is. */
   secrets?: readonly (string | undefined)[];
+  /** Told of each alert actually sent: emailed, or logged when email is off (cloudtrail_slack_alerts_total, the status page). */
+  telemetry?: Pick<Telemetry, 'alertSent'>;
 }
 
 /**
@@ -177,6 +180,7 @@ class EmailAlerter implements Alerter {
     if (!this.#transport) {
       if (!isNotice(input.kind)) this.#openInLog.set(key, { kind: input.kind, region: input.region });
       this.#log.error({ ...fields, email: 'off' }, 'alert: a human must act');
+      this.#sent(facts);
       return;
     }
     const now = this.#options.clock.now();
@@ -201,7 +205,10 @@ class EmailAlerter implements Alerter {
     this.#log.error({ ...fields, email: claimed ? 'sending' : 'cooldown' }, 'alert: a human must act');
     if (!claimed) return;
     const content = formatAlertEmail(this.#origin, facts, now, this.#options.cooldownMs, !isNotice(input.kind));
-    if (await this.#send(content, fields)) return;
+    if (await this.#send(content, fields)) {
+      this.#sent(facts);
+      return;
+    }
     // Not sent: release the claim so the next alert tries again instead of waiting out the cooldown.
     await this.#update((state) => {
       if (state.get(key)?.lastSentAt !== claimed.record.lastSentAt) return undefined;
@@ -323,6 +330,15 @@ class EmailAlerter implements Alerter {
     if (account !== undefined) return { account };
     const identity = this.#options.identity?.();
     return identity === undefined ? { account: undefined } : { account: identity.account, principal: identity.arn };
+  }
+
+  /** Telemetry must never fail an alert. */
+  #sent(facts: { kind: string; region?: string; reason: string }): void {
+    try {
+      this.#options.telemetry?.alertSent(facts.kind, facts.reason, facts.region);
+    } catch {
+      // ignored: the alert went out
+    }
   }
 
   #scrub(text: string): string {

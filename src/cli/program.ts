@@ -9,6 +9,7 @@ import type { RulesFlags } from './rules-command';
 import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
 import type { DoctorFlags } from './doctor-command';
 import { ALL_REGIONS } from '../config/types';
+import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
 
 const NAME = 'cloudtrail-slack';
 
@@ -31,6 +32,8 @@ export interface CliFlags {
   shutdownTimeoutSeconds?: number;
   /** `--rules PATH`, repeatable: rule files or folders, added to the config's `rules.paths`. */
   rules?: string[];
+  /** `--http host:port` (or a bare port): the HTTP endpoint's address, as given (checked by parseListenAddress). */
+  http?: string;
 }
 
 export interface CliHandlers {
@@ -67,6 +70,7 @@ Environment:
   ALERT_EMAIL_TO           comma-separated alert recipients; ALERT_EMAIL_FROM the sender
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
   CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
+  CLOUDTRAIL_SLACK_HTTP    the HTTP endpoint's address, like --http
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
@@ -108,6 +112,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
       ),
     )
     .addOption(rulesOption())
+    .addOption(new Option('--http <host:port>', 'serve /metrics, /healthz, /readyz and a status page here (a bare port means 127.0.0.1; default off)').argParser(parseHttpListen))
     .addHelpText('after', HELP_AFTER)
     // The run command takes no operand: a word left over is a command we do not have (named, not "too many
     // arguments").
@@ -293,6 +298,7 @@ function toCliFlags(opts: Record<string, unknown>): CliFlags {
     endpoint: opts.endpoint as string | undefined,
     shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
     rules: opts.rules as string[] | undefined,
+    http: opts.http as string | undefined,
   };
 }
 
@@ -333,6 +339,11 @@ function parseWithin(bound: Bound): (value: string) => number {
     if (!isWithin(bound, number)) throw new InvalidArgumentError(`Expected ${describeBound(bound)}.`);
     return number;
   };
+}
+
+function parseHttpListen(value: string): string {
+  if (parseListenAddress(value) === undefined) throw new InvalidArgumentError(`Expected ${LISTEN_EXPECTED}.`);
+  return value;
 }
 
 function parseHttpUrl(value: string): string {

@@ -5,7 +5,8 @@ import { textOf } from '../events/untrusted';
 import { backoffDelay } from '../lib/backoff';
 import type { Clock } from '../lib/clock';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { classifyAwsError, describeAwsError, type LookupClient } from './client';
+import { classifyAwsError, describeAwsError, type AwsErrorKind, type LookupClient } from './client';
+import type { LookupOutcome, Telemetry } from '../observability/telemetry';
 
 export interface LookupDeps {
   client: LookupClient;
@@ -19,6 +20,8 @@ export interface LookupDeps {
   maxPageAttempts?: number;
   /** Jitter source for the backoff; default Math.random. */
   random?: () => number;
+  /** Told each request's outcome (cloudtrail_slack_lookup_requests_total). */
+  telemetry?: Pick<Telemetry, 'lookupRequest'>;
 }
 
 export interface LookupWindow {
@@ -50,9 +53,12 @@ async function fetchPage(
     await deps.limiter.take(signal);
     counter.requests += 1;
     try {
-      return await deps.client.lookupEvents({ ...input }, signal);
+      const page = await deps.client.lookupEvents({ ...input }, signal);
+      deps.telemetry?.lookupRequest(deps.region, 'ok');
+      return page;
     } catch (error) {
       const kind = classifyAwsError(error);
+      if (!signal?.aborted) deps.telemetry?.lookupRequest(deps.region, lookupOutcomeOf(kind));
       if ((kind !== 'throttled' && kind !== 'transient') || attempt >= maxAttempts || signal?.aborted) throw error;
       const baseMs = kind === 'throttled' ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS;
       const delayMs = backoffDelay(attempt, { baseMs, random: deps.random });
@@ -63,6 +69,12 @@ async function fetchPage(
       await deps.clock.sleep(delayMs, signal);
     }
   }
+}
+
+/** A failed request's outcome label: ThrottlingException (A.4), an auth refusal (A.5), or anything else. */
+function lookupOutcomeOf(kind: AwsErrorKind): LookupOutcome {
+  if (kind === 'throttled') return 'throttled';
+  return kind === 'access-denied' || kind === 'unrecognized-client' ? 'denied' : 'error';
 }
 
 /**

@@ -6,12 +6,12 @@ import type { RegionState } from '../state/region-state';
 import type { LookupClient } from './client';
 import { lookupWindow } from './lookup';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { completeScan, expiredBefore, isCaughtUp, nextCatchUpWindow, planScan, type WindowOptions } from './window';
+import { completeScan, expiredBefore, isCaughtUp, nextCatchUpWindow, planScan, type ScanPlan, type WindowOptions } from './window';
 import { StateWriteError } from '../state/store';
-import { deliverScan, type ScanDeps } from '../pipeline/deliver-scan';
+import { deliverScan, type DeliverResult, type ScanDeps } from '../pipeline/deliver-scan';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import type { RegionHealth } from './region-health';
 import type { Alerter } from '../alerts/alerter';
-import type { Telemetry } from '../observability/telemetry';
 import { classifyError } from '../errors/classify';
 import type { AuthFailure } from './region-health';
 import { authFatal, authMessage, credentialsFatal, fatalOf, loadOrFail, regionAuthDelay, reportExpired } from './poll-failures';
@@ -64,6 +64,8 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   const log = deps.log;
   const result: PollerResult = { region: deps.region, ok: false, posted: 0, printed: 0, requests: 0 };
   let state = await loadOrFail(deps);
+  const telemetry = deps.telemetry ?? noTelemetry;
+  telemetry.targetStarted(deps.region, state.lastScanEnd ?? state.offset);
   let failures = 0;
   // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
   // A region that never completed a scan (first start, or a corrupt file set aside) has its starting offset only
@@ -96,10 +98,11 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       const expired = expiredBefore(state, plan);
       if (expired !== undefined) await reportExpired(deps, state.offset, expired);
       const scan = await lookupWindow(
-        { client: deps.client, limiter: deps.limiter, clock: deps.clock, log, region: deps.region },
+        { client: deps.client, limiter: deps.limiter, clock: deps.clock, log, region: deps.region, telemetry },
         plan,
         signal,
       );
+      telemetry.events(deps.region, 'read', scan.events.length);
       result.requests += scan.requests;
       deps.health.succeeded(deps.region);
       // Every item of the scan is delivered (or recorded undeliverable) before this returns, so the offset below
@@ -110,6 +113,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       result.printed += delivered.printed;
       state = completeScan(delivered.state, plan, deps.window, queryNow);
       await deps.saveState(state);
+      reportScan(telemetry, deps.region, delivered, plan);
       log.debug(
         { scan: plan.kind, start: new Date(plan.start).toISOString(), end: new Date(plan.end).toISOString(),
           events: scan.events.length, requests: scan.requests, posted: delivered.posted, printed: delivered.printed,
@@ -141,6 +145,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       // One classifier says what every error means (src/errors/classify.ts); this block only acts on it.
       const what = classifyError(error);
       if (what.action === 'fatal') throw error instanceof FatalError || error instanceof ConfigError ? error : fatalOf(what, error);
+      telemetry.scanFailed(deps.region, what.reason, what.kind === 'unrecognized-client' ? 'disabled' : 'failing');
       failingSince ??= deps.clock.now();
       if (what.action === 'pause-target') {
         const kind = what.kind as AuthFailure;
@@ -184,4 +189,15 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
   }
   result.ok = true;
   return result;
+}
+
+/** A delivered scan, for the status board and the metrics: what became of its events, and how far it reached. */
+function reportScan(telemetry: Telemetry, region: string, delivered: DeliverResult, plan: ScanPlan): void {
+  // posted counts --dry-run's printed too (the board's "last posted"); digested is the part of it that went in digests.
+  telemetry.events(region, 'posted', delivered.posted + delivered.printed);
+  telemetry.events(region, 'digested', delivered.digested);
+  telemetry.events(region, 'muted', delivered.muted);
+  telemetry.events(region, 'duplicate', delivered.skippedDelivered);
+  telemetry.events(region, 'undeliverable', delivered.undeliverable);
+  telemetry.scanSucceeded(region, { start: plan.start, end: plan.end }, isCaughtUp(plan));
 }

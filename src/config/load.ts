@@ -23,6 +23,7 @@ import {
   type LogLevel,
 } from './schema';
 import { ALL_REGIONS, type Config } from './types';
+import { formatListenUrl, LISTEN_EXPECTED, parseListenAddress, type ListenAddress } from '../observability/listen-address';
 import { checkRouting, mergeWebhooks, webhooksOfFile } from './webhooks';
 
 export interface LoadConfigInput {
@@ -38,7 +39,7 @@ export interface LoadConfigInput {
  * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
  * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
  */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor' | 'stallAlertMinutes' | 'heartbeat'> & {
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor' | 'stallAlertMinutes' | 'heartbeat' | 'http'> & {
   /** The webhook named `default`. */
   webhookUrl: string | undefined;
   rulesBuiltin: boolean;
@@ -56,6 +57,8 @@ type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'r
   heartbeatUrl: string | undefined;
   heartbeatTimeoutSeconds: number;
   heartbeatSlackDaily: string | undefined;
+  /** `http.listen` / CLOUDTRAIL_SLACK_HTTP / --http, parsed. */
+  httpListen: ListenAddress | undefined;
 };
 
 /** Builds the one validated, deeply frozen Config. Throws ConfigError (one line, no secret) on any problem. */
@@ -91,6 +94,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     stallAlertMinutes: undefined,
     heartbeatUrl: undefined,
     heartbeatSlackDaily: undefined,
+    httpListen: undefined,
   };
   const s: Settings = { ...defaults, ...stripUndefined(fileLayer), ...stripUndefined(envLayer), ...stripUndefined(flagLayer) };
 
@@ -151,6 +155,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     },
     stallAlertMinutes: stallAlertMinutesOf(s, where),
     heartbeat: { url: s.heartbeatUrl, timeoutSeconds: s.heartbeatTimeoutSeconds, slackDaily: s.heartbeatSlackDaily },
+    http: { listen: s.httpListen },
   });
 }
 
@@ -218,6 +223,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       timeoutSeconds: config.heartbeat.timeoutSeconds,
       slackDaily: config.heartbeat.slackDaily ?? 'off',
     },
+    http: { listen: config.http.listen === undefined ? '(off)' : formatListenUrl(config.http.listen) },
   };
 }
 
@@ -314,6 +320,8 @@ function fromFile(file: ConfigFile): Partial<Settings> {
     digestEnabled: file.digest?.enabled,
     digestMinEvents: file.digest?.minEvents,
     digestRepeatWindowMinutes: file.digest?.repeatWindowMinutes,
+    // The schema checked it; a bare port means 127.0.0.1.
+    httpListen: file.http?.listen === undefined ? undefined : parseListenAddress(String(file.http.listen)),
     stallAlertMinutes: file.stallAlertMinutes,
     heartbeatUrl: file.heartbeat?.url,
     heartbeatTimeoutSeconds: file.heartbeat?.timeoutSeconds,
@@ -411,7 +419,12 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
   if (heartbeatUrl !== undefined && !isHttpUrl(heartbeatUrl)) {
     throw new ConfigError('CLOUDTRAIL_SLACK_HEARTBEAT_URL is not an http(s) URL (value not shown: it is a secret)');
   }
-  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds, heartbeatUrl };
+  const httpText = nonEmpty(env.CLOUDTRAIL_SLACK_HTTP);
+  const httpListen = httpText === undefined ? undefined : parseListenAddress(httpText);
+  if (httpText !== undefined && httpListen === undefined) {
+    throw new ConfigError(`CLOUDTRAIL_SLACK_HTTP: expected ${LISTEN_EXPECTED}, found ${describeValue(httpText)}`);
+  }
+  return { webhookUrl, smtpUrl, emailTo: emailTo?.length ? emailTo : undefined, emailFrom, shutdownTimeoutSeconds, heartbeatUrl, httpListen };
 }
 
 /** "10", "2.5" → a number; anything else (units, exponents, hex) → NaN. */
@@ -447,7 +460,10 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
     if (value !== undefined) check(value.trim() !== '', flag, 'a path', value);
   }
   for (const path of flags.rules ?? []) check(path.trim() !== '', '--rules', 'a rule file or folder path', path);
+  const httpListen = flags.http === undefined ? undefined : parseListenAddress(flags.http);
+  if (flags.http !== undefined) check(httpListen !== undefined, '--http', LISTEN_EXPECTED, flags.http);
   return {
+    httpListen,
     profile: credsProfile,
     regions: discoverRegions ? undefined : regions,
     discoverRegions,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BOUNDS, describeBound, isWithin, type BoundedSetting } from './bounds';
 import { DEFAULT_REGIONS, type Config } from './types';
+import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
 
 export type LogLevel = Config['logLevel'];
 
@@ -252,6 +253,18 @@ export const configFileSchema = z.strictObject(
     consoleDomain: z
       .string({ error: CONSOLE_DOMAIN_EXPECTED })
       .refine(isHostName, { error: CONSOLE_DOMAIN_EXPECTED })
+      .optional(),
+    // The HTTP endpoint (src/observability/http-server.ts); `9464` or "9464" or "host:port".
+    http: z
+      .strictObject(
+        {
+          listen: z
+            .union([z.string(), z.number()], { error: `expected ${LISTEN_EXPECTED}` })
+            .refine((value) => parseListenAddress(String(value)) !== undefined, { error: `expected ${LISTEN_EXPECTED}` })
+            .optional(),
+        },
+        { error: 'expected an object like {"listen": "127.0.0.1:9464"}' },
+      )
       .optional(),
   },
   { error: 'expected a JSON object' },

@@ -1,5 +1,6 @@
 import type { MuteConfig } from '../rules/mute';
 import type { RouteConfig } from '../rules/routes';
+import type { ListenAddress } from '../observability/listen-address';
 
 /** The validated, frozen configuration. Built once by loadConfig (defaults ← file ← env ← flags). */
 export interface Config {
@@ -112,6 +113,11 @@ export interface Config {
     timeoutSeconds: number;
     /** "HH:MM" (UTC): a daily Slack message with the day's counts at that time; undefined: off. */
     slackDaily: string | undefined;
+  };
+  /** The HTTP endpoint (/metrics, /healthz, /readyz, /): `--http`, CLOUDTRAIL_SLACK_HTTP, `http.listen`. */
+  http: {
+    /** undefined: off (the default). A bare port means 127.0.0.1. */
+    listen: ListenAddress | undefined;
   };
 }
 

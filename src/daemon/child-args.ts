@@ -26,6 +26,7 @@ const WRITERS: Writers = {
   endpoint: valued('--endpoint'),
   shutdownTimeoutSeconds: valued('--shutdown-timeout'),
   rules: (paths) => paths.flatMap(valued('--rules')),
+  http: valued('--http'),
 };
 
 /**

@@ -11,7 +11,6 @@ import { unknownRegions } from '../cloudtrail/known-regions';
 import { reportUndeliverable } from '../cloudtrail/poll-failures';
 import { createStateStore } from '../state/store';
 import { createAlerter, type Alerter } from '../alerts/alerter';
-import { fanOut, noTelemetry, type Telemetry } from '../observability/telemetry';
 import { StatusBoard } from '../observability/status-board';
 import type { CallerIdentity } from '../aws/identity';
 import { createIdentityCell, learnIdentity, type IdentityCell } from '../aws/learn-identity';
@@ -34,6 +33,8 @@ import { concludeRun } from './conclude-run';
 import { reportFatal, type FatalReport } from './report-fatal';
 import { createAlertRecovery, STABLE_AFTER_MS } from './recover-alerts';
 import { createWebhookQueues } from './webhook-queues';
+import { createObservability, type Observability } from '../observability/observability';
+import type { Telemetry } from '../observability/telemetry';
 
 export interface DaemonDeps {
   clock: Clock;
@@ -59,10 +60,12 @@ export interface DaemonDeps {
    * where a terminal, pm2's error log or a -d parent shows it. The JSON log keeps the details.
    */
   reportFailure?(line: string): void;
-  /** Where the pipeline reports counts and states (issue 9: metrics), beside the board; default noTelemetry. */
+  /** One more telemetry sink, next to the daemon's own status board and Prometheus registry (tests). */
   telemetry?: Telemetry;
   /** What /readyz, the status page, the stall alarm and the heartbeat read; default a new one on `clock`. */
   board?: StatusBoard;
+  /** Told the daemon's observers once built (tests read the board and the registry). */
+  observed?(observability: Observability): void;
   /** The monitor services (stall alarm, heartbeat); default createMonitorServices (src/daemon/monitors.ts). */
   monitors?: (ctx: MonitorContext) => Service[];
   /**
@@ -107,8 +110,6 @@ export interface ServiceContext {
  */
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
-  const board = deps.board ?? new StatusBoard(() => clock.now());
-  const telemetry = fanOut(board, deps.telemetry ?? noTelemetry);
   const identity = deps.identity ?? createIdentityCell();
   // The daemon's one stop: a signal (handleSignals) or a service's fatal error aborts it.
   const stop = new AbortController();
@@ -119,6 +120,11 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
+  // The status board, /healthz's liveness and the Prometheus registry, behind one port; the HTTP endpoint if asked.
+  const observability = createObservability(config, { now: () => clock.now(), log, extra: deps.telemetry, board: deps.board });
+  const { telemetry, board } = observability;
+  identity.onKnown((known) => observability.setIdentity(known.account));
+  deps.observed?.(observability);
   const innerAlerter = deps.alerter ?? createAlerter({
     identity: () => identity.current(),
     email: config.email,
@@ -128,6 +134,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     log,
     cooldownMs: config.alertCooldownMinutes * 60_000,
     secrets: knownSecretsOf(config),
+    telemetry,
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
   // The regions polled (after discovery, when asked for): an alert of a region no longer polled is closed.
@@ -176,6 +183,21 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       const ask = deps.whoAmI;
       const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]));
       if (learned.retrying !== undefined) track(learned.retrying);
+    }
+    // Bound before "ready": an address in use is a ConfigError (one line, exit 78), never a half-started daemon.
+    // Stopped last (pushed first on the cleanup stack): /metrics and /healthz answer until the very end.
+    if (observability.http) {
+      const http = observability.http;
+      await http.listen();
+      const httpStop = new AbortController();
+      const served = http.run(httpStop.signal);
+      cleanup.push({
+        name: 'stop http',
+        run: async () => {
+          httpStop.abort();
+          await served;
+        },
+      });
     }
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
     log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');

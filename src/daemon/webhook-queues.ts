@@ -1,7 +1,6 @@
 import type { AlertInput } from '../alerts/alerter';
 import type { Config } from '../config/types';
 import type { Clock } from '../lib/clock';
-import type { Telemetry } from '../observability/telemetry';
 import type { Logger } from '../logging/logger';
 import { digestOptionsOf } from '../pipeline/digest-options';
 import type { QueueItem } from '../pipeline/types';
@@ -9,6 +8,7 @@ import { createWebhookQueue, type WebhookQueue } from '../pipeline/webhook-queue
 import { createDryRunSender, createSlackSender, type SlackSender } from '../slack/sender';
 import type { SlackMessage } from '../slack/types';
 import type { AlertRecovery } from './recover-alerts';
+import type { Telemetry } from '../observability/telemetry';
 
 /**
  * One paced sender and one queue per configured webhook (issue 8 item 4: a flood on one never delays another),
@@ -54,6 +54,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
         account: deps.account,
         recordUndeliverable: deps.recordUndeliverable,
         signal: deps.signal,
+        telemetry: deps.telemetry,
       }),
     ]),
   );
@@ -86,6 +87,7 @@ function createSender(config: Config, deps: WebhookQueueDeps, name: string, name
       if (!(config.once && kind === 'slack-refused')) track(recovery.alerter.alert(slackAlert(kind, status.reason, config.once, named ? name : undefined)));
     },
     onAccepted: () => recovery.observe({ type: 'slack' }),
+    onAttempt: (outcome) => deps.telemetry?.slackMessage(name, outcome),
   });
 }
 

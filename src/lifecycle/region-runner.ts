@@ -21,7 +21,8 @@ export interface RegionRunnerDeps {
   config: Config;
   clock: Clock;
   log: Logger;
-  /** Where the pollers report (targetStarted here; the poller's own metric calls are wt-metrics'). */
+  /** Where the pollers report (the poller says targetStarted once its state is loaded; a region whose state
+   *  file cannot be used is reported here, as failing). */
   telemetry: Telemetry;
   alerter: Alerter;
   recovery: AlertRecovery;
@@ -64,9 +65,13 @@ export function createRegionRunner(deps: RegionRunnerDeps): {
           options: { initialLookbackMinutes: config.initialLookbackMinutes, settleMinutes: config.settleMinutes } },
         signal,
       );
-      if ('failed' in start) return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
+      if ('failed' in start) {
+        // Listed as failing (status page, /readyz), though never polled: its state file needs a human.
+        deps.telemetry.targetStarted(region, clock.now());
+        deps.telemetry.scanFailed(region, start.failed);
+        return { region, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
+      }
       if ('stopped' in start) return { region, ok: true, posted: 0, printed: 0, requests: 0 };
-      deps.telemetry.targetStarted(region, start.state.lastScanEnd ?? start.state.offset);
       return await runRegionPoller(
         {
           region,

@@ -5,6 +5,7 @@ import type { SlackMessage } from '../slack/types';
 import { planNext, type DigestOptions, type Plan } from './plan';
 import { buildPlain, buildRich, FORMAT_FAILED } from './queue-message';
 import type { QueueItem } from './types';
+import type { Telemetry } from '../observability/telemetry';
 
 /**
  * One webhook's queue (issue 8 items 1, 4, 6): every region submits its items here, and ONE worker loop turns
@@ -60,6 +61,8 @@ export interface WebhookQueueOptions {
   recordUndeliverable?(item: QueueItem, error: string): Promise<void>;
   /** Stop: waiting items reject with an AbortError; the loop ends after the message in flight (and its commit). */
   signal?: AbortSignal;
+  /** Told the number of waiting items each time it changes (cloudtrail_slack_queue_length{webhook}). */
+  telemetry?: Pick<Telemetry, 'queueDepth'>;
 }
 
 interface Submission {
@@ -84,6 +87,12 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
   let waiting: Entry[] = [];
   const entryOf = new Map<QueueItem, Entry>();
   let running = false;
+  let reportedDepth = 0;
+  const reportDepth = () => {
+    if (waiting.length === reportedDepth) return;
+    reportedDepth = waiting.length;
+    options.telemetry?.queueDepth(options.name, reportedDepth);
+  };
 
   signal?.addEventListener('abort', () => withdraw(() => true, abortErrorOf(signal)), { once: true });
 
@@ -102,6 +111,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
     const gone = waiting.filter(which);
     if (gone.length === 0) return;
     waiting = waiting.filter((entry) => !which(entry));
+    reportDepth();
     for (const entry of gone) {
       entryOf.delete(entry.item);
       settle(entry, { failed: error });
@@ -172,6 +182,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
         const chosen = new Set(plan.items);
         const entries = plan.items.map((item) => entryOf.get(item)).filter((entry) => entry !== undefined);
         waiting = waiting.filter((entry) => !chosen.has(entry.item));
+        reportDepth();
         for (const item of plan.items) entryOf.delete(item);
         await deliver(plan, entries);
       }
@@ -194,6 +205,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
           entryOf.set(item, entry);
           waiting.push(entry);
         });
+        reportDepth();
         if (!running) {
           void run().catch((error: unknown) => {
             // A bug in the loop must not leave submitters waiting for ever.

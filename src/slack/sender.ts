@@ -8,6 +8,7 @@ import type { SlackMessage } from './types';
 import { classifySlackAnswer, SlackRefusedError, SlackUnavailableError, type SlackAnswer } from '../errors/slack';
 
 export { parseRetryAfterMs, SlackRefusedError, SlackUnavailableError } from '../errors/slack';
+import type { SlackOutcome } from '../observability/telemetry';
 
 /**
  * The one queue per webhook: serialises every caller, paces to Slack's 1 message/s, obeys Retry-After, backs
@@ -73,7 +74,18 @@ export interface SlackSenderOptions {
   onStatusChange?: (status: SenderStatus) => void;
   /** Called each time Slack accepts a message: the evidence that ends a slack-refused or slack-failing alert. */
   onAccepted?: () => void;
+  /** Told each POST's outcome, retries included (cloudtrail_slack_slack_messages_total{webhook,outcome}). */
+  onAttempt?: (outcome: SlackOutcome) => void;
 }
+
+/** A POST's answer as the telemetry port names it: a 429 is rate_limited; a bad message or webhook refused. */
+const SLACK_OUTCOME: Record<SlackAnswer['kind'], SlackOutcome> = {
+  ok: 'ok',
+  'rate-limited': 'rate_limited',
+  message: 'refused',
+  refused: 'refused',
+  transient: 'error',
+};
 
 interface Job {
   message: SlackMessage;
@@ -215,6 +227,7 @@ export function createSlackSender(options: SlackSenderOptions): SlackSender {
       signal?.throwIfAborted();
       if (attempt > 1) counters.retries += 1;
       const result = await post(message, signal);
+      notify(() => options.onAttempt?.(SLACK_OUTCOME[result.kind]));
       switch (result.kind) {
         case 'ok':
           counters.sent += 1;

@@ -1,0 +1,110 @@
+/**
+ * Benchmark 7 (issue 9): the idle cost of the daemon with 17 regions, no events, and the HTTP endpoint on, scraped
+ * every 5 s like Prometheus would. The real built daemon (bin/cloudtrail-slack → dist/, rebuilt when stale) runs
+ * as a child process against the local CloudTrail and Slack simulators (real clock, 127.0.0.1); its CPU comes from
+ * /proc/<pid>/stat (user + system ticks) over wall time, after every region scanned once (start-up excluded and
+ * shown apart), and its peak RSS from /proc/<pid>/status VmHWM. Goals: < 1 % of one core, ≤ 100 MB. Prints
+ * figures; asserts nothing. BENCH_IDLE_SECONDS shortens or lengthens the measured period (default 60).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_REGIONS } from '../src/config/types';
+import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
+import { startSlackSimulator } from '../src/sim/slack-server';
+import { cliArgv, daemonEnv } from '../test/support/cli-process';
+import { ensureDist } from '../test/support/dist';
+
+const SCRAPE_EVERY_MS = 5_000;
+
+function clockTicksPerSecond(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** utime + stime of `pid`, in clock ticks (proc(5): fields 14 and 15, counted after the command's ')'). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Peak resident set size of `pid`, in MB (VmHWM). */
+function peakRssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
+  return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function benchIdle(): Promise<void> {
+  const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+  ensureDist();
+  const cloudtrail = await startCloudTrailSimulator();
+  const slack = await startSlackSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'cts-bench-idle-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...cliArgv('dist'), '--endpoint', cloudtrail.url, '--state-dir', join(dir, 'state'),
+    '--regions', DEFAULT_REGIONS.join(','), '--http', `127.0.0.1:${port}`, '--log-level', 'warn'], {
+    env: daemonEnv(dir, { SLACK_WEBHOOK_URL: slack.url }),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const pid = child.pid as number;
+  const hz = clockTicksPerSecond();
+  try {
+    const started = Date.now();
+    // Start-up: every region has scanned once (its first 20-minute lookback) when /readyz says 200.
+    for (;;) {
+      const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+      if (status === 200) break;
+      if (Date.now() - started > 60_000) throw new Error('the daemon did not become ready within 60 s');
+      await pause(200);
+    }
+    const startupMs = Date.now() - started;
+    const startupCpuS = cpuTicks(pid) / hz;
+    const t0 = Date.now();
+    const cpu0 = cpuTicks(pid);
+    let scrapes = 0;
+    while (Date.now() - t0 < seconds * 1000) {
+      const res = await fetch(`${url}/metrics`);
+      await res.text();
+      scrapes += 1;
+      await pause(SCRAPE_EVERY_MS);
+    }
+    const wallS = (Date.now() - t0) / 1000;
+    const cpuS = (cpuTicks(pid) - cpu0) / hz;
+    const lookups = cloudtrail.requests.length;
+    console.log(`\n7. Idle daemon (bench-idle.ts): built daemon, ${DEFAULT_REGIONS.length} regions, no events, HTTP on, /metrics every ${SCRAPE_EVERY_MS / 1000} s`);
+    console.log(`   start-up until /readyz 200: ${(startupMs / 1000).toFixed(1)} s wall, ${startupCpuS.toFixed(2)} s CPU (Node start, SDK clients, 17 first scans)`);
+    console.log(`   idle: ${wallS.toFixed(0)} s wall, ${scrapes} scrapes, ${lookups} LookupEvents requests in all`);
+    console.log(`   CPU: ${((cpuS / wallS) * 100).toFixed(2)} % of one core (goal < 1 %)`);
+    console.log(`   max RSS: ${peakRssMb(pid).toFixed(1)} MB (goal ≤ 100 MB)`);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await cloudtrail.close();
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  benchIdle().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

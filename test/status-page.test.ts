@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createScrubber } from '../src/alerts/scrub';
+import { StatusBoard } from '../src/observability/status-board';
+import { escapeHtml, formatDuration, renderStatusPage } from '../src/observability/status-page';
+
+const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);
+const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/SECRETTOKEN123';
+const HOSTILE = `<script>alert(1)</script><img src=x onerror="alert(2)"> & ' ${WEBHOOK}`;
+
+function boardWithEveryState(): { board: StatusBoard; advance(ms: number): void } {
+  let now = T0;
+  const board = new StatusBoard(() => now);
+  for (const region of ['eu-west-1', 'us-east-1', 'ap-south-1', 'me-south-1']) board.targetStarted(region, T0 - 20 * 60_000);
+  board.scanSucceeded('us-east-1', { start: T0 - 20 * 60_000, end: T0 - 15 * 60_000 }, true);
+  board.events('us-east-1', 'posted', 2);
+  board.scanSucceeded('eu-west-1', { start: T0 - 20 * 60_000, end: T0 - 19 * 60_000 }, false);
+  board.scanFailed('ap-south-1', HOSTILE);
+  board.scanFailed('me-south-1', 'UnrecognizedClientException: the region is not enabled', 'disabled');
+  board.alertSent('region-failing', `ap-south-1 fails: ${HOSTILE}`, 'ap-south-1');
+  return { board, advance: (ms) => (now += ms) };
+}
+
+test('escapeHtml turns every markup character into an entity', () => {
+  assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+});
+
+test('formatDuration reads like a person would say it', () => {
+  assert.equal(formatDuration(0), '0 s');
+  assert.equal(formatDuration(75.9), '1 min 15 s');
+  assert.equal(formatDuration(7300), '2 h 1 min');
+  assert.equal(formatDuration(90_000), '1 d 1 h');
+  assert.equal(formatDuration(-5), '0 s');
+});
+
+test('the page lists each region with its state, lag, last scan and last post, and the last alerts', () => {
+  const { board, advance } = boardWithEveryState();
+  advance(60_000);
+  const html = renderStatusPage({ targets: board.view(), alerts: board.recentAlerts(), now: T0 + 60_000, scrub: createScrubber([WEBHOOK]) });
+  const rows = [...html.matchAll(/<tr class="state-([a-z_]+)"><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)].map((m) => m.slice(1));
+  assert.deepEqual(rows, [
+    ['failing', 'ap-south-1', 'failing', '21 min 0 s'],
+    ['catching_up', 'eu-west-1', 'catching up', '20 min 0 s'],
+    ['disabled', 'me-south-1', 'disabled', '21 min 0 s'],
+    ['ok', 'us-east-1', 'ok', '16 min 0 s'],
+  ]);
+  assert.match(html, /<td>us-east-1<\/td>.*<time datetime="2026-11-30T08:00:00.000Z">1 min 0 s ago<\/time><\/td><td><time datetime="2026-11-30T08:00:00.000Z">1 min 0 s ago/);
+  assert.match(html, /<table id="alerts">.*<td>region-failing<\/td><td>ap-south-1<\/td>/s);
+  assert.match(html, /<meta http-equiv="refresh" content="30">/);
+});
+
+test('hostile text in a failure reason or an alert is escaped, and secrets are masked', () => {
+  const { board } = boardWithEveryState();
+  const html = renderStatusPage({ targets: board.view(), alerts: board.recentAlerts(), now: T0, scrub: createScrubber([WEBHOOK]) });
+  assert.doesNotMatch(html, /<script/i);
+  assert.doesNotMatch(html, /<img/i);
+  assert.doesNotMatch(html, /SECRETTOKEN123/);
+  assert.doesNotMatch(html, /T000\/B000/);
+  // Shown, as text: a person can still read what the failure said.
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;&lt;img src=x onerror=&quot;alert\(2\)&quot;&gt; &amp; &#39;/);
+  assert.equal(html.match(/&lt;script&gt;/g)?.length, 2, 'once in the region table, once in the alerts');
+});
+
+test('an empty board says so instead of showing empty tables', () => {
+  const board = new StatusBoard(() => T0);
+  const html = renderStatusPage({ targets: board.view(), alerts: [], now: T0, scrub: (s) => s, refreshSeconds: 0, version: '1.2.3', account: '111122223333' });
+  assert.match(html, /no region is watched yet/);
+  assert.match(html, /none since the daemon started/);
+  assert.match(html, /version 1\.2\.3 · AWS account 111122223333/);
+  assert.doesNotMatch(html, /http-equiv="refresh"/);
+});
