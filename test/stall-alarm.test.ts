@@ -24,7 +24,9 @@ function setup(t: TestContext, options: { stallAlertMinutes?: number; dir?: stri
   const logs = captureLogger();
   const mails: AlertMail[] = [];
   const work: Promise<void>[] = [];
+  const board = new StatusBoard(() => clock.now());
   const inner = createAlerter({
+    telemetry: board, // the alerter reports each alert it sends (cloudtrail_slack_alerts_total, the status page)
     email: { to: ['ops@example.com'], smtpUrl: undefined },
     stateDir: dir,
     profile: 'prod',
@@ -34,7 +36,6 @@ function setup(t: TestContext, options: { stallAlertMinutes?: number; dir?: stri
     transport: { sendMail: async (mail) => void mails.push(mail) },
   });
   const recovery = createAlertRecovery(inner, { regions: [EAST, WEST], track: (w) => work.push(w) });
-  const board = new StatusBoard(() => clock.now());
   const alarm = createStallAlarm({
     board,
     alerter: recovery.alerter,

@@ -6,11 +6,10 @@ import { isAbortError } from '../lib/errors';
 import type { Service } from '../lifecycle/service';
 import type { Logger } from '../logging/logger';
 import type { TargetView } from '../observability/status-board';
-import type { Telemetry } from '../observability/telemetry';
 
 /**
  * The stall alarm (issue 9 item 5): a region whose lag (now − scanned-up-to, StatusBoard.view) stays above
- * `stallAlertMinutes` raises one `stalled` alert (email, log line, `alertSent` metric), and a "recovered" once its
+ * `stallAlertMinutes` raises one `stalled` alert (email, log line; the alerter counts it in `cloudtrail_slack_alerts_total`), and a "recovered" once its
  * lag is back under the threshold. Whatever the cause: throttling, failures, a hung request, a busy region read
  * slower than real time. A region reading a backlog after downtime shrinks its lag and is left alone.
  */
@@ -24,8 +23,6 @@ export interface StallAlarmDeps {
   alerter: Alerter;
   /** The alert recovery's `observe`: `caught-up` evidence is what closes a `stalled` alert (alerts/alert-kinds.ts). */
   observe(evidence: Evidence): void;
-  /** Where `alertSent('stalled', …)` goes (/metrics, the status page); default: the board when it is a Telemetry. */
-  telemetry?: Pick<Telemetry, 'alertSent'>;
   clock: Clock;
   log: Logger;
   config: Pick<Config, 'stallAlertMinutes'>;
@@ -70,7 +67,6 @@ export function judgeStalls(
 export function createStallAlarm(deps: StallAlarmDeps): Service {
   const { clock, config } = deps;
   const log = deps.log.child({ component: 'stall-alarm' });
-  const telemetry = deps.telemetry ?? (isTelemetry(deps.board) ? deps.board : undefined);
   const thresholdSeconds = config.stallAlertMinutes * 60;
   const previousLag = new Map<string, number>();
   const stalled = new Set<string>();
@@ -84,8 +80,6 @@ export function createStallAlarm(deps: StallAlarmDeps): Service {
       }
       const behind = describeLag(view.lagSeconds);
       log.warn({ region, lagSeconds: Math.round(view.lagSeconds), stallAlertMinutes: config.stallAlertMinutes }, 'region stalled');
-      const summary = `${region} is ${behind} behind (stallAlertMinutes ${config.stallAlertMinutes})`;
-      telemetry?.alertSent('stalled', summary, region);
       await deps.alerter.alert({ kind: 'stalled', region, reason: reasonOf(view, behind, config.stallAlertMinutes), action: ACTION });
     }
   };
@@ -126,6 +120,3 @@ export function describeLag(seconds: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-function isTelemetry(value: object): value is Pick<Telemetry, 'alertSent'> {
-  return typeof (value as Partial<Telemetry>).alertSent === 'function';
-}
