@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import { readBody } from './cloudtrail-http';
+import { listenOnLoopback } from './loopback-server';
 
 /**
  * What the STS, Account and EC2 simulators share (sts-server.ts, account-server.ts, ec2-server.ts): a server on
@@ -107,7 +107,6 @@ export async function startAwsSim<F extends string>(
   const queued: Array<F | SimTransportFailure> = [];
   let persistent: F | SimTransportFailure | undefined;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const sockets = new Set<Socket>();
 
   function record(entry: AwsSimRequest): void {
     requests.push(entry);
@@ -150,20 +149,11 @@ export async function startAwsSim<F extends string>(
     res.end(answer.body);
   }
 
-  const server = http.createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  // A client that goes away mid-body makes the handler throw: that socket is dropped, the others served.
+  const loopback = await listenOnLoopback(handle, options);
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: loopback.url,
+    port: loopback.port,
     requests,
     failNext(failure, count = 1) {
       for (let i = 0; i < count; i += 1) queued.push(failure);
@@ -175,11 +165,6 @@ export async function startAwsSim<F extends string>(
       if (requests.length >= count) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push({ count, resolve }));
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }

@@ -1,11 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import type { CloudTrailRecord } from '../events/types';
 import { failureToError, SimServiceError, throttlingError, type SimFailure } from './cloudtrail-errors';
 import { buildStoredEvent, compareNewestFirst, type AddRecordOptions, type StoredEvent } from './cloudtrail-events';
 import { readBody, scopeOf, parseJson, sendJson } from './cloudtrail-http';
 import { parseLookupRequest, selectPage } from './cloudtrail-query';
 import { createTrailSet, describeTrails, eventSelectors, findTrail, trailStatus, type SimTrailControl } from './cloudtrail-trails';
+import { listenOnLoopback } from './loopback-server';
 
 export type { SimFailure } from './cloudtrail-errors';
 export type { AddRecordOptions } from './cloudtrail-events';
@@ -77,7 +77,6 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
   const admitted = new Map<string, number[]>();
   const requests: SimRequest[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
-  const sockets = new Set<Socket>();
   const maxRecorded = options.maxRecordedRequests ?? 10_000;
   let received = 0;
   let seq = 0;
@@ -180,22 +179,12 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
     }
   }
 
-  // A client that goes away mid-body makes readBody throw: drop that socket, keep serving the others.
-  const server = http.createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  // A client that goes away mid-body makes the handler throw: that socket is dropped, the others served.
+  const loopback = await listenOnLoopback(handle, options);
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: loopback.url,
+    port: loopback.port,
     requests,
     trails: trailSet.control,
     addRecord,
@@ -213,11 +202,6 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
       if (received >= count) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push({ count, resolve }));
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
+    close: () => loopback.close(),
   };
 }
