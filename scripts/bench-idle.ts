@@ -8,7 +8,6 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_REGIONS } from '../src/config/types';
@@ -16,6 +15,7 @@ import { startCloudTrailSimulator } from '../src/sim/cloudtrail-server';
 import { startSlackSimulator } from '../src/sim/slack-server';
 import { cliArgv, daemonEnv } from '../test/support/cli-process';
 import { ensureDist } from '../test/support/dist';
+import { freePort } from '../test/support/real-daemon';
 
 const SCRAPE_EVERY_MS = 5_000;
 
@@ -38,14 +38,6 @@ function cpuTicks(pid: number): number {
 function peakRssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

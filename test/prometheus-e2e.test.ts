@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createLookupClient } from '../src/cloudtrail/client';
-import { loadConfig } from '../src/config/load';
-import { runDaemon } from '../src/daemon/run-daemon';
-import { EXIT_OK } from '../src/lib/errors';
-import { systemClock } from '../src/lib/clock';
 import { waitFor } from './support/cli-process';
-import { captureLogger, TEST_CREDENTIALS } from './support/daemon-harness';
 import { requireBinary, runPromtool } from './support/promtool';
-import { startSims } from './support/sims';
+import { freePort, startRealDaemon } from './support/real-daemon';
 
 /**
  * Real parts: Debian's `prometheus` scrapes the real daemon (runDaemon on the real clock against the simulators)
@@ -27,13 +19,6 @@ const RULES = join(__dirname, '..', 'contrib', 'prometheus', 'alerts.yml');
 const RULE_TESTS = join(__dirname, '..', 'contrib', 'prometheus', 'alerts.test.yml');
 const REGIONS = ['eu-west-1', 'us-east-1'];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test('promtool accepts the alerting rules, and their unit tests pass (stalled region, no successful scan)', async () => {
   const checked = await runPromtool(['check', 'rules', RULES]);
@@ -56,35 +41,10 @@ test('the README quotes the alerting rules as the file has them (name, expressio
 
 test('a real prometheus scrapes the running daemon and its query API returns the lag of each region', { timeout: 120_000 }, async (t) => {
   const prometheusBinary = requireBinary('prometheus');
-  const { cloudtrail, slack } = await startSims(t);
+  const daemon = await startRealDaemon(t, { regions: REGIONS });
+  const daemonPort = Number(new URL(daemon.url).port);
   const dir = mkdtempSync(join(tmpdir(), 'cts-prom-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const daemonPort = await freePort();
-  const config = loadConfig({
-    flags: { regions: REGIONS, stateDir: join(dir, 'state'), endpoint: cloudtrail.url, http: `127.0.0.1:${daemonPort}` },
-    env: { SLACK_WEBHOOK_URL: slack.url },
-  });
-  const proc = new EventEmitter();
-  const logs = captureLogger('info');
-  const done = runDaemon(config, {
-    clock: systemClock,
-    log: logs.log,
-    proc,
-    writeOut: () => undefined,
-    createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials: TEST_CREDENTIALS, requestTimeoutMs: 5000 }),
-    forceExit: () => {
-      throw new Error('forced exit in a test');
-    },
-  });
-  let stopped = false;
-  const stopDaemon = async () => {
-    if (stopped) return;
-    stopped = true;
-    proc.emit('SIGTERM', 'SIGTERM');
-    assert.equal(await done, EXIT_OK);
-  };
-  t.after(stopDaemon);
-  await waitFor('the daemon endpoint', () => logs.lines.some((l) => l.msg === 'http endpoint listening'));
 
   const webPort = await freePort();
   const configFile = join(dir, 'prometheus.yml');
@@ -136,5 +96,5 @@ test('a real prometheus scrapes the running daemon and its query API returns the
   const rules = (await (await fetch(`http://127.0.0.1:${webPort}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> } };
   const loaded = rules.data.groups.flatMap((g) => g.rules);
   assert.deepEqual(loaded.map((r) => r.name).sort(), ['CloudTrailSlackNoSuccessfulScan', 'CloudTrailSlackRegionStalled']);
-  await stopDaemon();
+  await daemon.stop();
 });

@@ -13,6 +13,7 @@ import type { Observability } from '../../src/observability/observability';
 import { waitFor, type TestContextLike } from './cli-process';
 import { captureLogger, TEST_CREDENTIALS } from './daemon-harness';
 import { startSims } from './sims';
+import { createServer } from 'node:net';
 
 /**
  * runDaemon on the REAL clock against both simulators, with the HTTP endpoint on a free port: for tests where
@@ -56,4 +57,13 @@ export async function startRealDaemon(
   t.after(stop);
   const line = await waitFor('the http endpoint', () => logs.lines.find((l) => l.msg === 'http endpoint listening'));
   return { cloudtrail, slack, logs, url: String(line.url), stop, observability: () => observed as Observability };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a program that must be told its port before it starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
