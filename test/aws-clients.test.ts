@@ -9,20 +9,9 @@ import { SimRegionTable } from '../src/sim/account-regions';
 import { startAccountSimulator } from '../src/sim/account-server';
 import { startEc2Simulator } from '../src/sim/ec2-server';
 import { startStsSimulator } from '../src/sim/sts-server';
+import { setEnvForTest } from './support/env';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
-
-/** Sets `env` for this test only (the SDK reads process.env itself). */
-function setEnv(t: TestContext, env: Record<string, string>): void {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  t.after(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
-}
 
 async function startAll(t: TestContext) {
   const regions = new SimRegionTable();
@@ -40,7 +29,7 @@ async function startAll(t: TestContext) {
 
 test('every client we build honours its AWS_ENDPOINT_URL_<SERVICE> variable (the SDK reads it itself)', async (t) => {
   const sims = await startAll(t);
-  setEnv(t, {
+  setEnvForTest(t, {
     AWS_ENDPOINT_URL_CLOUDTRAIL: sims.cloudtrail.url,
     AWS_ENDPOINT_URL_STS: sims.sts.url,
     AWS_ENDPOINT_URL_ACCOUNT: sims.account.url,
@@ -70,7 +59,7 @@ test('an explicit endpoint (CloudTrail --endpoint) wins over the variable; the o
   const sims = await startAll(t);
   const other = await startCloudTrailSimulator();
   t.after(() => other.close());
-  setEnv(t, { AWS_ENDPOINT_URL_CLOUDTRAIL: other.url, AWS_ENDPOINT_URL_STS: sims.sts.url });
+  setEnvForTest(t, { AWS_ENDPOINT_URL_CLOUDTRAIL: other.url, AWS_ENDPOINT_URL_STS: sims.sts.url });
   const lookup = createLookupClient({ region: 'eu-west-1', credentials: CREDENTIALS, endpoint: sims.cloudtrail.url });
   const sts = createStsClient({ region: 'eu-west-1', credentials: CREDENTIALS });
   t.after(() => {

@@ -5,6 +5,7 @@ import { DEFAULT_REGIONS } from '../src/config/types';
 import { SimRegionTable } from '../src/sim/account-regions';
 import { startAccountSimulator } from '../src/sim/account-server';
 import { startEc2Simulator } from '../src/sim/ec2-server';
+import { setEnvForTest } from './support/env';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
@@ -18,14 +19,7 @@ async function setUp(t: TestContext, regions = new SimRegionTable()) {
   });
   // One endpoint option cannot point two clients at two servers: each test sets the env the SDK reads.
   const env = { AWS_ENDPOINT_URL_ACCOUNT: account.url, AWS_ENDPOINT_URL_EC2: ec2.url };
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  t.after(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
+  setEnvForTest(t, env);
   return { account, ec2, regions, options: { region: 'eu-west-1', credentials: CREDENTIALS } };
 }
 

@@ -18,6 +18,7 @@ import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-serve
 import { startStsSimulator, type StsSimulator } from '../src/sim/sts-server';
 import { within } from './support/cli-process';
 import { ManualClock } from './support/manual-clock';
+import { setEnvForTest } from './support/env';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
@@ -52,14 +53,7 @@ async function setUp(t: TestContext, skewMs = 0): Promise<World> {
     rmSync(dir, { recursive: true, force: true });
   });
   const env = { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_ACCOUNT: account.url, AWS_ENDPOINT_URL_EC2: ec2.url };
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  t.after(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
+  setEnvForTest(t, env);
   const deps: DoctorDeps = { clock, timeoutMs: 5000, postTest: true, host: 'test-host', credentials: CREDENTIALS };
   return {
     clock, deps, cloudtrail, sts, account, ec2, regions, slack,
