@@ -34,9 +34,9 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** Peak resident set size of `pid`, in MB (VmHWM). */
-function peakRssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
+/** A /proc/PID/status size of `pid`, in MB: VmHWM is the peak resident set size, VmRSS the current one. */
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`)) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
 }
 
@@ -84,7 +84,9 @@ export async function benchIdle(): Promise<void> {
     console.log(`   start-up until /readyz 200: ${(startupMs / 1000).toFixed(1)} s wall, ${startupCpuS.toFixed(2)} s CPU (Node start, SDK clients, 17 first scans)`);
     console.log(`   idle: ${wallS.toFixed(0)} s wall, ${scrapes} scrapes, ${lookups} LookupEvents requests in all`);
     console.log(`   CPU: ${((cpuS / wallS) * 100).toFixed(2)} % of one core (goal < 1 %)`);
-    console.log(`   max RSS: ${peakRssMb(pid).toFixed(1)} MB (goal ≤ 100 MB)`);
+    // The goal is for the idle daemon: RSS now, after a minute of idling; the peak includes start-up (17 clients,
+    // 17 first scans, the trail monitor's first check), which the kernel keeps as the high-water mark.
+    console.log(`   RSS when idle: ${statusMb(pid, 'VmRSS').toFixed(1)} MB (goal ≤ 100 MB); peak since start: ${statusMb(pid, 'VmHWM').toFixed(1)} MB`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
