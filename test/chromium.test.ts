@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +12,7 @@ import { renderHtmlPage } from '../src/preview/html';
 import type { Decision, Level } from '../src/rules/decision';
 import { formatEventMessage } from '../src/slack/format';
 import { formatDigestMessage } from '../src/slack/format-digest';
-import { findFontFiles, fontSetEnv, openCdpPage } from './support/chromium-cdp';
+import { findFontFiles, fontSetEnv, openCdpPage, type CdpPage } from './support/chromium-cdp';
 import { loadFixtureRecords } from './support/fixtures';
 import { queueItem, T0 } from './support/queue-items';
 
@@ -84,7 +85,8 @@ test('headless Chromium renders the preview: a real screenshot, every message wi
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'cts-chromium-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // runChromium resolved on the browser's exit; retried all the same, as a helper process may finish a write late.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }));
   const payloads = previewPayloads();
   const page = join(dir, 'page.html');
   writeFileSync(page, renderHtmlPage(payloads, { subtitle: 'chromium test' }));
@@ -149,23 +151,29 @@ test('with the common Linux font set (DejaVu + Noto Color Emoji), digits are dra
   const missing = [...TEXT_FONTS, EMOJI_FONT].filter((name) => !files.has(name));
   assert.deepEqual(missing, [], 'install the font set this test renders with: apt-get install fonts-dejavu-core fonts-noto-color-emoji');
   const dir = mkdtempSync(join(tmpdir(), 'cts-fonts-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let browser: CdpPage | undefined;
+  // One hook, in this order: node:test runs t.after hooks first-registered first, and removing the folder while
+  // Chromium still wrote its profile failed with ENOTEMPTY. close() waits for the process to exit.
+  t.after(async () => {
+    await browser?.close();
+    await rm(dir, { recursive: true, force: true, maxRetries: 10 });
+  });
   const page = join(dir, 'page.html');
   writeFileSync(page, renderHtmlPage([digitsPayload()], { subtitle: '0123456789' }));
 
-  const browser = await openCdpPage(chromium, { profileDir: mkdtempSync(join(dir, 'profile-')), env: fontSetEnv(dir, [...files.values()]) });
-  t.after(() => browser.close());
-  await browser.load(pathToFileURL(page).href);
-  await browser.send('DOM.enable');
-  await browser.send('CSS.enable');
-  const { root } = await browser.send<{ root: { nodeId: number } }>('DOM.getDocument', { depth: -1 });
+  const cdp = await openCdpPage(chromium, { profileDir: mkdtempSync(join(dir, 'profile-')), env: fontSetEnv(dir, [...files.values()]) });
+  browser = cdp;
+  await cdp.load(pathToFileURL(page).href);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send<{ root: { nodeId: number } }>('DOM.getDocument', { depth: -1 });
   /** The families that drew the glyphs of every node matching `selector`, with the node's text. */
   const fontsOf = async (selector: string) => {
-    const { nodeIds } = await browser.send<{ nodeIds: number[] }>('DOM.querySelectorAll', { nodeId: root.nodeId, selector });
+    const { nodeIds } = await cdp.send<{ nodeIds: number[] }>('DOM.querySelectorAll', { nodeId: root.nodeId, selector });
     assert.ok(nodeIds.length > 0, `the page has ${selector}`);
     return Promise.all(
       nodeIds.map(async (nodeId) => {
-        const { fonts } = await browser.send<{ fonts: Array<{ familyName: string }> }>('CSS.getPlatformFontsForNode', { nodeId });
+        const { fonts } = await cdp.send<{ fonts: Array<{ familyName: string }> }>('CSS.getPlatformFontsForNode', { nodeId });
         return { selector, families: fonts.map((f) => f.familyName) };
       }),
     );

@@ -168,6 +168,8 @@ describe('cloudtrail-slack demo', () => {
     assert.doesNotMatch(result.out, /excluded by default/);
     assert.ok(!result.out.includes('\u001b'), 'no colour codes when stdout is not a terminal');
     assert.ok(result.out.includes('only 127.0.0.1') || result.out.includes('Nothing leaves 127.0.0.1'));
+    // The status page was served during the pass (the continuous test below fetches it).
+    assert.match(result.out, /status page +http:\/\/127\.0\.0\.1:\d+\/ \(and http:\/\/127\.0\.0\.1:\d+\/metrics for Prometheus\), until this pass ends/);
 
     const payloadFile = /payloads +(\S+slack-payloads\.jsonl)/.exec(result.out)?.[1];
     assert.ok(payloadFile && payloadFile.startsWith(dir), `payload file in the demo's temp folder: ${payloadFile}`);
@@ -196,13 +198,23 @@ describe('cloudtrail-slack demo', () => {
     const LATE_MS = 8000; // longer than any region's first scan, so the late ones cannot be in it
     const records = readSampleRecords();
     const { posted, not } = await expectedIds();
+    const seen: Record<string, { status: number; body: string }> = {};
+    const visit = async () => {
+      const page = /status page +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+      if (page === undefined) return;
+      for (const path of ['/', '/metrics']) {
+        const response = await fetch(new URL(path, page));
+        seen[path] = { status: response.status, body: await response.text() };
+      }
+    };
     const done = runDemo(
       {},
       {
         out: {
           write(text: string) {
             out += text;
-            if (text.includes(`All ${posted.size} expected events are in`)) setImmediate(() => proc.emit('SIGINT', 'SIGINT'));
+            // Before Ctrl-C: the status page printed at the start answers while the demo runs (issue 9 item 9).
+            if (text.includes(`All ${posted.size} expected events are in`)) void visit().finally(() => proc.emit('SIGINT', 'SIGINT'));
           },
         },
         err: { write: () => undefined },
@@ -215,6 +227,11 @@ describe('cloudtrail-slack demo', () => {
       },
     );
     assert.equal(await done, EXIT_OK);
+    assert.match(out, /status page +http:\/\/127\.0\.0\.1:\d+\/ /, 'the status page\'s URL is printed');
+    assert.equal(seen['/']?.status, 200);
+    for (const region of DEMO_REGIONS) assert.ok(seen['/']?.body.includes(`>${region}<`), `${region} on the status page`);
+    assert.equal(seen['/metrics']?.status, 200);
+    assert.match(seen['/metrics']?.body ?? '', new RegExp(`^cloudtrail_slack_events_total\\{region="${DEMO_REGIONS[0]}",outcome="posted"\\} [1-9]`, 'm'));
     const payloads = payloadsIn(/payloads +(\S+slack-payloads\.jsonl)/.exec(out)?.[1] ?? '');
     const check = checkDeliveries(payloads, posted, not);
     assert.ok(check.complete, JSON.stringify({ ...check, repeated: check.repeated.length }));

@@ -264,3 +264,23 @@ test('trail status: asked in trailMonitor.region when the config names one, as t
   const regions = new Set(w.cloudtrail.requests.filter((r) => r.operation !== 'LookupEvents').map((r) => r.region));
   assert.deepEqual([...regions], ['eu-central-1']);
 });
+
+test('-r all: LookupEvents is checked in each region discovery finds (one enabled later included), not the default list', async (t) => {
+  const w = await setUp(t);
+  w.regions.set('af-south-1', 'ENABLED');
+  w.regions.set('eu-west-3', 'DISABLED');
+  const config = w.config({ regions: ['all'] });
+  assert.equal(config.discoverRegions, true);
+  const { report } = await runDoctor({ ...w.deps, loadConfig: () => config });
+  const lookupRows = report.checks.filter((r) => r.name.startsWith('LookupEvents '));
+  const checked = lookupRows.map((r) => r.name.replace('LookupEvents ', ''));
+  assert.ok(checked.includes('af-south-1'), `an enabled opt-in region is checked: ${checked.join(', ')}`);
+  assert.ok(!checked.includes('eu-west-3'), 'a disabled region is not');
+  assert.equal(checked.length, 17, 'the 18 enabled by default, less eu-west-3, plus af-south-1');
+  assert.ok(lookupRows.every((r) => r.status === 'ok'));
+  const asked = new Set(w.cloudtrail.requests.filter((r) => r.operation === 'LookupEvents').map((r) => r.region));
+  assert.deepEqual([...asked].sort(), [...checked].sort(), 'one request in each discovered region, none elsewhere');
+  // Every enabled region is polled with -r all: no "not polled" / "not enabled" warnings against the default list.
+  assert.deepEqual(report.checks.filter((r) => r.name.startsWith('regions not')), []);
+  assert.match(report.checks.find((r) => r.name === 'configuration')?.detail ?? '', /every region enabled for the account \(-r all\)/);
+});

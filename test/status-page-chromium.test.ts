@@ -41,6 +41,7 @@ test('headless Chromium renders the status page: one row per region with its sta
   observed.telemetry.alertSent('region-failing', `us-east-1: ${HOSTILE} via ${daemon.slack.url}`, 'us-east-1');
 
   const dir = mkdtempSync(join(tmpdir(), 'cts-status-page-'));
+  // close() waits for Chromium to exit, then removes its profile; the folder stays for the screenshot (diagnostic).
   const browser = await openCdpPage(chromium, { profileDir: mkdtempSync(join(dir, 'profile-')) });
   t.after(() => browser.close());
   await browser.send('Emulation.setDeviceMetricsOverride', { width: 1100, height: 700, deviceScaleFactor: 1, mobile: false });

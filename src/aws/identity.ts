@@ -60,7 +60,7 @@ export function stsRegionFor(regions: readonly string[], awsRegion?: string): st
 
 /**
  * One GetCallerIdentity with its own client (closed afterwards), bounded by `timeoutMs`. Resolves to the
- * identity; rejects with the SDK's error (classify it with classifyAwsError: InvalidClientTokenId is
+ * identity; rejects with the SDK's error (classify it with classifyError (src/errors/classify.ts): InvalidClientTokenId is
  * 'unrecognized-client', ExpiredToken 'expired-token', a refused connection 'transient'), IdentityTimeoutError,
  * IdentityAnswerError, or `signal`'s reason.
  */

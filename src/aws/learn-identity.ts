@@ -1,7 +1,7 @@
 import { FatalError } from '../lib/errors';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
-import { classifyAwsError, describeAwsError } from '../cloudtrail/client';
+import { classifyError } from '../errors/classify';
 import { credentialsFatal } from '../cloudtrail/poll-failures';
 import type { CallerIdentity } from './identity';
 
@@ -62,8 +62,7 @@ export async function learnIdentity(deps: LearnIdentityDeps, signal: AbortSignal
     return {};
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    const kind = classifyAwsError(error);
-    const reason = describeAwsError(error);
+    const { kind, reason } = classifyError(error);
     if (kind === 'unrecognized-client') {
       // STS needs no permission (K.2): a rejection is the credentials', never a region's or a policy's.
       throw new FatalError(`AWS STS rejected the credentials (${reason}); check the profile or access keys`, 'credentials', { cause: error });
@@ -84,7 +83,8 @@ async function retry(deps: LearnIdentityDeps, signal: AbortSignal): Promise<void
       return;
     } catch (error) {
       if (signal.aborted) return;
-      deps.log.debug({ err: describeAwsError(error), errorKind: classifyAwsError(error), retryMs: wait }, 'STS GetCallerIdentity failed again');
+      const { kind, reason } = classifyError(error);
+      deps.log.debug({ err: reason, errorKind: kind, retryMs: wait }, 'STS GetCallerIdentity failed again');
       wait = Math.min(max, wait * 2);
     }
   }

@@ -1,5 +1,5 @@
 import { ListRegionsCommand, type ListRegionsCommandOutput, type RegionOptStatus } from '@aws-sdk/client-account';
-import { classifyAwsError, describeAwsError } from '../cloudtrail/client';
+import { classifyError } from '../errors/classify';
 import { createAccountClient, createEc2Client, type AwsClientOptions } from './clients';
 
 /**
@@ -35,17 +35,17 @@ export class RegionDiscoveryError extends Error {
     readonly describeRegionsError: unknown,
   ) {
     super(
-      `cannot list the regions enabled for this account: account:ListRegions failed (${describeAwsError(listRegionsError)}) ` +
-        `and ec2:DescribeRegions failed (${describeAwsError(describeRegionsError)}); grant account:ListRegions ` +
+      `cannot list the regions enabled for this account: account:ListRegions failed (${classifyError(listRegionsError).reason}) ` +
+        `and ec2:DescribeRegions failed (${classifyError(describeRegionsError).reason}); grant account:ListRegions ` +
         '(or ec2:DescribeRegions) to these credentials, or list the regions to poll with -r / regions',
       { cause: describeRegionsError },
     );
   }
 
   /** 'access-denied' when both were denied (a human must grant one), else how the last failure classifies. */
-  get kind(): ReturnType<typeof classifyAwsError> {
-    const first = classifyAwsError(this.listRegionsError);
-    const second = classifyAwsError(this.describeRegionsError);
+  get kind(): string {
+    const first = classifyError(this.listRegionsError).kind;
+    const second = classifyError(this.describeRegionsError).kind;
     return first === 'access-denied' && second === 'access-denied' ? 'access-denied' : second;
   }
 }
@@ -70,7 +70,7 @@ export async function discoverEnabledRegions(options: AwsClientOptions, signal?:
   }
   try {
     const regions = await describeRegions(options, signal);
-    return { regions, source: 'ec2:DescribeRegions', listRegionsFailure: describeAwsError(listRegionsError) };
+    return { regions, source: 'ec2:DescribeRegions', listRegionsFailure: classifyError(listRegionsError).reason };
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw new RegionDiscoveryError(listRegionsError, error);

@@ -5,7 +5,8 @@ import { textOf } from '../events/untrusted';
 import { backoffDelay } from '../lib/backoff';
 import type { Clock } from '../lib/clock';
 import type { RateLimiter } from '../lib/rate-limiter';
-import { classifyAwsError, describeAwsError, type AwsErrorKind, type LookupClient } from './client';
+import type { LookupClient } from './client';
+import { classifyError } from '../errors/classify';
 import type { LookupOutcome, Telemetry } from '../observability/telemetry';
 
 export interface LookupDeps {
@@ -57,13 +58,16 @@ async function fetchPage(
       deps.telemetry?.lookupRequest(deps.region, 'ok');
       return page;
     } catch (error) {
-      const kind = classifyAwsError(error);
+      // The one classifier: a request-scoped back-off (throttled, transient) is retried here, page by page.
+      const what = classifyError(error);
+      const kind = what.kind;
       if (!signal?.aborted) deps.telemetry?.lookupRequest(deps.region, lookupOutcomeOf(kind));
-      if ((kind !== 'throttled' && kind !== 'transient') || attempt >= maxAttempts || signal?.aborted) throw error;
+      const retryable = what.action === 'back-off' && what.scope === 'request';
+      if (!retryable || attempt >= maxAttempts || signal?.aborted) throw error;
       const baseMs = kind === 'throttled' ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS;
       const delayMs = backoffDelay(attempt, { baseMs, random: deps.random });
       deps.log.warn(
-        { page, attempt, kind, delayMs, err: describeAwsError(error) },
+        { page, attempt, kind, delayMs, err: what.reason },
         'lookup page failed; retrying',
       );
       await deps.clock.sleep(delayMs, signal);
@@ -72,7 +76,7 @@ async function fetchPage(
 }
 
 /** A failed request's outcome label: ThrottlingException (A.4), an auth refusal (A.5), or anything else. */
-function lookupOutcomeOf(kind: AwsErrorKind): LookupOutcome {
+function lookupOutcomeOf(kind: string): LookupOutcome {
   if (kind === 'throttled') return 'throttled';
   return kind === 'access-denied' || kind === 'unrecognized-client' ? 'denied' : 'error';
 }
@@ -150,7 +154,7 @@ function toOldestFirst(deps: LookupDeps, raw: readonly LookupEvent[]): TrailEven
 
 /**
  * Every write event of one region in [start, end], oldest first. A rejected NextToken restarts the window from
- * the first page once, then is thrown. Errors are not wrapped: callers classify them with classifyAwsError.
+ * the first page once, then is thrown. Errors are not wrapped: callers classify them with classifyError (src/errors/classify.ts).
  */
 export async function lookupWindow(
   deps: LookupDeps,
@@ -164,9 +168,10 @@ export async function lookupWindow(
       const raw = await readAllPages(deps, window, counter, signal);
       return { events: toOldestFirst(deps, raw), requests: counter.requests };
     } catch (error) {
-      if (restarted || signal?.aborted || classifyAwsError(error) !== 'invalid-next-token') throw error;
+      const what = classifyError(error);
+      if (restarted || signal?.aborted || what.kind !== 'invalid-next-token') throw error;
       restarted = true;
-      deps.log.warn({ err: describeAwsError(error) }, 'next token rejected; restarting window');
+      deps.log.warn({ err: what.reason }, 'next token rejected; restarting window');
     }
   }
 }

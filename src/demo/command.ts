@@ -103,6 +103,8 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     destination: pino.multistream([
       { level: 'info', stream: fileLog },
       { level: 'warn', stream: deps.err }, // only what needs attention interrupts the messages
+      // The HTTP endpoint binds port 0 as the daemon starts: its real URL is known from this one log line.
+      { level: 'info', stream: { write: (line: string) => announceStatusPage(line, once, write) } },
     ]),
   });
 
@@ -161,4 +163,13 @@ export function runDemoCommand(flags: Record<string, unknown>): Promise<number> 
       forceExit: (code) => process.exit(code),
     },
   );
+}
+
+/** Prints the status page's URL from the daemon's 'http endpoint listening' log line (JSON); ignores the rest. */
+function announceStatusPage(line: string, once: boolean, write: (text: string) => void): void {
+  if (!line.includes('"http endpoint listening"')) return;
+  const url = (JSON.parse(line) as { url?: unknown }).url;
+  if (typeof url !== 'string' || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) return;
+  const until = once ? 'until this pass ends (without --once: until Ctrl-C)' : 'until Ctrl-C';
+  write(`  status page  ${url}/ (and ${url}/metrics for Prometheus), ${until}\n\n`);
 }

@@ -34,6 +34,8 @@ export function buildDemoConfig(input: DemoConfigInput): Config {
       endpoint: input.cloudtrailUrl,
       once: input.once,
       pollIntervalSeconds: input.pollIntervalSeconds,
+      // The status page, /metrics, /healthz and /readyz on a free loopback port (the demo prints the bound URL).
+      http: '127.0.0.1:0',
     },
     env: { SLACK_WEBHOOK_URL: input.webhookUrl },
     readFile: () => {

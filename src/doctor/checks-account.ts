@@ -44,12 +44,22 @@ export async function checkTrailStatus(config: Config, deps: DoctorDeps): Promis
 
 /** The enabled regions (✓), then ! rows for configured-but-not-enabled and enabled-but-not-configured regions. */
 export async function checkRegionDiscovery(config: Config, deps: DoctorDeps): Promise<CheckResult[]> {
+  return (await discoverForDoctor(config, deps)).rows;
+}
+
+/**
+ * The region discovery rows, and the regions found (undefined when discovery failed). With `-r all`
+ * (config.discoverRegions) those are the regions the daemon polls, so the configured-vs-enabled warnings, which
+ * compare against the default list, are left out. Never throws for an AWS answer.
+ */
+export async function discoverForDoctor(config: Config, deps: DoctorDeps): Promise<{ rows: CheckResult[]; regions?: string[] }> {
   const name = 'region discovery';
   const region = stsRegionFor(config.regions);
   try {
     const found = await bounded(deps.timeoutMs, deps.clock, (signal) => discoverEnabledRegions(awsOptionsOf(config, deps, region), signal));
     const fallback = found.listRegionsFailure === undefined ? '' : ` (account:ListRegions failed: ${found.listRegionsFailure})`;
     const rows = [ok(name, `${found.regions.length} regions enabled, from ${found.source}${fallback}: ${found.regions.join(', ')}`)];
+    if (config.discoverRegions) return { rows, regions: found.regions };
     const enabled = new Set(found.regions);
     const configured = new Set(config.regions);
     const notEnabled = config.regions.filter((r) => !enabled.has(r));
@@ -62,14 +72,19 @@ export async function checkRegionDiscovery(config: Config, deps: DoctorDeps): Pr
       rows.push(warn('regions not polled', `enabled but not in -r / regions, so never read: ${notPolled.join(', ')}`,
         'add them to -r / regions if anything runs there'));
     }
-    return rows;
+    return { rows, regions: found.regions };
   } catch (error) {
     if (error instanceof CheckTimeoutError) {
-      return [warn(name, `account:ListRegions / ec2:DescribeRegions did not answer: ${error.message}`, 'run doctor again; check network access to account.us-east-1.amazonaws.com')];
+      return { rows: [warn(name, `account:ListRegions / ec2:DescribeRegions did not answer: ${error.message}${untilFound(config)}`, 'run doctor again; check network access to account.us-east-1.amazonaws.com')] };
     }
     if (!(error instanceof RegionDiscoveryError)) throw error;
     const denied = error.kind === 'access-denied';
-    return [warn(name, denied ? 'denied: neither account:ListRegions nor ec2:DescribeRegions is allowed' : error.message,
-      denied ? 'grant account:ListRegions (or ec2:DescribeRegions) to list the enabled regions (needed for -r all)' : 'run doctor again; list the regions with -r meanwhile')];
+    return { rows: [warn(name, `${denied ? 'denied: neither account:ListRegions nor ec2:DescribeRegions is allowed' : error.message}${untilFound(config)}`,
+      denied ? 'grant account:ListRegions (or ec2:DescribeRegions) to list the enabled regions (needed for -r all)' : 'run doctor again; list the regions with -r meanwhile')] };
   }
+}
+
+/** With -r all, what the daemon (and the LookupEvents rows) fall back to while discovery fails. */
+function untilFound(config: Config): string {
+  return config.discoverRegions ? `; -r all polls the default ${config.regions.length} regions until it answers` : '';
 }

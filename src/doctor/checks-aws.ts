@@ -1,6 +1,7 @@
 import type { AwsClientOptions } from '../aws/clients';
 import { stsRegionFor, whoAmI, type CallerIdentity } from '../aws/identity';
-import { classifyAwsError, createLookupClient, describeAwsError, type AwsErrorKind } from '../cloudtrail/client';
+import { createLookupClient } from '../cloudtrail/client';
+import { classifyError } from '../errors/classify';
 import type { Config } from '../config/types';
 import { bounded, CheckTimeoutError, fail, formatSeconds, ok, skipped, warn, type CheckResult } from './check';
 import type { DoctorDeps } from './deps';
@@ -11,7 +12,7 @@ import type { DoctorDeps } from './deps';
  */
 
 /** Credentials that AWS refuses outright: every other AWS call would fail the same way, so those are skipped. */
-const UNUSABLE: ReadonlySet<AwsErrorKind> = new Set(['unrecognized-client', 'expired-token', 'no-credentials']);
+const UNUSABLE: ReadonlySet<string> = new Set(['unrecognized-client', 'expired-token', 'no-credentials']);
 
 /**
  * The lookup window, ms: short, so the one request is cheap (MaxResults 1, A.2: an answer is all we need); it
@@ -45,7 +46,7 @@ export interface CredentialsCheck {
 
 /**
  * STS GetCallerIdentity (K.2) in the first configured region, bounded by `deps.timeoutMs` (whoAmI's own limit).
- * Never throws: every failure is a ✗ row whose advice depends on the classified error (classifyAwsError).
+ * Never throws: every failure is a ✗ row whose advice depends on the classified error (classifyError).
  */
 export async function checkCredentials(config: Config, deps: DoctorDeps): Promise<CredentialsCheck> {
   const name = 'credentials';
@@ -54,8 +55,7 @@ export async function checkCredentials(config: Config, deps: DoctorDeps): Promis
     const identity = await whoAmI({ ...awsOptionsOf(config, deps, region), timeoutMs: deps.timeoutMs, clock: deps.clock });
     return { row: ok(name, `account ${identity.account}, ${identity.arn} (from ${sourceOf(config)})`), identity, usable: true };
   } catch (error) {
-    const kind = classifyAwsError(error);
-    const text = describeAwsError(error);
+    const { kind, reason: text } = classifyError(error);
     const usable = !UNUSABLE.has(kind);
     switch (kind) {
       case 'no-credentials':
@@ -105,7 +105,8 @@ export async function checkLookups(config: Config, deps: DoctorDeps, credentials
 
 interface LookupResult {
   region: string;
-  kind?: AwsErrorKind | 'timeout';
+  /** classifyError's kind, or 'timeout' (the check's own limit). */
+  kind?: string;
   text?: string;
   offsetMs?: number;
 }
@@ -123,7 +124,8 @@ async function lookupOnce(config: Config, deps: DoctorDeps, region: string): Pro
     return { region, offsetMs: client.serverClockOffsetMs?.() ?? 0 };
   } catch (error) {
     if (error instanceof CheckTimeoutError) return { region, kind: 'timeout', text: error.message };
-    return { region, kind: classifyAwsError(error), text: describeAwsError(error) };
+    const { kind, reason } = classifyError(error);
+    return { region, kind, text: reason };
   } finally {
     client.destroy();
   }

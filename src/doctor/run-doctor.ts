@@ -1,7 +1,7 @@
 import type { Config } from '../config/types';
 import { ConfigError } from '../lib/errors';
 import { fail, ok, reportOf, skipped, type CheckResult, type DoctorReport } from './check';
-import { checkRegionDiscovery, checkTrailStatus } from './checks-account';
+import { discoverForDoctor, checkTrailStatus } from './checks-account';
 import { checkClock, checkCredentials, checkLookups, skippedForCredentials } from './checks-aws';
 import { checkSmtp, checkWebhooks } from './checks-delivery';
 import { checkStateFolder, type StateFs } from './checks-state';
@@ -44,10 +44,13 @@ export async function runDoctor(options: RunDoctorOptions): Promise<{ report: Do
 async function checkAll(config: Config, options: RunDoctorOptions): Promise<CheckResult[]> {
   const credentials = await checkCredentials(config, options);
   const aws = credentials.usable;
+  // -r all: LookupEvents is checked in the regions discovery finds, as the daemon polls them (so it asks first).
+  const discovery = aws && config.discoverRegions ? await discoverForDoctor(config, options) : undefined;
+  const polled = discovery?.regions === undefined ? config : { ...config, regions: discovery.regions };
   const [lookups, trail, regions, state, smtp, webhooks] = await Promise.all([
-    aws ? checkLookups(config, options, credentials.row.status === 'ok') : undefined,
+    aws ? checkLookups(polled, options, credentials.row.status === 'ok') : undefined,
     aws ? checkTrailStatus(config, options) : skippedForCredentials(['trail status']),
-    aws ? checkRegionDiscovery(config, options) : skippedForCredentials(['region discovery']),
+    discovery?.rows ?? (aws ? discoverForDoctor(config, options).then((d) => d.rows) : skippedForCredentials(['region discovery'])),
     checkStateFolder(config, options.clock.now(), options.stateFs),
     checkSmtp(config, options),
     checkWebhooks(config, options),
@@ -55,7 +58,7 @@ async function checkAll(config: Config, options: RunDoctorOptions): Promise<Chec
   return [
     ok('configuration', describeConfiguration(config)),
     credentials.row,
-    ...(lookups?.rows ?? skippedForCredentials(config.regions.map((region) => `LookupEvents ${region}`))),
+    ...(lookups?.rows ?? skippedForCredentials(polled.regions.map((region) => `LookupEvents ${region}`))),
     ...trail,
     ...regions,
     ...state,
@@ -69,7 +72,7 @@ async function checkAll(config: Config, options: RunDoctorOptions): Promise<Chec
 function describeConfiguration(config: Config): string {
   const webhooks = Object.keys(config.slack.webhooks);
   const parts = [
-    `${config.regions.length} region${config.regions.length === 1 ? '' : 's'}`,
+    config.discoverRegions ? 'every region enabled for the account (-r all)' : `${config.regions.length} region${config.regions.length === 1 ? '' : 's'}`,
     `webhook${webhooks.length === 1 ? '' : 's'} ${webhooks.join(', ') || '(none: --dry-run)'}`,
     `alert email ${config.email.smtpUrl === undefined ? 'off' : 'on'}`,
     `state in ${config.stateDir}`,

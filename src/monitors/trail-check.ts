@@ -1,5 +1,5 @@
 import type { Trail } from '@aws-sdk/client-cloudtrail';
-import { classifyAwsError, describeAwsError, type AwsErrorKind } from '../cloudtrail/client';
+import { classifyError } from '../errors/classify';
 import type { TrailClient } from './trail-client';
 import { findTrailDefects, type TrailFinding, type TrailView } from './trail-findings';
 import { judgeSelectors } from './trail-selectors';
@@ -16,7 +16,7 @@ export const TRAIL_MONITOR_ACTIONS = ['cloudtrail:DescribeTrails', 'cloudtrail:G
 export type TrailCheck =
   | { outcome: 'checked'; region: string; trails: TrailView[]; findings: TrailFinding[] }
   | { outcome: 'denied'; region: string; action: (typeof TRAIL_MONITOR_ACTIONS)[number]; message: string }
-  | { outcome: 'failed'; region: string; kind: AwsErrorKind; message: string };
+  | { outcome: 'failed'; region: string; /** classifyError's kind: 'throttled', 'transient', … */ kind: string; message: string };
 
 class CallFailed extends Error {
   constructor(
@@ -29,7 +29,7 @@ class CallFailed extends Error {
 
 /**
  * Describes the account's trails from `client.region` and judges them. Never throws: every AWS failure becomes a
- * `denied` or `failed` outcome (messages come from describeAwsError: no credentials in them). Also used by the
+ * `denied` or `failed` outcome (messages are classifyError's reasons: no credentials in them). Also used by the
  * `doctor` command for its "trail status" row. Rejects only when `signal` aborts.
  */
 export async function checkTrails(client: TrailClient, signal?: AbortSignal): Promise<TrailCheck> {
@@ -44,9 +44,8 @@ export async function checkTrails(client: TrailClient, signal?: AbortSignal): Pr
     return { outcome: 'checked', region, trails: views, findings: findTrailDefects(views, region) };
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error;
-    const kind = classifyAwsError(error.error);
+    const { kind, reason: message } = classifyError(error.error);
     if (kind === 'aborted') throw error.error;
-    const message = describeAwsError(error.error);
     return kind === 'access-denied' ? { outcome: 'denied', region, action: error.action, message } : { outcome: 'failed', region, kind, message };
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -17,6 +18,12 @@ export interface CdpPage {
   send<T = Json>(method: string, params?: Json): Promise<T>;
   /** Navigates and resolves once the page's load event fired. */
   load(url: string): Promise<void>;
+  /** The browser's process id. */
+  readonly pid: number;
+  /**
+   * Closes the browser, waits for its process to exit (SIGKILL if it has not within 10 s), then removes the
+   * profile folder (retried: a helper process may still be finishing a write). Safe to call more than once.
+   */
   close(): Promise<void>;
 }
 
@@ -74,6 +81,7 @@ export async function openCdpPage(binary: string, options: ChromiumOptions): Pro
       toBrowser.write(`${JSON.stringify({ id: nextId, method, params, ...(browserWide ? {} : { sessionId }) })}\0`);
     });
 
+  let closing: Promise<void> | undefined;
   const { targetId } = await send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
   sessionId = (await send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true })).sessionId;
   await send('Page.enable');
@@ -89,9 +97,17 @@ export async function openCdpPage(binary: string, options: ChromiumOptions): Pro
       await send('Page.navigate', { url });
       await loaded;
     },
-    async close() {
-      await send('Browser.close').catch(() => undefined);
-      await exited;
+    pid: child.pid ?? -1,
+    close() {
+      closing ??= (async () => {
+        // Browser.close answers before the process is gone: its 'close' event (`exited`) is what we wait for.
+        if (child.exitCode === null && child.signalCode === null) void send('Browser.close').catch(() => undefined);
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(kill);
+        await rm(options.profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      })();
+      return closing;
     },
   };
 }
