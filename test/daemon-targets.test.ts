@@ -116,3 +116,29 @@ test('a stop while the first discovery has not answered ends at once (exit 0), n
   assert.deepEqual(telemetry.started, []);
   assert.equal(h.cloudtrail.requests.length, 0);
 });
+
+test('a stop while the daily discovery has not answered aborts that call: the stop does not wait on it', BOUNDED, async (t) => {
+  const h = await startHarness(t);
+  let calls = 0;
+  let secondAsked!: () => void;
+  const asked = new Promise<void>((resolve) => (secondAsked = resolve));
+  let abortedWith: unknown;
+  const discoverRegions = (signal?: AbortSignal) => {
+    calls += 1;
+    if (calls === 1) return Promise.resolve([A]);
+    secondAsked();
+    // ListRegions never answers; only the daemon's stop ends the call.
+    return new Promise<string[]>((_resolve, reject) => {
+      signal?.addEventListener('abort', () => {
+        abortedWith = signal.reason;
+        reject(signal.reason);
+      }, { once: true });
+    });
+  };
+  const run = h.run(h.config({ regions: ['all'], pollIntervalSeconds: 3600 }), { discoverRegions });
+  await asked; // the manual clock skips the daily wait
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  assert.ok(abortedWith !== undefined, 'the daily discovery call was given the stop signal, and the stop aborted it');
+  assert.equal(run.logs.lines.filter((l) => l.msg === 'region discovery failed; keeping the current list and trying again later').length, 0, 'a stop is not a failure');
+});

@@ -78,7 +78,7 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       whoAmI: (signal) => whoAmI({ region: stsRegionFor(config.regions), profile: config.profile }, signal),
       // -r all: account:ListRegions, else ec2:DescribeRegions (K.7); at start and daily (src/lifecycle/).
       discoverRegions: config.discoverRegions
-        ? () => listEnabledRegions({ region: stsRegionFor(config.regions), profile: config.profile })
+        ? (signal) => listEnabledRegions({ region: stsRegionFor(config.regions), profile: config.profile }, signal)
         : undefined,
     });
   } catch (error) {

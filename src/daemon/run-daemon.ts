@@ -84,7 +84,7 @@ export interface DaemonDeps {
    * The regions enabled for the account (`-r all`): asked at start and every day; undefined polls the configured
    * list, as before. A failure keeps the last good list.
    */
-  discoverRegions?(): Promise<string[]>;
+  discoverRegions?(signal?: AbortSignal): Promise<string[]>;
 }
 
 /** What another service may use: the pipeline's queues and targets, the telemetry, the alerter, the config. */

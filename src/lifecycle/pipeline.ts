@@ -16,7 +16,7 @@ export interface PipelineOptions {
   /** The configured list: polled as is without discovery, and the fallback when the first discovery fails. */
   regions: readonly string[];
   /** `-r all`: the account's enabled regions; undefined polls `regions`. */
-  discoverRegions?: () => Promise<string[]>;
+  discoverRegions?: (signal?: AbortSignal) => Promise<string[]>;
   /** Builds the queues on the pipeline's own stop signal (waiting items are released when it aborts). */
   createQueues(signal: AbortSignal): Map<string, WebhookQueue>;
   runTarget(region: string, signal: AbortSignal): Promise<PollerResult>;
@@ -64,7 +64,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         if (options.discoverRegions !== undefined && !stop.signal.aborted) {
           const discover = options.discoverRegions;
           // A stop during the first discovery does not wait for its answer.
-          const found = await Promise.race([discoverOnce({ discover, log: options.log }), untilAborted(stop.signal).then(() => undefined)]);
+          const found = await Promise.race([discoverOnce({ discover, log: options.log }, stop.signal), untilAborted(stop.signal).then(() => undefined)]);
           if (stop.signal.aborted) return;
           if (found === undefined) options.log.warn({ regions }, 'polling the configured regions until discovery answers');
           else options.log.info({ regions: found }, 'regions discovered');

@@ -12,7 +12,8 @@ export const DISCOVERY_RETRY_MS = 60 * 60 * 1000;
 
 export interface RegionDiscoveryOptions {
   /** The regions enabled for the account (account:ListRegions, fallback ec2:DescribeRegions; API-FACTS K.7). */
-  discover(): Promise<string[]>;
+  /** Rejects with an AbortError once `signal` aborts (a hung call must not hold up the stop). */
+  discover(signal?: AbortSignal): Promise<string[]>;
   /** Where a new list goes (the daemon's TargetSet). */
   apply(regions: string[]): void;
   clock: Clock;
@@ -25,9 +26,12 @@ export interface RegionDiscoveryOptions {
  * Asks once; resolves to the usable region names (sorted, deduplicated), or undefined after logging why not: a
  * failure, or an empty or unusable answer. The caller keeps its last good list then.
  */
-export async function discoverOnce(options: Pick<RegionDiscoveryOptions, 'discover' | 'log'>): Promise<string[] | undefined> {
+export async function discoverOnce(
+  options: Pick<RegionDiscoveryOptions, 'discover' | 'log'>,
+  signal?: AbortSignal,
+): Promise<string[] | undefined> {
   try {
-    const answer = await options.discover();
+    const answer = await options.discover(signal);
     const regions = [...new Set(answer.filter((name) => typeof name === 'string' && isRegion(name)))].sort();
     if (regions.length > 0) return regions;
     options.log.warn({ answered: answer.length }, 'region discovery found no usable region; keeping the current list');
@@ -53,7 +57,7 @@ export function createRegionDiscovery(options: RegionDiscoveryOptions): Service 
       while (!signal.aborted) {
         try {
           await options.clock.sleep(wait, signal);
-          const regions = await discoverOnce(options);
+          const regions = await discoverOnce(options, signal);
           if (regions !== undefined) options.apply(regions);
           wait = regions === undefined ? retryMs : intervalMs;
         } catch (error) {
@@ -66,7 +70,7 @@ export function createRegionDiscovery(options: RegionDiscoveryOptions): Service 
 }
 
 /** `-r all` without a discovery function (not wired in this build): said once; the configured list is polled. */
-export function discoveryOf(config: Pick<Config, 'discoverRegions' | 'regions'>, deps: { discoverRegions?(): Promise<string[]> }, log: Logger): (() => Promise<string[]>) | undefined {
+export function discoveryOf(config: Pick<Config, 'discoverRegions' | 'regions'>, deps: { discoverRegions?(signal?: AbortSignal): Promise<string[]> }, log: Logger): ((signal?: AbortSignal) => Promise<string[]>) | undefined {
   if (deps.discoverRegions !== undefined) return deps.discoverRegions;
   if (config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is not available here; polling the default regions');
   return undefined;
