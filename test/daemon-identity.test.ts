@@ -91,3 +91,22 @@ test('STS unreachable at start: one warning, the daemon runs with the account un
   assert.equal(run.logs.lines.filter((l) => l.msg === 'running as').length, 1);
   assert.ok(run.logs.lines.some((l) => l.msg === 'ready'), 'it ran on meanwhile (and polled: every region failing ended it)');
 });
+
+test('a stop while STS has not answered yet (before "ready") is a clean stop: exit 0, no fatal alert', BOUNDED, async (t) => {
+  const { h } = await setUp(t);
+  let asked!: () => void;
+  const askedOnce = new Promise<void>((resolve) => (asked = resolve));
+  // GetCallerIdentity hangs until the daemon's stop aborts it, as a slow STS would.
+  const hanging = (signal: AbortSignal) => {
+    asked();
+    return new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  };
+  const told: string[] = [];
+  const run = h.run(h.config({ regions: REGIONS }), { whoAmI: hanging, reportFailure: (line) => told.push(line) });
+  await askedOnce;
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  assert.deepEqual(told, [], 'no failure line on stderr');
+  assert.equal(run.logs.lines.filter((l) => Number(l.level) >= 50).length, 0, 'no error or fatal log line');
+  assert.equal(h.cloudtrail.requests.length, 0, 'no poller started');
+});

@@ -4,7 +4,7 @@ import { describeConfig } from '../config/load';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
 import { scrubSecrets, knownSecretsOf } from '../alerts/scrub';
-import { EXIT_FAILURE, toError } from '../lib/errors';
+import { EXIT_FAILURE, EXIT_OK, isAbortError, toError } from '../lib/errors';
 import type { LookupClient } from '../cloudtrail/client';
 import { RegionHealth } from '../cloudtrail/region-health';
 import { unknownRegions } from '../cloudtrail/known-regions';
@@ -252,8 +252,13 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
     return await concludeRun(config, pipeline.results(), fatal, stop.signal, recovery, log, fatalReport);
   } catch (error) {
-    // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
+    // A stop during start-up (pm2 stop, systemctl restart while STS is slow): a clean stop, never a failure.
+    if (stop.signal.aborted && isAbortError(error)) {
+      log.info('stopped before the first poll');
+      return EXIT_OK;
+    }
+    // Setup failed (e.g. an unreadable state folder): report it like a fatal poller error.
     return await reportFatal(toError(error), alerter, log, fatalReport);
   } finally {
     uptime.abort();
