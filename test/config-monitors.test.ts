@@ -60,7 +60,12 @@ test('heartbeat keys: url (http/https), timeoutSeconds, slackDaily true/false/"H
   for (const bad of ['7:30', '24:00', '12:60', 'noon', '']) {
     assert.match(refused({ heartbeat: { slackDaily: bad } }), /heartbeat\.slackDaily: expected true, false or a time of day "HH:MM" \(UTC\)/);
   }
-  assert.match(refused({ heartbeat: { url: 'ftp://x.example/abc' } }), /heartbeat\.url: expected an http\(s\) URL, found a string \(not shown: it is a secret\)$/);
+  const urlRefused = /heartbeat\.url: expected an http\(s\) URL without a user name or password \(fetch refuses those; ping services put the key in the path\), found a string \(not shown: it is a secret\)$/;
+  assert.match(refused({ heartbeat: { url: 'ftp://x.example/abc' } }), urlRefused);
+  // fetch refuses a URL with credentials: such a heartbeat would never ping; refused at load, the secret not echoed.
+  const withLogin = refused({ heartbeat: { url: `http://user:hbPASSWORD@127.0.0.1:1/${PING_SECRET}` } });
+  assert.match(withLogin, urlRefused);
+  assert.ok(!withLogin.includes('hbPASSWORD') && !withLogin.includes(PING_SECRET), withLogin);
   assert.match(refused({ heartbeat: { ulr: PING } }), /unknown key 'heartbeat\.ulr' \(did you mean 'heartbeat\.url'\?\)/);
   assert.match(refused({ hearbeat: {} }), /unknown key 'hearbeat' \(did you mean 'heartbeat'\?\)/);
 });
@@ -70,7 +75,11 @@ test('CLOUDTRAIL_SLACK_HEARTBEAT_URL sets the ping URL and wins over the file; a
   assert.equal(load(undefined, { CLOUDTRAIL_SLACK_HEARTBEAT_URL: PING }).heartbeat.url, PING);
   assert.equal(load({ heartbeat: { url: other } }, { CLOUDTRAIL_SLACK_HEARTBEAT_URL: PING }).heartbeat.url, PING);
   const message = refused(undefined, { CLOUDTRAIL_SLACK_HEARTBEAT_URL: `mailto:${PING_SECRET}` });
-  assert.match(message, /^CLOUDTRAIL_SLACK_HEARTBEAT_URL is not an http\(s\) URL \(value not shown: it is a secret\)$/);
+  const expected = /^CLOUDTRAIL_SLACK_HEARTBEAT_URL: expected an http\(s\) URL without a user name or password \(fetch refuses those; ping services put the key in the path\) \(value not shown: it is a secret\)$/;
+  assert.match(message, expected);
+  const withLogin = refused(undefined, { CLOUDTRAIL_SLACK_HEARTBEAT_URL: `https://u:hbPASSWORD@hc-ping.com/${PING_SECRET}` });
+  assert.match(withLogin, expected);
+  assert.ok(!withLogin.includes('hbPASSWORD'), withLogin);
 });
 
 test('the ping URL is a secret: masked by the scrubber, described by scheme and host only', () => {

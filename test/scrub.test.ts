@@ -251,3 +251,15 @@ test('the config loader reads the AWS secret key and session token from the envi
   assert.ok(!JSON.stringify(describeConfig(config)).includes(AWS_SECRET));
   assert.ok(knownSecretsOf(config).includes(SESSION_TOKEN));
 });
+
+test('a ping URL masks its key and whole path, never the ordinary words of its path', () => {
+  const ping = 'https://hc.example.com/ping/3f2a9c1e-55aa-4b1b-9d0e-0c6d7a1f2b3c';
+  const secrets = knownSecretsOf({ slack: {}, email: {}, heartbeat: { url: ping } });
+  const line = scrubSecrets('heartbeat ping failed: GET /ping/3f2a9c1e-55aa-4b1b-9d0e-0c6d7a1f2b3c; region us-east-1 pings on', secrets);
+  assert.ok(!line.includes('3f2a9c1e-55aa-4b1b-9d0e-0c6d7a1f2b3c'), line);
+  assert.match(line, /^heartbeat ping failed: GET \*\*\*; region us-east-1 pings on$/);
+  // A Slack webhook's IDs and token stay masked one by one, as before.
+  const hook = 'https://hooks.slack.com/services/T0123ABCD/B0456EFGH/abcdefghijklmnopqrstuvwx';
+  const masked = scrubSecrets('posting to B0456EFGH with abcdefghijklmnopqrstuvwx', knownSecretsOf({ slack: { webhookUrl: hook }, email: {} }));
+  assert.ok(!masked.includes('B0456EFGH') && !masked.includes('abcdefghijklmnopqrstuvwx'), masked);
+});

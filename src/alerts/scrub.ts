@@ -84,6 +84,11 @@ export function secretVariants(secret: string): string[] {
 }
 
 /** The secret parts of a URL: any scheme → its userinfo; http(s) without one (a webhook) → its path and segments. */
+/** A URL path segment that is a key or an ID rather than a word: 8+ characters with a digit, or 20+ characters. */
+function looksLikeKey(segment: string): boolean {
+  return (segment.length >= 8 && /\d/.test(segment)) || segment.length >= 20;
+}
+
 function urlSecretParts(secret: string): { userinfo: boolean; secret: string[] } {
   let url: URL;
   try {
@@ -99,9 +104,12 @@ function urlSecretParts(secret: string): { userinfo: boolean; secret: string[] }
     parts.push(url.password, password, `${url.username}:${url.password}`, `${user}:${password}`);
     // What an SMTP AUTH PLAIN or an HTTP Basic login puts on the wire, should a library log it.
     parts.push(base64(`\0${user}\0${password}`), base64(`${user}:${password}`));
-  } else if (url.protocol === 'http:' || url.protocol === 'https:') {
+  }
+  // The path of a webhook or ping URL is its key, whole; of its segments only those that look like keys or IDs
+  // (Slack's T…/B…/token, a healthchecks UUID) are masked alone: a word such as "ping" must stay readable.
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
     parts.push(`${url.host}${url.pathname}${url.search}`, url.pathname);
-    parts.push(...url.pathname.split('/').filter((s) => s.length >= MIN_SECRET_CHARS && s !== 'services'));
+    parts.push(...url.pathname.split('/').map(decode).filter(looksLikeKey));
   }
   return { userinfo, secret: parts.filter((p) => p.length >= MIN_SECRET_CHARS) };
 }

@@ -11,6 +11,8 @@ import {
   DEFAULTS,
   isEmailAddress,
   isHttpUrl,
+  isPlainHttpUrl,
+  HEARTBEAT_URL_EXPECTED,
   isProfileName,
   isRegion,
   isSecretPath,
@@ -416,8 +418,8 @@ function fromEnv(env: Record<string, string | undefined>): Partial<Settings> {
   }
   // A dead man's switch's URL is a secret (anyone holding it can ping it): it may come from the environment.
   const heartbeatUrl = nonEmpty(env.CLOUDTRAIL_SLACK_HEARTBEAT_URL);
-  if (heartbeatUrl !== undefined && !isHttpUrl(heartbeatUrl)) {
-    throw new ConfigError('CLOUDTRAIL_SLACK_HEARTBEAT_URL is not an http(s) URL (value not shown: it is a secret)');
+  if (heartbeatUrl !== undefined && !isPlainHttpUrl(heartbeatUrl)) {
+    throw new ConfigError(`CLOUDTRAIL_SLACK_HEARTBEAT_URL: ${HEARTBEAT_URL_EXPECTED} (value not shown: it is a secret)`);
   }
   const httpText = nonEmpty(env.CLOUDTRAIL_SLACK_HTTP);
   const httpListen = httpText === undefined ? undefined : parseListenAddress(httpText);

@@ -41,6 +41,10 @@ export const DEFAULTS = Object.freeze({
   heartbeatTimeoutSeconds: 10,
 });
 
+/** What heartbeat.url must be; the value itself is never echoed (it is a secret). */
+export const HEARTBEAT_URL_EXPECTED =
+  'expected an http(s) URL without a user name or password (fetch refuses those; ping services put the key in the path)';
+
 /** heartbeat.slackDaily as a time of day, UTC: 00:00 … 23:59. */
 export const TIME_OF_DAY_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** heartbeat.slackDaily `true`: at midnight UTC, so the message counts the UTC day just ended. */
@@ -76,6 +80,16 @@ export function isHostName(value: string): boolean {
 
 export function isHttpUrl(value: string): boolean {
   return hasProtocol(value, ['http:', 'https:']);
+}
+
+/**
+ * An http(s) URL without a user name or password: what fetch accepts (it refuses a URL with credentials, so a
+ * heartbeat ping to one would never be sent).
+ */
+export function isPlainHttpUrl(value: string): boolean {
+  if (!isHttpUrl(value)) return false;
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
 }
 
 export function isSmtpUrl(value: string): boolean {
@@ -237,7 +251,10 @@ export const configFileSchema = z.strictObject(
     heartbeat: z
       .strictObject(
         {
-          url: webhookUrl().optional(),
+          url: z
+            .string({ error: HEARTBEAT_URL_EXPECTED })
+            .refine(isPlainHttpUrl, { error: HEARTBEAT_URL_EXPECTED })
+            .optional(),
           timeoutSeconds: bounded('heartbeat.timeoutSeconds').optional(),
           slackDaily: z
             .union([flag(), z.string().regex(TIME_OF_DAY_PATTERN, { error: SLACK_DAILY_EXPECTED })], { error: SLACK_DAILY_EXPECTED })
