@@ -191,3 +191,28 @@ test('throttling and 5xx are logged and retried at the next interval, never aler
   run.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await run.done, EXIT_OK);
 });
+
+test('a trail deleted while a defect of it is open: no "recovered" for that defect until a healthy trail is back', BOUNDED, async (t) => {
+  const { h, smtp, start } = await setUp(t);
+  const run = start();
+  await moreChecks(h, 2);
+  const trails = h.cloudtrail.trails;
+  const original = trails.list()[0]!;
+  trails.put({ Name: TRAIL, selectors: { EventSelectors: [{ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true }] } });
+  await h.slack.waitForMessages(1);
+  trails.remove(TRAIL);
+  await h.slack.waitForMessages(2);
+  await moreChecks(h, 3);
+  const texts = h.slack.received.map((_m, i) => slackText(h, i));
+  assert.equal(texts.length, 2, `the selectors alert, then the missing-trail alert; nothing else: ${texts.join(' | ')}`);
+  assert.match(texts[0]!, /read-only management events only/);
+  assert.match(texts[1]!, /no multi-region CloudTrail trail/);
+  assert.ok(!smtp.received.some((m) => /recovered/.test(m.subject)), 'no recovery email while the trail is gone');
+  trails.put(original);
+  await h.slack.waitForMessages(4);
+  await smtp.waitForMails(4);
+  const recovered = smtp.received.filter((m) => /recovered/.test(m.subject)).map((m) => m.subject.replace(/ on .*/, '')).sort();
+  assert.deepEqual(recovered, ['[cloudtrail-slack] recovered: trail-missing', '[cloudtrail-slack] recovered: trail-selectors']);
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+});

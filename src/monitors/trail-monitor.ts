@@ -63,7 +63,10 @@ export function createTrailMonitor(deps: TrailMonitorDeps): Service {
   const settle = async (check: Extract<TrailCheck, { outcome: 'checked' }>, signal: AbortSignal) => {
     const found = check.findings.map((finding) => finding.kind);
     const openBefore = TRAIL_ALERT_KINDS.filter((kind) => recovery.isOpen(kind));
-    recovery.observe({ type: 'trail-check', found });
+    // A deleted trail fixes none of its defects: while no multi-region trail exists, nothing about its logging,
+    // coverage or selectors is "recovered" (no false all-clear); they close once a healthy trail is back.
+    const unjudged = found.includes('trail-missing') ? ['trail-not-logging', 'trail-coverage', 'trail-selectors'] : [];
+    recovery.observe({ type: 'trail-check', found: [...found, ...unjudged] });
     const ended = openBefore.filter((kind) => !recovery.isOpen(kind));
     for (const kind of ended) {
       log.info({ kind }, 'trail monitor: recovered');
