@@ -90,6 +90,25 @@ test('lag is computed at scrape time from the status board; the last successful 
   assert.equal(valueOf(text, 'cloudtrail_slack_lag_seconds{region="eu-west-1"}'), undefined, 'a region no longer watched has no lag');
 });
 
+test('watched-since is the Unix time a region was started, there before any success, gone when it stops', async () => {
+  const { telemetry, prometheus, advance } = setup();
+  const series = (region: string) => `cloudtrail_slack_watched_since_timestamp_seconds{region="${region}"}`;
+  assert.equal(valueOf(await prometheus.metrics(), series('us-east-1')), undefined, 'not watched yet');
+  telemetry.targetStarted('us-east-1', T0 - 20 * 60_000);
+  advance(90_000);
+  telemetry.targetStarted('eu-west-1', T0 - 60_000);
+  telemetry.scanFailed('us-east-1', 'AccessDenied', 'failing');
+  let text = await prometheus.metrics();
+  // The start of watching, not the resumed checkpoint (scannedUpTo), and no success needed.
+  assert.equal(valueOf(text, series('us-east-1')), T0 / 1000);
+  assert.equal(valueOf(text, series('eu-west-1')), (T0 + 90_000) / 1000);
+  assert.equal(valueOf(text, 'cloudtrail_slack_last_successful_scan_timestamp_seconds{region="us-east-1"}'), undefined);
+  telemetry.targetStopped('us-east-1');
+  text = await prometheus.metrics();
+  assert.equal(valueOf(text, series('us-east-1')), undefined, 'a region no longer watched has no watched-since');
+  assert.equal(valueOf(text, series('eu-west-1')), (T0 + 90_000) / 1000);
+});
+
 test('identity: one account series, replaced when it changes', async () => {
   const { prometheus } = setup();
   assert.doesNotMatch(await prometheus.metrics(), /^cloudtrail_slack_identity_info\{/m);

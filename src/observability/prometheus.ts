@@ -93,6 +93,12 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
     labelNames: ['region'] as const,
     registers,
   });
+  const watchedSince = new Gauge({
+    name: name('watched_since_timestamp_seconds'),
+    help: 'Unix time this process started watching a region (absent once it stops): what an alert on the last successful scan counts from before the first success.',
+    labelNames: ['region'] as const,
+    registers,
+  });
   const alerts = new Counter({
     name: name('alerts_total'),
     help: 'Alerts sent (email, or the log when email is off), by kind.',
@@ -164,8 +170,12 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
         account = next;
         identity.set({ account }, 1);
       }),
-    targetStarted: () => undefined,
-    targetStopped: (region) => safely(() => lastScan.remove({ region })),
+    targetStarted: (region) => safely(() => watchedSince.set({ region }, options.now() / 1000)),
+    targetStopped: (region) =>
+      safely(() => {
+        lastScan.remove({ region });
+        watchedSince.remove({ region });
+      }),
     lookupRequest: (region, outcome) => safely(() => lookups.inc({ region, outcome })),
     scanSucceeded: (region) => safely(() => lastScan.set({ region }, options.now() / 1000)),
     scanFailed: () => undefined,
