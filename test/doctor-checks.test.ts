@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { loadConfig } from '../src/config/load';
@@ -87,7 +88,7 @@ test('clock: not checked when no region answered', () => {
   assert.equal(checkClock([], 15).status, 'skipped');
 });
 
-test('LookupEvents: one request per region with MaxResults 1; throttled is !, an opt-in region not enabled is !, denied ✗', async (t) => {
+test('LookupEvents: one request per region with MaxResults 1; throttled, an opt-in region not enabled, denied in some regions: all !', async (t) => {
   const w = await setUp(t);
   const config = w.config({ regions: ['us-east-1', 'eu-west-1', 'ap-east-1', 'eu-west-2'] });
   w.cloudtrail.failNext('eu-west-1', 'throttle');
@@ -98,9 +99,11 @@ test('LookupEvents: one request per region with MaxResults 1; throttled is !, an
     ['LookupEvents us-east-1', 'ok'],
     ['LookupEvents eu-west-1', 'warn'],
     ['LookupEvents ap-east-1', 'warn'],
-    ['LookupEvents eu-west-2', 'fail'],
+    ['LookupEvents eu-west-2', 'warn'],
   ]);
   assert.match(rows[2]?.action ?? '', /enable ap-east-1/);
+  assert.match(rows[3]?.detail ?? '', /the daemon pauses this region/);
+  assert.match(rows[3]?.action ?? '', /grant cloudtrail:LookupEvents/);
   const lookups = w.cloudtrail.requests.filter((r) => r.operation === 'LookupEvents');
   assert.equal(lookups.length, 4);
   for (const request of lookups) assert.equal((request.body as { MaxResults: number }).MaxResults, 1);
@@ -112,6 +115,15 @@ test('LookupEvents: UnrecognizedClient in every region while STS was unsure mean
   const { rows } = await checkLookups(w.config(), w.deps, false);
   assert.deepEqual(rows.map((r) => r.status), ['fail', 'fail']);
   assert.match(rows[0]?.detail ?? '', /refused in every region/);
+});
+
+test('LookupEvents: AccessDenied in every region stops the daemon (exit 77), so each row is ✗', async (t) => {
+  const w = await setUp(t);
+  w.cloudtrail.setRegionFailure('*', 'AccessDeniedException');
+  const { rows } = await checkLookups(w.config(), w.deps, true);
+  assert.deepEqual(rows.map((r) => r.status), ['fail', 'fail']);
+  assert.match(rows[0]?.detail ?? '', /denied in every region, so the daemon stops/);
+  assert.match(rows[0]?.action ?? '', /grant cloudtrail:LookupEvents/);
 });
 
 test('credentials: refused keys are ✗ with what to do, and the other AWS rows are not checked', async (t) => {
@@ -137,37 +149,41 @@ test('credentials: refused keys are ✗ with what to do, and the other AWS rows 
   assert.equal(report.ok, false);
 });
 
-test('credentials: a hanging STS is bounded by the check limit', async (t) => {
+test('credentials: a hanging STS is bounded by the check limit, and ! (the daemon runs with the account unknown)', async (t) => {
   const w = await setUp(t);
   w.sts.setFailure('hang');
   const pending = checkCredentials(w.config(), w.deps);
   await w.sts.waitForRequests(1);
   await w.clock.advance(w.deps.timeoutMs);
   const result = await pending;
-  assert.equal(result.row.status, 'fail');
+  assert.equal(result.row.status, 'warn');
   assert.match(result.row.detail, /did not answer within 5000 ms/);
+  // AWS_ENDPOINT_URL_STS points at the double: the advice names that host, not sts.us-east-1.amazonaws.com.
+  assert.match(result.row.action ?? '', new RegExp(`^check network access to ${new URL(w.sts.url).host} `));
   assert.equal(result.usable, true, 'a network problem says nothing about the keys');
 });
 
-test('LookupEvents: a hanging region is bounded by the check limit; the others answer', async (t) => {
+test('LookupEvents: a hanging region is bounded by the check limit and ! naming the --endpoint host; the others answer', async (t) => {
   const w = await setUp(t);
   w.cloudtrail.setRegionFailure('eu-west-1', 'hang');
   const pending = checkLookups(w.config(), w.deps, true);
   await w.cloudtrail.waitForRequests(2);
   await w.clock.advance(w.deps.timeoutMs);
   const { rows } = await pending;
-  assert.deepEqual(rows.map((r) => r.status), ['ok', 'fail']);
+  assert.deepEqual(rows.map((r) => r.status), ['ok', 'warn']);
   assert.match(rows[1]?.detail ?? '', /no answer within 5 s/);
+  assert.equal(rows[1]?.action, `check that the endpoint given with --endpoint (${new URL(w.cloudtrail.url).host}) is up`);
 });
 
-test('trail status: healthy ✓, each finding ✗, and AccessDenied ! saying the monitor will be off', async (t) => {
+test('trail status: healthy ✓, each finding ! (the daemon runs; the trail monitor alerts), and AccessDenied ! saying the monitor will be off', async (t) => {
   const w = await setUp(t);
   const config = w.config();
   assert.deepEqual((await checkTrailStatus(config, w.deps)).map((r) => r.status), ['ok']);
   w.cloudtrail.trails.put({ Name: 'management-events', IncludeGlobalServiceEvents: false });
   w.cloudtrail.trails.setLogging('management-events', false);
   const broken = await checkTrailStatus(config, w.deps);
-  assert.deepEqual(broken.map((r) => [r.status, r.detail.split(':')[0]]), [['fail', 'trail-not-logging'], ['fail', 'trail-coverage']]);
+  assert.deepEqual(broken.map((r) => [r.status, r.detail.split(':')[0]]), [['warn', 'trail-not-logging'], ['warn', 'trail-coverage']]);
+  assert.match(broken[0]?.action ?? '', /start-logging/);
   w.cloudtrail.trails.deny(true);
   const denied = await checkTrailStatus(config, w.deps);
   assert.equal(denied.length, 1);
@@ -202,7 +218,7 @@ test('alert email: not configured is ! naming the settings', async (t) => {
   assert.match(row.action ?? '', /email\.smtpUrl .*SMTP_URL/);
 });
 
-test('webhooks: a 429 is ! (not posted, try again), a message error ✗, and nothing is retried', async (t) => {
+test('webhooks: a 429 and a 5xx are ! (the daemon retries), the host answered is named, and nothing is retried', async (t) => {
   const w = await setUp(t);
   const config = w.config();
   w.slack.respondNext({ status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' });
@@ -210,9 +226,24 @@ test('webhooks: a 429 is ! (not posted, try again), a message error ✗, and not
   assert.deepEqual(limited.map((r) => [r.name, r.status]), [['webhook default', 'warn']]);
   w.slack.respondNext({ status: 500, body: 'oops' });
   const failing = await checkWebhooks(config, w.deps);
-  assert.equal(failing[0]?.status, 'fail');
-  assert.match(failing[0]?.detail ?? '', /could not be reached/);
+  assert.equal(failing[0]?.status, 'warn');
+  assert.equal(failing[0]?.detail, `${new URL(w.slack.url).host} answered HTTP 500 (oops); the daemon retries with backoff`);
   assert.equal(w.slack.requests.length, 2, 'one attempt each');
+});
+
+test('webhooks: an unreachable webhook is ! saying which host could not be reached (host only, no path)', async (t) => {
+  const w = await setUp(t);
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const url = `http://127.0.0.1:${port}/services/T0/B0/UNREACHABLESECRET`;
+  const config = loadConfig({ flags: { endpoint: w.cloudtrail.url }, env: { SLACK_WEBHOOK_URL: url } });
+  const rows = await checkWebhooks(config, w.deps);
+  assert.equal(rows[0]?.status, 'warn');
+  assert.match(rows[0]?.detail ?? '', new RegExp(`^could not reach 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\)`));
+  assert.equal(rows[0]?.action, `check network access to 127.0.0.1:${port} (proxy, firewall)`);
+  assert.ok(!JSON.stringify(rows).includes('UNREACHABLESECRET'));
 });
 
 test('webhooks: hanging webhooks are posted to at once, so all of them cost one limit, not one each', async (t) => {
@@ -228,8 +259,9 @@ test('webhooks: hanging webhooks are posted to at once, so all of them cost one 
   await w.slack.waitForRequests(3);
   await w.clock.advance(w.deps.timeoutMs);
   const rows = await within('the webhook rows after one limit', pending, 10_000);
-  assert.deepEqual(rows.map((r) => [r.name, r.status]), [['webhook default', 'fail'], ['webhook two', 'fail'], ['webhook three', 'fail']]);
+  assert.deepEqual(rows.map((r) => [r.name, r.status]), [['webhook default', 'warn'], ['webhook two', 'warn'], ['webhook three', 'warn']]);
   for (const row of rows) assert.match(row.detail, /did not answer: no answer within 5 s/);
+  for (const row of rows) assert.equal(row.action, `check network access to ${new URL(url).host} (proxy, firewall)`);
 });
 
 test('credentials: a profile that does not exist is ✗ naming the profile and the files to put it in', async (t) => {

@@ -77,7 +77,7 @@ test('doctor on a healthy setup: every row ✓ but the expected warning, exit 0,
   assertNoSecret(w, run.stdout, run.stderr, json.stdout, json.stderr);
 });
 
-test('doctor on a broken setup: each problem is a ✗ row with its advice, and exit 1', BOUNDED, async (t) => {
+test('doctor on a broken setup: what blocks the daemon is ✗, what it runs through is !, each with its advice; exit 1', BOUNDED, async (t) => {
   const w = await world(t);
   w.cloudtrail.setRegionFailure('eu-west-1', 'AccessDeniedException');
   w.cloudtrail.trails.setLogging('management-events', false);
@@ -91,11 +91,11 @@ test('doctor on a broken setup: each problem is a ✗ row with its advice, and e
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const rows = rowsOf(run.stdout);
   const denied = row(rows, 'LookupEvents eu-west-1');
-  assert.equal(denied.mark, '✗');
+  assert.equal(denied.mark, '!', 'denied in one region: the daemon pauses it and polls us-east-1');
   assert.match(denied.action ?? '', /grant cloudtrail:LookupEvents/);
   assert.equal(row(rows, 'LookupEvents us-east-1').mark, '✓');
   const trail = row(rows, 'trail status');
-  assert.equal(trail.mark, '✗');
+  assert.equal(trail.mark, '!');
   assert.match(trail.detail, /trail-not-logging: trail "management-events".* stopped logging/);
   assert.match(trail.action ?? '', /start-logging/);
   const state = row(rows, 'state folder');
@@ -103,7 +103,7 @@ test('doctor on a broken setup: each problem is a ✗ row with its advice, and e
   assert.match(state.detail, /\/sys\/kernel is not writable/);
   assert.match(state.action ?? '', /--state-dir/);
   const email = row(rows, 'alert email');
-  assert.equal(email.mark, '✗');
+  assert.equal(email.mark, '!');
   assert.match(email.detail, /EAUTH/);
   assert.match(email.action ?? '', /user and password/);
   const gone = row(rows, 'webhook gone');
@@ -111,8 +111,37 @@ test('doctor on a broken setup: each problem is a ✗ row with its advice, and e
   assert.match(gone.detail, /refused the webhook \(HTTP 404 no_service\)/);
   assert.match(gone.action ?? '', /create a new incoming webhook/);
   assert.equal(row(rows, 'webhook alerts').mark, '✓');
-  assert.match(run.stdout, /✗ 5 problems block the daemon/);
+  assert.match(run.stdout, /✗ 2 problems block the daemon \(4 warnings\)/);
   assertNoSecret(w, run.stdout, run.stderr);
+});
+
+test('doctor: a trail that stopped logging and an SMTP server that never answers are ! with their advice, and exit 0', BOUNDED, async (t) => {
+  const w = await world(t);
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as { port: number }).port;
+  w.cloudtrail.trails.setLogging('management-events', false);
+  w.writeConfig({ email: { smtpUrl: `smtp://alerts:pw@127.0.0.1:${port}`, to: ['ops@example.com'] } });
+  const run = await within('doctor with a stopped trail', w.doctor(['--timeout', '1']), 60_000);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const rows = rowsOf(run.stdout);
+  assert.deepEqual(rows.filter((r) => r.mark === '✗').map((r) => r.name), []);
+  const trail = row(rows, 'trail status');
+  assert.equal(trail.mark, '!');
+  assert.match(trail.action ?? '', /start-logging/);
+  const email = row(rows, 'alert email');
+  assert.equal(email.mark, '!');
+  assert.match(email.action ?? '', /host and port in email\.smtpUrl/);
+  assert.match(run.stdout, /✓ nothing blocks the daemon \(3 warnings, 2 not checked\)/);
+  const json = await within('doctor --json', w.doctor(['--json', '--timeout', '1']), 60_000);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal((JSON.parse(json.stdout) as { ok: boolean }).ok, true);
+  assertNoSecret(w, run.stdout, run.stderr, json.stdout);
 });
 
 test('doctor with a bad configuration: one ✗ row naming the key, every other check not checked, exit 1', BOUNDED, async (t) => {
@@ -159,7 +188,7 @@ test('doctor prints no secret: webhook tokens, the SMTP password and AWS keys st
   assertNoSecret(w, ...outputs);
 });
 
-test('doctor with every endpoint hanging still answers: each check is bounded by --timeout', BOUNDED, async (t) => {
+test('doctor with every endpoint hanging still answers: each check is bounded by --timeout, ! naming its host, exit 0', BOUNDED, async (t) => {
   const w = await world(t);
   // An SMTP server that accepts the connection and never greets.
   const sockets = new Set<Socket>();
@@ -177,13 +206,21 @@ test('doctor with every endpoint hanging still answers: each check is bounded by
   w.slack.setDefault('hang');
   w.writeConfig({ email: { smtpUrl: `smtp://alerts:pw@127.0.0.1:${port}`, to: ['ops@example.com'] } });
   const run = await within('doctor with hung endpoints', w.doctor(['--post-test', '--timeout', '1']), 60_000);
-  assert.equal(run.code, 1, run.stdout + run.stderr);
+  // The daemon starts through all of these (account unknown, every call retried with backoff): ! rows, exit 0.
+  assert.equal(run.code, 0, run.stdout + run.stderr);
   const rows = rowsOf(run.stdout);
+  assert.equal(row(rows, 'credentials').mark, '!');
   assert.match(row(rows, 'credentials').detail, /did not answer within 1000 ms|no answer within 1 s/);
-  assert.equal(row(rows, 'LookupEvents us-east-1').mark, '✗');
+  // The advice names the host the request went to (AWS_ENDPOINT_URL_STS, --endpoint, the webhook): host only.
+  assert.match(row(rows, 'credentials').action ?? '', new RegExp(`network access to ${new URL(w.sts.url).host} `));
+  assert.equal(row(rows, 'LookupEvents us-east-1').mark, '!');
   assert.match(row(rows, 'LookupEvents us-east-1').detail, /no answer within 1 s/);
+  assert.match(row(rows, 'LookupEvents us-east-1').action ?? '', new RegExp(`--endpoint \\(${new URL(w.cloudtrail.url).host}\\)`));
   assert.equal(row(rows, 'trail status').mark, '!');
-  assert.equal(row(rows, 'alert email').mark, '✗');
-  assert.equal(row(rows, 'webhook alerts').mark, '✗');
+  assert.match(row(rows, 'trail status').action ?? '', new RegExp(`network access to ${new URL(w.cloudtrail.url).host}$`));
+  assert.equal(row(rows, 'alert email').mark, '!');
+  assert.equal(row(rows, 'webhook alerts').mark, '!');
   assert.match(row(rows, 'webhook alerts').detail, /no answer within 1 s|timeout/);
+  assert.match(row(rows, 'webhook alerts').action ?? '', new RegExp(`network access to ${new URL(w.slack.url).host} `));
+  assertNoSecret(w, run.stdout, run.stderr);
 });

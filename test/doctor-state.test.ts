@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/load';
@@ -102,4 +103,27 @@ test("a state file others may read is !, with the chmod that fixes it; the profi
   const other = await checkStateFolder(configFor(dir), NOW);
   assert.match(other.find((r) => r.name === 'state files')?.detail ?? '', /none yet for profile default/);
   assert.ok(existsSync(join(dir, '.audit.us-east-1.cloudtrail.state')));
+});
+
+test('state files: the count counts every readable and valid file (a mode warning included), and the summary is ✓ only when every file row is', async (t) => {
+  const warned = stateFolder(t);
+  const path = join(warned, '.default.us-east-1.cloudtrail.state');
+  writeFileSync(path, validState());
+  chmodSync(path, 0o666);
+  const one = await checkStateFolder(configFor(warned), NOW);
+  const oneSummary = one.find((r) => r.name === 'state files');
+  assert.equal(oneSummary?.detail, '1 of 1 readable and valid');
+  assert.equal(oneSummary?.status, 'warn', 'a file row is !, so the summary is not ✓');
+  assert.equal(one.find((r) => r.name.startsWith('state file '))?.status, 'warn');
+
+  const broken = stateFolder(t);
+  writeFileSync(join(broken, '.default.us-east-1.cloudtrail.state'), validState(), { mode: 0o600 });
+  writeFileSync(join(broken, '.default.eu-west-2.cloudtrail.state'), '{"version":2,"offset":', { mode: 0o600 });
+  mkdirSync(join(broken, '.default.ap-south-1.cloudtrail.state'));
+  execFileSync('mkfifo', [join(broken, '.default.eu-west-1.cloudtrail.state')]);
+  const rows = await checkStateFolder(configFor(broken), NOW);
+  const summary = rows.find((r) => r.name === 'state files');
+  assert.equal(summary?.detail, '1 of 4 readable and valid');
+  assert.equal(summary?.status, 'fail', 'two file rows are ✗, so the summary is ✗ too');
+  assert.deepEqual(rows.filter((r) => r.name.startsWith('state file ')).map((r) => r.status).sort(), ['fail', 'fail', 'warn']);
 });

@@ -3,20 +3,22 @@ import { discoverEnabledRegions, RegionDiscoveryError } from '../aws/regions';
 import type { Config } from '../config/types';
 import { checkTrails, TRAIL_MONITOR_ACTIONS } from '../monitors/trail-check';
 import { createTrailClient } from '../monitors/trail-client';
-import { bounded, CheckTimeoutError, fail, ok, warn, type CheckResult } from './check';
+import { bounded, CheckTimeoutError, ok, warn, type CheckResult } from './check';
 import { awsOptionsOf } from './checks-aws';
 import type { DoctorDeps } from './deps';
+import { awsHostOf } from './endpoint-host';
 
 /**
  * The account rows of `doctor`: the trail status (checkTrails: DescribeTrails, GetTrailStatus, GetEventSelectors,
- * API-FACTS A.7) and region discovery (account:ListRegions, else ec2:DescribeRegions, K.7). Neither blocks the
- * daemon when its permission is missing: the trail monitor is then off, `-r all` unavailable (warnings).
+ * API-FACTS A.7) and region discovery (account:ListRegions, else ec2:DescribeRegions, K.7). Neither ever blocks
+ * the daemon, so no row here is ✗: a trail finding is what the trail monitor alerts about while the daemon runs;
+ * a missing permission turns the monitor off or makes `-r all` poll the default regions (warnings).
  */
 
 const TRAIL_ROW = 'trail status';
 const TRAIL_PERMISSIONS = `grant ${TRAIL_MONITOR_ACTIONS.join(', ')}`;
 
-/** One row when healthy or not checkable; one ✗ row per finding (a trail stopped, deleted, narrowed). */
+/** One row when healthy or not checkable; one ! row per finding (a trail stopped, deleted, narrowed), with its fix. */
 export async function checkTrailStatus(config: Config, deps: DoctorDeps): Promise<CheckResult[]> {
   // Where the trail monitor asks: trailMonitor.region, else the first polled region (src/monitors/trail-monitor-service.ts).
   const region = config.trailMonitor.region ?? stsRegionFor(config.regions);
@@ -33,10 +35,10 @@ export async function checkTrailStatus(config: Config, deps: DoctorDeps): Promis
       const names = check.trails.filter((trail) => trail.multiRegion && trail.logging).map((trail) => `"${trail.name}"`);
       return [ok(TRAIL_ROW, `healthy: ${names.join(', ')} logging every region's write management events`)];
     }
-    return check.findings.map((finding) => fail(TRAIL_ROW, `${finding.kind}: ${finding.reason}`, finding.action));
+    return check.findings.map((finding) => warn(TRAIL_ROW, `${finding.kind}: ${finding.reason}`, finding.action));
   } catch (error) {
     if (!(error instanceof CheckTimeoutError)) throw error;
-    return [warn(TRAIL_ROW, `CloudTrail did not answer DescribeTrails in ${region}: ${error.message}`, 'run doctor again; check network access to CloudTrail')];
+    return [warn(TRAIL_ROW, `CloudTrail did not answer DescribeTrails in ${region}: ${error.message}`, `run doctor again; check network access to ${awsHostOf('cloudtrail', region, config.cloudtrailEndpoint)}`)];
   } finally {
     client.destroy();
   }
@@ -75,7 +77,7 @@ export async function discoverForDoctor(config: Config, deps: DoctorDeps): Promi
     return { rows, regions: found.regions };
   } catch (error) {
     if (error instanceof CheckTimeoutError) {
-      return { rows: [warn(name, `account:ListRegions / ec2:DescribeRegions did not answer: ${error.message}${untilFound(config)}`, 'run doctor again; check network access to account.us-east-1.amazonaws.com')] };
+      return { rows: [warn(name, `account:ListRegions / ec2:DescribeRegions did not answer: ${error.message}${untilFound(config)}`, `run doctor again; check network access to ${awsHostOf('account', region)}`)] };
     }
     if (!(error instanceof RegionDiscoveryError)) throw error;
     const denied = error.kind === 'access-denied';

@@ -5,6 +5,7 @@ import { classifyError } from '../errors/classify';
 import type { Config } from '../config/types';
 import { bounded, CheckTimeoutError, fail, formatSeconds, ok, skipped, warn, type CheckResult } from './check';
 import type { DoctorDeps } from './deps';
+import { awsHostOf } from './endpoint-host';
 
 /**
  * The AWS rows of `doctor`: who the credentials are (STS GetCallerIdentity, API-FACTS K.2), one LookupEvents per
@@ -46,7 +47,8 @@ export interface CredentialsCheck {
 
 /**
  * STS GetCallerIdentity (K.2) in the first configured region, bounded by `deps.timeoutMs` (whoAmI's own limit).
- * Never throws: every failure is a ✗ row whose advice depends on the classified error (classifyError).
+ * Never throws. Refused credentials are ✗ (the daemon stops at start, exit 77: src/aws/learn-identity.ts); any
+ * other failure is ! (the daemon runs on with the account unknown and asks STS again). Advice per classifyError.
  */
 export async function checkCredentials(config: Config, deps: DoctorDeps): Promise<CredentialsCheck> {
   const name = 'credentials';
@@ -80,8 +82,8 @@ export async function checkCredentials(config: Config, deps: DoctorDeps): Promis
       default:
         return {
           usable,
-          row: fail(name, `STS GetCallerIdentity in ${region} failed: ${text}`,
-            `check network access to sts.${region}.amazonaws.com (proxy, firewall, AWS_ENDPOINT_URL_STS); GetCallerIdentity needs no permission`),
+          row: warn(name, `STS GetCallerIdentity in ${region} failed: ${text}; the daemon runs with the account unknown`,
+            `check network access to ${awsHostOf('sts', region)} (proxy, firewall, AWS_ENDPOINT_URL_STS); GetCallerIdentity needs no permission`),
         };
     }
   }
@@ -93,12 +95,17 @@ export interface LookupCheck {
   offsets: Array<{ region: string; offsetMs: number }>;
 }
 
-/** One LookupEvents per configured region, all at once (each bounded). `credentialsOk`: STS accepted them. */
+/**
+ * One LookupEvents per configured region, all at once (each bounded). `credentialsOk`: STS accepted them. As the
+ * daemon judges it (src/cloudtrail/region-health.ts): AccessDenied in some regions pauses those (!), in every
+ * region it stops the daemon (exit 77: ✗); throttling and network failures are backed off (!).
+ */
 export async function checkLookups(config: Config, deps: DoctorDeps, credentialsOk: boolean): Promise<LookupCheck> {
   const results = await Promise.all(config.regions.map((region) => lookupOnce(config, deps, region)));
   // UnrecognizedClient in one opt-in region means "not enabled"; in every region, with STS unsure, bad keys (A.5).
   const allUnrecognized = results.every((result) => result.kind === 'unrecognized-client');
-  const rows = results.map((result) => rowOf(result, config, credentialsOk || !allUnrecognized));
+  const allDenied = results.every((result) => result.kind === 'access-denied');
+  const rows = results.map((result) => rowOf(result, config, credentialsOk || !allUnrecognized, allDenied));
   const offsets = results.flatMap((r) => (r.offsetMs === undefined ? [] : [{ region: r.region, offsetMs: r.offsetMs }]));
   return { rows, offsets };
 }
@@ -131,14 +138,18 @@ async function lookupOnce(config: Config, deps: DoctorDeps, region: string): Pro
   }
 }
 
-function rowOf(result: LookupResult, config: Config, optInMeaning: boolean): CheckResult {
+function rowOf(result: LookupResult, config: Config, optInMeaning: boolean, allDenied: boolean): CheckResult {
   const name = `LookupEvents ${result.region}`;
   const text = result.text ?? '';
   switch (result.kind) {
     case undefined:
       return ok(name, 'enabled: Event history answered');
-    case 'access-denied':
-      return fail(name, `denied: ${text}`, 'grant cloudtrail:LookupEvents (Resource "*") to these credentials (README: IAM policy)');
+    case 'access-denied': {
+      const grant = 'grant cloudtrail:LookupEvents (Resource "*") to these credentials (README: IAM policy)';
+      return allDenied
+        ? fail(name, `denied in every region, so the daemon stops: ${text}`, grant)
+        : warn(name, `denied: the daemon pauses this region and polls the others: ${text}`, `${grant}; check SCPs and region conditions`);
+    }
     case 'unrecognized-client':
       return optInMeaning
         ? warn(name, `not enabled for this account (an opt-in region): ${text}`,
@@ -148,9 +159,9 @@ function rowOf(result: LookupResult, config: Config, optInMeaning: boolean): Che
       return warn(name, `throttled: another tool shares the 2 requests/s quota (${text})`,
         'nothing, if it passes: the daemon paces itself at 1 request/s per region and backs off when throttled');
     case 'timeout':
-      return fail(name, `CloudTrail did not answer: ${text}`, networkAdvice(result.region, config));
+      return warn(name, `CloudTrail did not answer: ${text}; the daemon retries with backoff`, networkAdvice(result.region, config));
     case 'transient':
-      return fail(name, `CloudTrail could not be reached: ${text}`, networkAdvice(result.region, config));
+      return warn(name, `CloudTrail could not be reached: ${text}; the daemon retries with backoff`, networkAdvice(result.region, config));
     case 'expired-token':
       return fail(name, `the session has expired: ${text}`, 'renew the credentials (aws sso login, or new temporary credentials)');
     case 'no-credentials':
@@ -161,9 +172,10 @@ function rowOf(result: LookupResult, config: Config, optInMeaning: boolean): Che
 }
 
 function networkAdvice(region: string, config: Config): string {
+  const host = awsHostOf('cloudtrail', region, config.cloudtrailEndpoint);
   return config.cloudtrailEndpoint === undefined
-    ? `check network access to cloudtrail.${region}.amazonaws.com (proxy, firewall, AWS_ENDPOINT_URL_CLOUDTRAIL)`
-    : 'check that the endpoint given with --endpoint is up';
+    ? `check network access to ${host} (proxy, firewall, AWS_ENDPOINT_URL_CLOUDTRAIL)`
+    : `check that the endpoint given with --endpoint (${host}) is up`;
 }
 
 /** Rows for the AWS checks when the credentials were refused. */

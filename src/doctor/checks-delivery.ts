@@ -4,12 +4,14 @@ import type { Config } from '../config/types';
 import { createSlackSender, SlackRefusedError, SlackUnavailableError } from '../slack/sender';
 import { bounded, CheckTimeoutError, fail, ok, skipped, warn, type CheckResult } from './check';
 import type { DoctorDeps } from './deps';
+import { hostOf } from './endpoint-host';
 
 /**
  * The delivery rows of `doctor`: the SMTP server (nodemailer `verify()`: connect, EHLO, STARTTLS and AUTH as
  * configured, QUIT; API-FACTS D.1) and each Slack webhook (with `--post-test` only: one clearly marked message
- * through the daemon's own sender). Rows name a webhook by its name and the SMTP server by host and port: never a
- * URL, a user or a password.
+ * through the daemon's own sender). Rows name a webhook by its name and host, the SMTP server by host and port:
+ * never a URL, a path, a user or a password. Only a webhook Slack refuses is ✗ (the daemon stops on it, exit 77);
+ * an SMTP server or a webhook that fails otherwise is ! (the daemon runs: it logs the alert, or retries the post).
  */
 
 /** The test message's first words (then the webhook's name, this host and the time). */
@@ -17,7 +19,8 @@ export const TEST_MESSAGE = 'cloudtrail-slack doctor: test message, ignore';
 
 /**
  * ! when no SMTP URL is configured; else nodemailer `verify()` bounded by `deps.timeoutMs` (the transport's own
- * connect and greeting limits too: src/alerts/mailer.ts). Never throws; the transport is closed afterwards.
+ * connect and greeting limits too: src/alerts/mailer.ts), ! when it fails (alerts are then only logged).
+ * Never throws; the transport is closed afterwards.
  */
 export async function checkSmtp(config: Config, deps: DoctorDeps): Promise<CheckResult> {
   const name = 'alert email';
@@ -32,7 +35,7 @@ export async function checkSmtp(config: Config, deps: DoctorDeps): Promise<Check
     await bounded(deps.timeoutMs, deps.clock, () => transport.verify());
     return ok(name, `${server} accepted the connection${hasLogin(smtpUrl) ? ' and the login' : ''}; alerts go to ${to.join(', ')}`);
   } catch (error) {
-    return fail(name, `${server}: ${describeSmtpError(error)}`, smtpAdvice(error));
+    return warn(name, `${server}: ${describeSmtpError(error)}; alerts would only be logged`, smtpAdvice(error));
   } finally {
     transport.close();
   }
@@ -84,11 +87,20 @@ export async function checkWebhooks(config: Config, deps: DoctorDeps): Promise<C
 
 async function postTest(webhook: string, url: string, deps: DoctorDeps): Promise<CheckResult> {
   const name = `webhook ${webhook}`;
+  const host = hostOf(url) ?? 'the webhook\'s host';
+  const baseFetch = deps.fetch ?? globalThis.fetch;
+  let answered: number | undefined;
+  // Records whether any HTTP answer came back: "could not reach" only when none did.
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const response = await baseFetch(input, init);
+    answered = response.status;
+    return response;
+  };
   const sender = createSlackSender({
     webhookUrl: url,
     clock: deps.clock,
     log: pino({ level: 'silent' }),
-    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+    fetch: recordingFetch,
     requestTimeoutMs: deps.timeoutMs,
     // One attempt: a refusal throws, and so does the first 5xx, network error or 429 (no waiting for a retry).
     onRefused: 'throw',
@@ -98,7 +110,7 @@ async function postTest(webhook: string, url: string, deps: DoctorDeps): Promise
   try {
     const outcome = await bounded(deps.timeoutMs, deps.clock, (signal) => sender.send({ text }, signal));
     if (outcome.delivered) return ok(name, 'Slack accepted the test message');
-    return fail(name, `Slack rejected the test message: ${outcome.error}`, 'check that the URL is an incoming webhook (https://hooks.slack.com/services/…)');
+    return warn(name, `Slack rejected the test message: ${outcome.error}`, 'check that the URL is an incoming webhook (https://hooks.slack.com/services/…)');
   } catch (error) {
     if (error instanceof SlackRefusedError) {
       return fail(name, `Slack refused the webhook (HTTP ${error.status} ${error.reason})`,
@@ -107,11 +119,15 @@ async function postTest(webhook: string, url: string, deps: DoctorDeps): Promise
     if (sender.stats().rateLimited > 0) {
       return warn(name, 'Slack answered 429 (rate limited); the test message was not posted', 'run doctor --post-test again in a minute');
     }
+    const retries = '; the daemon retries with backoff';
     if (error instanceof SlackUnavailableError) {
-      return fail(name, `Slack could not be reached: ${error.message}`, 'check network access to hooks.slack.com (proxy, firewall)');
+      const reason = /\((.*)\); giving up/.exec(error.message)?.[1] ?? error.message;
+      return answered === undefined
+        ? warn(name, `could not reach ${host} (${reason})${retries}`, `check network access to ${host} (proxy, firewall)`)
+        : warn(name, `${host} answered HTTP ${answered} (${reason})${retries}`, 'run doctor --post-test again; if it persists, check Slack\'s status page');
     }
     if (error instanceof CheckTimeoutError) {
-      return fail(name, `Slack did not answer: ${error.message}`, 'check network access to hooks.slack.com (proxy, firewall)');
+      return warn(name, `${host} did not answer: ${error.message}${retries}`, `check network access to ${host} (proxy, firewall)`);
     }
     throw error;
   }

@@ -99,9 +99,13 @@ async function checkStateFiles(config: Config, now: number, fs: StateFs): Promis
   if (names.length === 0) {
     return [ok('state files', `none yet for profile ${config.stateProfile}: each region starts ${config.initialLookbackMinutes} min back`)];
   }
-  const rows = await Promise.all(names.sort().map((file) => checkStateFile(join(dir, file), file, now, fs)));
-  const problems = rows.filter((row) => row.status !== 'ok');
-  const summary = ok('state files', `${names.length - problems.length} of ${names.length} readable and valid`);
+  const files = await Promise.all(names.sort().map((file) => checkStateFile(join(dir, file), file, now, fs)));
+  const problems = files.map((file) => file.row).filter((row) => row.status !== 'ok');
+  // "Valid" counts every file the store reads as it is, a mode warning included; the row is as bad as its worst file.
+  const detail = `${files.filter((file) => file.valid).length} of ${names.length} readable and valid`;
+  const summary = problems.some((row) => row.status === 'fail')
+    ? fail('state files', detail, 'see the rows below')
+    : problems.length > 0 ? warn('state files', detail, 'see the rows below') : ok('state files', detail);
   const shown = problems.slice(0, MAX_FILE_ROWS);
   const more = problems.length - shown.length;
   return [
@@ -111,22 +115,23 @@ async function checkStateFiles(config: Config, now: number, fs: StateFs): Promis
   ];
 }
 
-async function checkStateFile(path: string, file: string, now: number, fs: StateFs): Promise<CheckResult> {
+/** A file's row, and whether the store would read it as it is (`valid`: readable and parsed, whatever its mode). */
+async function checkStateFile(path: string, file: string, now: number, fs: StateFs): Promise<{ row: CheckResult; valid: boolean }> {
   const name = `state file ${file}`;
   let bytes: Buffer;
   let mode: number;
   try {
     const stat = await fs.stat(path);
     // Reading a FIFO would block for ever: only regular files are read.
-    if (!stat.isFile()) return fail(name, `${path} is ${describeFileType(stat)}, not a state file`, 'move it out of the state folder; the region then starts from the initial lookback');
+    if (!stat.isFile()) return { valid: false, row: fail(name, `${path} is ${describeFileType(stat)}, not a state file`, 'move it out of the state folder; the region then starts from the initial lookback') };
     mode = stat.mode;
     bytes = await fs.readFile(path);
   } catch (error) {
-    return fail(name, `cannot read ${path} (${errnoOf(error)})`, 'make it readable and writable by the user the daemon runs as');
+    return { valid: false, row: fail(name, `cannot read ${path} (${errnoOf(error)})`, 'make it readable and writable by the user the daemon runs as') };
   }
   const problem = file.endsWith('.journal') ? journalProblem(bytes) : stateProblem(bytes.toString('utf8'), now);
-  if (problem !== undefined) return warn(name, problem.detail, problem.action);
-  return modeRow(name, path, mode, 'chmod 600', 'readable and valid');
+  if (problem !== undefined) return { valid: false, row: warn(name, problem.detail, problem.action) };
+  return { valid: true, row: modeRow(name, path, mode, 'chmod 600', 'readable and valid') };
 }
 
 function stateProblem(text: string, now: number): { detail: string; action: string } | undefined {
