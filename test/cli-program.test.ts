@@ -115,6 +115,14 @@ describe('run command flags', () => {
     assert.doesNotMatch((await cli(['--help'])).out, /state-file-path/);
   });
 
+  test('--help names every environment variable of ours the config loader reads (AWS credential variables excepted)', async () => {
+    const loader = ['load.ts', 'schema.ts'].map((f) => readFileSync(join(__dirname, '..', 'src', 'config', f), 'utf8')).join('\n');
+    const read = [...new Set([...loader.matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]!))].filter((name) => !/^AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name));
+    assert.ok(read.length >= 9, `found the loader's variables: ${read.join(', ')}`);
+    const help = (await cli(['--help'])).out;
+    assert.deepEqual(read.filter((name) => !help.includes(name)), [], 'variables missing from --help');
+  });
+
   test('region lists: commas, spaces, repeats and duplicates', async () => {
     const cases: Array<[string[], string[]]> = [
       [['-r', 'us-east-1'], ['us-east-1']],

@@ -71,7 +71,8 @@ Environment:
   CLOUDTRAIL_SLACK_CONFIG  config file path (like --config)
   CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
   CLOUDTRAIL_SLACK_HTTP    the HTTP endpoint's address, like --http
-  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_CLOUDTRAIL and the AWS SDK's credential variables
+  CLOUDTRAIL_SLACK_HEARTBEAT_URL  the heartbeat's ping URL (like heartbeat.url; a secret)
+  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE> (CLOUDTRAIL, STS, ACCOUNT, EC2) and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
   77 a human must act (credentials, permissions, webhook revoked), 78 usage or configuration error.
