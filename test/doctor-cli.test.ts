@@ -46,6 +46,19 @@ async function world(t: TestContextLike): Promise<DoctorWorld> {
   return startDoctorWorld(t);
 }
 
+
+/** An SMTP server that accepts the connection and never greets (closed after the test); its port. */
+async function silentSmtpPort(t: TestContextLike): Promise<number> {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  return (silent.address() as { port: number }).port;
+}
+
 test('doctor on a healthy setup: every row ✓ but the expected warning, exit 0, one marked test message per webhook; --json agrees', BOUNDED, async (t) => {
   const w = await world(t);
   const run = await w.doctor(['--post-test']);
@@ -117,14 +130,7 @@ test('doctor on a broken setup: what blocks the daemon is ✗, what it runs thro
 
 test('doctor: a trail that stopped logging and an SMTP server that never answers are ! with their advice, and exit 0', BOUNDED, async (t) => {
   const w = await world(t);
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    silent.close();
-  });
-  const port = (silent.address() as { port: number }).port;
+  const port = await silentSmtpPort(t);
   w.cloudtrail.trails.setLogging('management-events', false);
   w.writeConfig({ email: { smtpUrl: `smtp://alerts:pw@127.0.0.1:${port}`, to: ['ops@example.com'] } });
   const run = await within('doctor with a stopped trail', w.doctor(['--timeout', '1']), 60_000);
@@ -190,15 +196,7 @@ test('doctor prints no secret: webhook tokens, the SMTP password and AWS keys st
 
 test('doctor with every endpoint hanging still answers: each check is bounded by --timeout, ! naming its host, exit 0', BOUNDED, async (t) => {
   const w = await world(t);
-  // An SMTP server that accepts the connection and never greets.
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    silent.close();
-  });
-  const port = (silent.address() as { port: number }).port;
+  const port = await silentSmtpPort(t);
   w.sts.setFailure('hang');
   w.cloudtrail.setRegionFailure('*', 'hang');
   w.account.setFailure('hang');
