@@ -122,3 +122,23 @@ test('fanOut reports to every sink, and a sink that throws stops neither the cal
   assert.doesNotThrow(() => port.slackMessage('default', 'rate_limited'));
   assert.deepEqual(seen, ['default:rate_limited']);
 });
+
+test('a LookupEvents request that fails shows its region as failing at once; throttles and denials wait for the scan', () => {
+  const { b, advance } = board();
+  b.targetStarted('eu-west-1', T0);
+  b.targetStarted('us-east-1', T0);
+  b.lookupRequest('eu-west-1', 'throttled');
+  b.lookupRequest('us-east-1', 'denied');
+  assert.deepEqual(b.view().map((r) => r.state), ['catching_up', 'catching_up'], 'a throttle is retried, a denial judged across regions');
+  advance(1000);
+  b.lookupRequest('eu-west-1', 'error');
+  const row = first(b);
+  assert.equal(row.state, 'failing');
+  assert.match(row.lastError ?? '', /LookupEvents requests are failing/);
+  assert.equal(row.failingSince, T0 + 1000);
+  b.scanSucceeded('eu-west-1', { start: T0, end: T0 + 1000 }, true);
+  assert.equal(first(b).state, 'ok');
+  b.scanFailed('us-east-1', 'not enabled', 'disabled');
+  b.lookupRequest('us-east-1', 'error');
+  assert.equal(b.view()[1]?.state, 'disabled', 'a disabled region stays disabled');
+});

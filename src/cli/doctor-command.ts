@@ -24,6 +24,8 @@ export interface DoctorFlags {
   regions?: string[];
   stateDir?: string;
   endpoint?: string;
+  /** As the daemon will run with (--poll-interval): settings that depend on it are checked against it. */
+  pollInterval?: number;
   postTest?: boolean;
   json?: boolean;
   /** Each check's limit, seconds (DOCTOR_TIMEOUT). */
@@ -47,6 +49,7 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CliIo, deps: Doct
     regions: flags.regions,
     stateDir: flags.stateDir,
     endpoint: flags.endpoint,
+    pollIntervalSeconds: flags.pollInterval,
   };
   const { report, config } = await runDoctor({
     loadConfig: () => loadConfig({ flags: cliFlags, env: deps.env }),

@@ -174,6 +174,7 @@ function addDoctorCommand(program: Command, handlers: CliHandlers, io: CliIo): v
     .addOption(new Option('-r, --regions <list>', 'comma-separated regions').argParser(parseRegions))
     .option('-s, --state-dir <dir>', 'folder of the state files (default: ./state)')
     .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
+    .addOption(new Option('--poll-interval <seconds>', `as the daemon will run (settings checked against it, e.g. stallAlertMinutes)`).argParser(parseWithin(BOUNDS.pollIntervalSeconds)))
     .option('--post-test', 'post one test message to each webhook')
     .option('--json', 'one JSON document instead of the table')
     .addOption(

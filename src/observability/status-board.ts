@@ -85,8 +85,15 @@ export class StatusBoard implements Telemetry {
     this.checkCycle();
   }
 
-  lookupRequest(_region: string, outcome: LookupOutcome): void {
+  lookupRequest(region: string, outcome: LookupOutcome): void {
     this.totals.lookups[outcome] += 1;
+    // A request that failed (timeout, 5xx, network) shows the region as failing at once, not only once the scan's
+    // page retries are spent minutes later; the scan's success (or its final failure) says what it is then.
+    const target = this.targets.get(region);
+    if (outcome !== 'error' || target === undefined || target.state === 'disabled') return;
+    target.state = 'failing';
+    target.lastError ??= 'LookupEvents requests are failing (timeout, 5xx or network); retrying';
+    target.failingSince ??= this.now();
   }
 
   scanSucceeded(region: string, window: { start: number; end: number }, caughtUp: boolean): void {
