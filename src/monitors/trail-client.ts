@@ -1,13 +1,11 @@
 import {
-  CloudTrailClient,
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
-  type CloudTrailClientConfig,
   type GetTrailStatusResponse,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
-import { fromIni } from '@aws-sdk/credential-providers';
+import { createCloudTrailClient, type AwsClientOptions } from '../aws/clients';
 import type { TrailSelectors } from './trail-selectors';
 
 /**
@@ -23,30 +21,14 @@ export interface TrailClient {
   getEventSelectors(trailArn: string, signal?: AbortSignal): Promise<TrailSelectors>;
 }
 
-export interface TrailClientOptions {
-  region: string;
-  /** A profile in ~/.aws/credentials or config; without it (and without `credentials`) the SDK default chain. */
-  profile?: string | undefined;
-  /** CloudTrail's endpoint (`--endpoint`, tests, demo); else AWS, or AWS_ENDPOINT_URL_CLOUDTRAIL (read by the SDK). */
-  endpoint?: string | undefined;
-  credentials?: CloudTrailClientConfig['credentials'];
-  /** Connect, wait-for-response and idle-socket limit per request. Default 30 s. */
-  requestTimeoutMs?: number;
-}
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Region, profile or credentials, endpoint and timeout, as every AWS client of ours takes them (src/aws/clients.ts). */
+export type TrailClientOptions = AwsClientOptions;
 
 /** Builds the SDK client for the trail calls; destroy() it at shutdown (keep-alive sockets). */
 export function createTrailClient(options: TrailClientOptions): TrailClient & { destroy(): void } {
-  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const client = new CloudTrailClient({
-    region: options.region,
-    endpoint: options.endpoint,
-    credentials: options.credentials ?? (options.profile ? fromIni({ profile: options.profile }) : undefined),
-    // One layer owns retries: the monitor checks again at its next interval, so no SDK retries underneath.
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: timeoutMs, throwOnRequestTimeout: true, connectionTimeout: timeoutMs, socketTimeout: timeoutMs },
-  });
+  // Built like every other AWS client (credentials, timeouts, no SDK retries: the monitor checks again at its
+  // next interval).
+  const client = createCloudTrailClient(options);
   return {
     region: options.region,
     async describeTrails(signal) {
