@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli, type CliFlags } from '../src/cli/program';
-import { describeConfig, loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/config/load';
+import { describeConfig } from '../src/config/describe';
 import type { Config } from '../src/config/types';
 import { toChildArgs } from '../src/daemon/child-args';
 import { ConfigError, EXIT_CONFIG } from '../src/lib/errors';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeConfig, loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/config/load';
+import { describeConfig } from '../src/config/describe';
 import type { Config } from '../src/config/types';
 import { ConfigError } from '../src/lib/errors';
 import { knownSecretsOf, scrubSecrets } from '../src/alerts/scrub';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CliFlags } from '../src/cli/program';
-import { describeConfig, loadConfig, type LoadConfigInput } from '../src/config/load';
+import { loadConfig, type LoadConfigInput } from '../src/config/load';
+import { describeConfig } from '../src/config/describe';
 import { BOUNDS } from '../src/config/bounds';
 import { DEFAULTS } from '../src/config/schema';
 import { MAX_TIMER_MS } from '../src/lib/timers';

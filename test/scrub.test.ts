@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlerter, type AlertMail } from '../src/alerts/alerter';
 import { createScrubber, knownSecretsOf, scrubSecrets } from '../src/alerts/scrub';
-import { describeConfig, loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/config/load';
+import { describeConfig } from '../src/config/describe';
 import { createLogger } from '../src/logging/logger';
 import { ManualClock } from './support/manual-clock';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeConfig, loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/config/load';
+import { describeConfig } from '../src/config/describe';
 import { ConfigError } from '../src/lib/errors';
 import { formatTrailAlert } from '../src/slack/format-trail';
 

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/types';
-import { describeConfig } from '../config/load';
+import { describeConfig } from '../config/describe';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../logging/logger';
 import { scrubSecrets, knownSecretsOf } from '../alerts/scrub';
