@@ -1,3 +1,4 @@
+import { SINGLE_SHARD } from '../targets/shard';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
@@ -41,7 +42,7 @@ export interface LoadConfigInput {
  * Everything the layers can set, flat; merged as defaults ← file ← env ← flags. Exceptions: `routes` and `mute`
  * come from the file only (checked once the webhooks are known), and `--rules` adds to `rules.paths`.
  */
-type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor' | 'stallAlertMinutes' | 'heartbeat' | 'http'> & {
+type Settings = Omit<Config, 'slack' | 'email' | 'exclude' | 'stateProfile' | 'routes' | 'mute' | 'rules' | 'digest' | 'trailMonitor' | 'stallAlertMinutes' | 'heartbeat' | 'http' | 'accounts' | 'organization' | 'shard'> & {
   /** The webhook named `default`. */
   webhookUrl: string | undefined;
   rulesBuiltin: boolean;
@@ -119,6 +120,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     stateProfile: flags.credsProfile ?? fileLayer.profile ?? awsProfile ?? 'default',
     regions: [...new Set(s.regions)],
     discoverRegions: s.discoverRegions,
+    accounts: undefined,
+    organization: undefined,
+    shard: SINGLE_SHARD,
     stateDir: resolve(cwd, s.stateDir),
     pollIntervalSeconds: s.pollIntervalSeconds,
     settleMinutes: s.settleMinutes,

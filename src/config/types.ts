@@ -1,6 +1,8 @@
 import type { MuteConfig } from '../rules/mute';
 import type { RouteConfig } from '../rules/routes';
 import type { ListenAddress } from '../observability/listen-address';
+import type { AccountSpec, OrganizationConfig } from '../targets/target';
+import type { ShardSpec } from '../targets/shard';
 
 /** The validated, frozen configuration. Built once by loadConfig (defaults ← file ← env ← flags). */
 export interface Config {
@@ -14,6 +16,19 @@ export interface Config {
    * ec2:DescribeRegions; API-FACTS K.7), re-checked daily; `regions` is then the list used until discovery answers.
    */
   discoverRegions: boolean;
+  /**
+   * Config `accounts` (issue 10 item 1): the accounts watched, each by role, profile or the base credentials;
+   * undefined (and no `organization`): the one account of the credentials, with region-only target keys and the
+   * state file names of before (src/targets/target.ts).
+   */
+  accounts: AccountSpec[] | undefined;
+  /** Config `organization`: the accounts come from Organizations ListAccounts, hourly; undefined: off. */
+  organization: OrganizationConfig | undefined;
+  /**
+   * This instance's shard (`--shard K/N`, CLOUDTRAIL_SLACK_SHARD, or pm2's NODE_APP_INSTANCE with `shards.count`);
+   * default {index 0, count 1}: every target (src/targets/shard.ts).
+   */
+  shard: ShardSpec;
   stateDir: string;
   pollIntervalSeconds: number;
   settleMinutes: number;
