@@ -10,6 +10,7 @@ import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
 import type { DoctorFlags } from './doctor-command';
 import { ALL_REGIONS } from '../config/types';
 import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
+import { parseShard } from '../targets/shard';
 
 const NAME = 'cloudtrail-slack';
 
@@ -34,6 +35,8 @@ export interface CliFlags {
   rules?: string[];
   /** `--http host:port` (or a bare port): the HTTP endpoint's address, as given (checked by parseListenAddress). */
   http?: string;
+  /** `--shard K/N`: this instance's shard, as typed (checked by the loader: src/config/shard-choice.ts). */
+  shard?: string;
 }
 
 export interface CliHandlers {
@@ -72,6 +75,9 @@ Environment:
   CLOUDTRAIL_SLACK_SHUTDOWN_TIMEOUT  seconds, like --shutdown-timeout
   CLOUDTRAIL_SLACK_HTTP    the HTTP endpoint's address, like --http
   CLOUDTRAIL_SLACK_HEARTBEAT_URL  the heartbeat's ping URL (like heartbeat.url; a secret)
+  CLOUDTRAIL_SLACK_SHARD   this instance's shard K/N, like --shard
+  CLOUDTRAIL_SLACK_SHARD_COUNT  the number of shards (like shards.count), with an index from
+                           CLOUDTRAIL_SLACK_SHARD_INDEX (Kubernetes: the pod-index label) or NODE_APP_INSTANCE (pm2)
   AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE> (CLOUDTRAIL, STS, ACCOUNT, EC2) and the AWS SDK's credential variables
 
 Exit codes: 0 stopped cleanly or --once succeeded, 1 runtime failure,
@@ -114,6 +120,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
     )
     .addOption(rulesOption())
     .addOption(new Option('--http <host:port>', 'serve /metrics, /healthz, /readyz and a status page here (a bare port means 127.0.0.1; default off)').argParser(parseHttpListen))
+    .addOption(new Option('--shard <K/N>', 'watch only the targets of shard K of N (counted from 0; every instance must agree on N)').argParser(parseShardFlag))
     .addHelpText('after', HELP_AFTER)
     // The run command takes no operand: a word left over is a command we do not have (named, not "too many
     // arguments").
@@ -301,6 +308,7 @@ function toCliFlags(opts: Record<string, unknown>): CliFlags {
     shutdownTimeoutSeconds: opts.shutdownTimeout as number | undefined,
     rules: opts.rules as string[] | undefined,
     http: opts.http as string | undefined,
+    shard: opts.shard as string | undefined,
   };
 }
 
@@ -341,6 +349,13 @@ function parseWithin(bound: Bound): (value: string) => number {
     if (!isWithin(bound, number)) throw new InvalidArgumentError(`Expected ${describeBound(bound)}.`);
     return number;
   };
+}
+
+/** `--shard K/N`, checked here for a usage error naming the flag; the loader reads the text again (parseShard). */
+function parseShardFlag(value: string): string {
+  const parsed = parseShard(value);
+  if (typeof parsed === 'string') throw new InvalidArgumentError(`${parsed[0]!.toUpperCase()}${parsed.slice(1)}.`);
+  return value;
 }
 
 function parseHttpListen(value: string): string {

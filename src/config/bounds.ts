@@ -1,4 +1,5 @@
 import { EVENT_HISTORY_RETENTION_MS } from '../cloudtrail/retention';
+import { MAX_SHARDS } from '../targets/shard';
 
 /**
  * The range of a duration or rate setting, checked once at load (flags, config file keys, environment), with the
@@ -111,6 +112,19 @@ export const BOUNDS = {
 } as const satisfies Record<string, Bound>;
 
 export type BoundedSetting = keyof typeof BOUNDS;
+
+/**
+ * Config `shards.count` and CLOUDTRAIL_SLACK_SHARD_COUNT (issue 10 item 5): a count, not a duration, so not in
+ * BOUNDS (whose settings all land in Config under their own key). Rendezvous hashing costs one sha256 per shard
+ * per target (src/targets/shard.ts MAX_SHARDS; API-FACTS N.3 suits up to about 100 shards).
+ */
+export const SHARD_COUNT: Bound = {
+  min: 1,
+  max: MAX_SHARDS,
+  unit: 'shards',
+  why: 'one instance watches up to a few thousand targets; each shard costs a hash per target',
+  integer: true,
+};
 
 /** "a number of seconds from 1 to 86400 (why)": the expectation a message shows. */
 export function describeBound(bound: Bound): string {

@@ -1,5 +1,7 @@
 import type { Config } from './types';
 import { formatListenUrl } from '../observability/listen-address';
+import { describeAccount } from '../targets/target';
+import { formatShard } from './shard-choice';
 
 /** A summary that is safe to log: webhook names but no URL, no SMTP user or password. */
 export function describeConfig(config: Config): Record<string, unknown> {
@@ -7,6 +9,19 @@ export function describeConfig(config: Config): Record<string, unknown> {
     profile: config.profile ?? '(default credential chain)',
     stateProfile: config.stateProfile,
     regions: config.discoverRegions ? `all (until discovered: ${config.regions.join(',')})` : config.regions,
+    // Issue 10: names come from the config file (the organisation's are learnt later); an external ID is not a
+    // secret to AWS, but it need not travel through logs either.
+    accounts: config.accounts?.map((account) => describeAccount(account.id, account.name)) ?? '(the account of the credentials)',
+    organization:
+      config.organization === undefined
+        ? undefined
+        : {
+            roleName: config.organization.roleName,
+            externalId: config.organization.externalId === undefined ? undefined : '(set)',
+            exclude: config.organization.exclude,
+            regions: config.organization.regions ?? '(the global list)',
+          },
+    shard: formatShard(config.shard),
     stateDir: config.stateDir,
     pollIntervalSeconds: config.pollIntervalSeconds,
     settleMinutes: config.settleMinutes,

@@ -1,4 +1,3 @@
-import { SINGLE_SHARD } from '../targets/shard';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
@@ -28,6 +27,8 @@ import {
 import { ALL_REGIONS, type Config } from './types';
 import { LISTEN_EXPECTED, parseListenAddress, type ListenAddress } from '../observability/listen-address';
 import { checkRouting, mergeWebhooks, webhooksOfFile } from './webhooks';
+import { chooseShard } from './shard-choice';
+import type { AccountSpec, OrganizationConfig } from '../targets/target';
 
 export interface LoadConfigInput {
   flags: CliFlags;
@@ -36,6 +37,8 @@ export interface LoadConfigInput {
   readFile?: (path: string) => string;
   /** Relative paths (config file, state dir, log and pid files) resolve against this; default process.cwd(). */
   cwd?: string;
+  /** A shard count without an index means index 0 instead of an error (the `targets` command: src/config/shard-choice.ts). */
+  shardIndexOptional?: boolean;
 }
 
 /**
@@ -110,6 +113,18 @@ export function loadConfig(input: LoadConfigInput): Config {
     throw new ConfigError('alert email has a server but no recipient: set ALERT_EMAIL_TO or email.to in the config file');
   }
 
+  const { accounts, organization } = accountsOf(file.data, s.discoverRegions, where);
+  const shard = chooseShard({
+    flag: flags.shard,
+    shard: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD),
+    count: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD_COUNT),
+    fileCount: file.data.shards?.count,
+    where,
+    index: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD_INDEX),
+    appInstance: nonEmpty(env.NODE_APP_INSTANCE),
+    indexOptional: input.shardIndexOptional,
+  });
+
   const awsProfile = nonEmpty(env.AWS_PROFILE);
   if (flags.credsProfile === undefined && fileLayer.profile === undefined && awsProfile !== undefined && !isProfileName(awsProfile)) {
     throw new ConfigError(`AWS_PROFILE: expected a profile name without '/' or '\\' (it names the state files), found ${describeValue(awsProfile)}`);
@@ -120,9 +135,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     stateProfile: flags.credsProfile ?? fileLayer.profile ?? awsProfile ?? 'default',
     regions: [...new Set(s.regions)],
     discoverRegions: s.discoverRegions,
-    accounts: undefined,
-    organization: undefined,
-    shard: SINGLE_SHARD,
+    accounts,
+    organization,
+    shard,
     stateDir: resolve(cwd, s.stateDir),
     pollIntervalSeconds: s.pollIntervalSeconds,
     settleMinutes: s.settleMinutes,
@@ -179,6 +194,30 @@ function stallAlertMinutesOf(s: Settings, where: string): number {
   throw new ConfigError(
     `${where}stallAlertMinutes: expected more than settleMinutes + the poll interval (${sum}: a healthy region is that far behind), found ${s.stallAlertMinutes}`,
   );
+}
+
+/**
+ * Config `accounts` or `organization` (issue 10 item 1), checked by the schema one by one; here what concerns
+ * both: one of them at most, and no region discovery (`regions: "all"`, `-r all`), which asks about the
+ * credentials' own account only (API-FACTS K.7).
+ */
+function accountsOf(
+  file: ConfigFile,
+  discoverRegions: boolean,
+  where: string,
+): { accounts: AccountSpec[] | undefined; organization: OrganizationConfig | undefined } {
+  if (file.accounts !== undefined && file.organization !== undefined) {
+    throw new ConfigError(`${where}accounts and organization: give one (accounts lists them, organization discovers them), not both`);
+  }
+  if (discoverRegions && (file.accounts !== undefined || file.organization !== undefined)) {
+    throw new ConfigError(
+      `${where}regions "all" (region discovery) is for the single account of the credentials: list the regions with accounts or organization`,
+    );
+  }
+  const accounts = file.accounts?.map((account) => stripUndefined(account) as AccountSpec);
+  const org = file.organization;
+  const organization = org === undefined ? undefined : (stripUndefined({ ...org, exclude: org.exclude ?? [] }) as OrganizationConfig);
+  return { accounts, organization };
 }
 
 function round(minutes: number): number {
@@ -296,6 +335,8 @@ function describeIssue(issue: z.core.$ZodIssue, secrets: readonly string[]): str
     const message = issue.issues[0]?.message ?? issue.message;
     return `${formatPath(issue.path.slice(0, -1))}: ${message}, found ${describeValue(issue.input, secrets)}`;
   }
+  // A cross-field problem said in full by the schema (schema.ts `complete`): nothing to add.
+  if (issue.code === 'custom' && issue.params?.complete === true) return `${formatPath(issue.path)}: ${issue.message}`;
   const found = isSecretPath(issue.path) ? `${typeOf(issue.input)} (not shown: it is a secret)` : describeValue(issue.input, secrets);
   const where = issue.path.length === 0 ? '' : `${formatPath(issue.path)}: `;
   return `${where}${issue.message}, found ${found}`;

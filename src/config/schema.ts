@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { BOUNDS, describeBound, isWithin, type BoundedSetting } from './bounds';
+import { BOUNDS, describeBound, isWithin, SHARD_COUNT, type Bound, type BoundedSetting } from './bounds';
 import { DEFAULT_REGIONS, type Config } from './types';
+import { ACCOUNT_ID_PATTERN } from '../targets/target';
 import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
 
 export type LogLevel = Config['logLevel'];
@@ -125,9 +126,10 @@ const text = (what = 'a non-empty string') => z.string({ error: `expected ${what
 const strings = () => z.array(text(), { error: 'expected an array of non-empty strings' });
 
 /** A number inside BOUNDS[key]; the message names the range and its reason. */
-function bounded(key: BoundedSetting) {
-  const error = `expected ${describeBound(BOUNDS[key])}`;
-  return z.number({ error }).refine((value) => isWithin(BOUNDS[key], value), { error });
+function bounded(key: BoundedSetting | Bound) {
+  const bound = typeof key === 'string' ? BOUNDS[key] : key;
+  const error = `expected ${describeBound(bound)}`;
+  return z.number({ error }).refine((value) => isWithin(bound, value), { error });
 }
 
 const region = z
@@ -144,6 +146,88 @@ const flag = () => z.boolean({ error: 'expected true or false' });
 const SLACK_DAILY_EXPECTED = 'expected true, false or a time of day "HH:MM" (UTC) like "08:00"';
 
 const CONSOLE_DOMAIN_EXPECTED = 'expected a host name like console.amazonaws-us-gov.com (no scheme, no path)';
+
+// ---- issue 10: accounts, organization, shards -----------------------------------------------------------------
+
+/** An IAM role ARN, `arn:<partition>:iam::<12 digits>:role/<path/>name`; group 1 is the account (IAM names: 1–64 of `[\w+=,.@-]`). */
+export const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+/** An IAM role name without a path (organization.roleName): 1–64 of `[\w+=,.@-]` (IAM's RoleName). */
+export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
+/** AssumeRole's ExternalId: 2–1224 of `[\w+=,.@:/-]` (API-FACTS K.3). */
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+/** An account's display name: it lands in every message and log line, so short and one line. */
+export const ACCOUNT_NAME_PATTERN = /^[^\p{Cc}]{1,50}$/u;
+
+const ACCOUNT_ID_EXPECTED = 'expected an AWS account ID of 12 digits (in quotes), like "123456789012"';
+const accountId = z.string({ error: ACCOUNT_ID_EXPECTED }).regex(ACCOUNT_ID_PATTERN, { error: ACCOUNT_ID_EXPECTED });
+const EXTERNAL_ID_EXPECTED = 'expected 2 to 1224 characters of letters, digits and +=,.@:/_- (AssumeRole\'s ExternalId)';
+const externalId = z.string({ error: EXTERNAL_ID_EXPECTED }).regex(EXTERNAL_ID_PATTERN, { error: EXTERNAL_ID_EXPECTED });
+const regionList = z
+  .array(region, { error: 'expected an array of region names like ["us-east-1"]' })
+  .min(1, { error: 'expected at least one region' });
+
+/**
+ * A cross-field problem, said in full: load.ts prints it without "found …" (see describeIssue).
+ * `params.complete` marks it.
+ */
+function complete(ctx: z.core.$RefinementCtx, path: PropertyKey[], message: string): void {
+  ctx.addIssue({ code: 'custom', path, message, params: { complete: true } });
+}
+
+const account = z
+  .strictObject(
+    {
+      id: accountId,
+      name: z
+        .string({ error: 'expected 1 to 50 characters without control characters' })
+        .regex(ACCOUNT_NAME_PATTERN, { error: 'expected 1 to 50 characters without control characters' })
+        .optional(),
+      roleArn: z
+        .string({ error: 'expected an IAM role ARN like arn:aws:iam::123456789012:role/Name' })
+        .regex(ROLE_ARN_PATTERN, { error: 'expected an IAM role ARN like arn:aws:iam::123456789012:role/Name' })
+        .optional(),
+      externalId: externalId.optional(),
+      profile: text('an AWS profile name')
+        .refine(isProfileName, { error: "expected an AWS profile name without '/' or '\\'" })
+        .optional(),
+      regions: regionList.optional(),
+    },
+    { error: 'expected an object like {"id": "123456789012", "roleArn": "arn:aws:iam::123456789012:role/Name"}' },
+  )
+  .superRefine((value, ctx) => {
+    const roleAccount = value.roleArn === undefined ? undefined : ROLE_ARN_PATTERN.exec(value.roleArn)?.[1];
+    if (roleAccount !== undefined && roleAccount !== value.id) {
+      complete(ctx, ['roleArn'], `the role's account ${roleAccount} is not the account's id ${value.id}`);
+    }
+    if (value.roleArn !== undefined && value.profile !== undefined) {
+      complete(ctx, [], 'roleArn and profile are two ways to reach the account; give one');
+    }
+    if (value.externalId !== undefined && value.roleArn === undefined) {
+      complete(ctx, ['externalId'], 'only with roleArn (the external ID goes with AssumeRole)');
+    }
+  });
+
+const accounts = z
+  .array(account, { error: 'expected an array of accounts like [{"id": "123456789012", "roleArn": "arn:aws:iam::123456789012:role/Name"}]' })
+  .min(1, { error: 'expected at least one account' })
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((entry, i) => {
+      if (seen.has(entry.id)) complete(ctx, [i, 'id'], `${entry.id} is listed twice`);
+      seen.add(entry.id);
+    });
+  });
+
+const ROLE_NAME_EXPECTED = 'expected an IAM role name of 1 to 64 letters, digits and +=,.@_- (no path), the same in every account';
+const organization = z.strictObject(
+  {
+    roleName: z.string({ error: ROLE_NAME_EXPECTED }).regex(ROLE_NAME_PATTERN, { error: ROLE_NAME_EXPECTED }),
+    externalId: externalId.optional(),
+    exclude: z.array(accountId, { error: 'expected an array of account IDs like ["123456789012"]' }).optional(),
+    regions: regionList.optional(),
+  },
+  { error: 'expected an object like {"roleName": "CloudTrailSlackRead", "exclude": ["123456789012"]}' },
+);
 
 /** The config file (JSON). Every key optional; unknown keys are rejected by name. */
 export const configFileSchema = z.strictObject(
@@ -271,6 +355,12 @@ export const configFileSchema = z.strictObject(
       .string({ error: CONSOLE_DOMAIN_EXPECTED })
       .refine(isHostName, { error: CONSOLE_DOMAIN_EXPECTED })
       .optional(),
+    // Issue 10: the accounts watched (listed, or discovered from the organisation), and how many shards share them.
+    accounts: accounts.optional(),
+    organization: organization.optional(),
+    shards: z
+      .strictObject({ count: bounded(SHARD_COUNT).optional() }, { error: 'expected an object like {"count": 3}' })
+      .optional(),
     // The HTTP endpoint (src/observability/http-server.ts); `9464` or "9464" or "host:port".
     http: z
       .strictObject(
@@ -303,6 +393,11 @@ export function knownKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.ZodType = configFileSchema;
   for (const key of path) {
     if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    // accounts[0].rolearn: an array's element
+    if (typeof key === 'number' && schema instanceof z.ZodArray) {
+      schema = schema.element as z.ZodType;
+      continue;
+    }
     if (!(schema instanceof z.ZodObject)) return [];
     const child = (schema.shape as Record<string, z.ZodType>)[String(key)];
     if (!child) return [];

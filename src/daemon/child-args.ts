@@ -27,6 +27,7 @@ const WRITERS: Writers = {
   shutdownTimeoutSeconds: valued('--shutdown-timeout'),
   rules: (paths) => paths.flatMap(valued('--rules')),
   http: valued('--http'),
+  shard: valued('--shard'),
 };
 
 /**
