@@ -6,6 +6,8 @@ import { runReplayCommand } from './replay/command';
 import { scrubSecrets } from './alerts/scrub';
 import { runRulesLintCommand, runRulesTestCommand } from './cli/rules-command';
 import { runDoctorCommand, type DoctorFlags } from './cli/doctor-command';
+import { runTargetsCommand } from './cli/targets-command';
+import { listOrganizationAccounts } from './cli/organization-accounts';
 
 /** stdout and stderr; a stderr line also reaches a -d parent still waiting for us to start (it prints it). */
 const io: CliIo = {
@@ -28,6 +30,7 @@ export const handlers: CliHandlers = {
   rulesLint: runRulesLintCommand,
   rulesTest: runRulesTestCommand,
   doctor: runDoctor,
+  targets: (flags) => runTargetsCommand(flags, io, { env: process.env, listOrganizationAccounts }),
 };
 
 /**

@@ -8,6 +8,7 @@ import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
 import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
 import type { DoctorFlags } from './doctor-command';
+import type { TargetsFlags } from './targets-command';
 import { ALL_REGIONS } from '../config/types';
 import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
 import { parseShard } from '../targets/shard';
@@ -49,6 +50,8 @@ export interface CliHandlers {
   rulesTest?(files: string[], flags: RulesFlags): Promise<number>;
   /** `doctor`: check the setup (src/cli/doctor-command.ts). */
   doctor?(flags: DoctorFlags): Promise<number>;
+  /** `targets`: every target and its shard (src/cli/targets-command.ts). */
+  targets?(flags: TargetsFlags): Promise<number>;
 }
 
 export interface CliIo {
@@ -165,6 +168,7 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
   }
   addRulesCommands(program, handlers, io);
   addDoctorCommand(program, handlers, io);
+  addTargetsCommand(program, handlers, io);
   return program;
 }
 
@@ -191,6 +195,24 @@ function addDoctorCommand(program: Command, handlers: CliHandlers, io: CliIo): v
   configure(command, io, `see '${NAME} doctor --help'`);
   command.action(async () => {
     exitCodes.set(program, await doctor.call(handlers, command.opts<DoctorFlags>()));
+  });
+}
+
+/** `targets`: the targets (account × region) and the shard owning each; read-only. */
+function addTargetsCommand(program: Command, handlers: CliHandlers, io: CliIo): void {
+  const { targets } = handlers;
+  if (!targets) return;
+  const command = program
+    .command('targets')
+    .description('list every target (account and region) and the shard that owns it')
+    .allowExcessArguments(false)
+    .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG): its accounts, organization, regions and shards')
+    .addOption(new Option('--shard <K/N>', "only shard K's targets, out of N").argParser(parseShardFlag))
+    .option('--json', 'one {"account", "region", "shard"} object per line')
+    .addHelpText('after', '\nExit codes: 0 listed, 1 the organisation could not be listed, 78 usage or configuration error.\n');
+  configure(command, io, `see '${NAME} targets --help'`);
+  command.action(async () => {
+    exitCodes.set(program, await targets.call(handlers, command.opts<TargetsFlags>()));
   });
 }
 
