@@ -115,7 +115,10 @@ describe('the shard', () => {
   test('default: one shard of one, whatever pm2 says without a count', () => {
     assert.deepEqual(load({}).shard, SINGLE_SHARD);
     assert.deepEqual(load({}, { NODE_APP_INSTANCE: '0' }).shard, SINGLE_SHARD);
-    assert.deepEqual(load({}, { NODE_APP_INSTANCE: '2' }).shard, SINGLE_SHARD, 'pm2 sets it for any app: no count, no meaning');
+    refused(
+      () => load({}, { NODE_APP_INSTANCE: '2' }),
+      /^NODE_APP_INSTANCE is 2: pm2 runs several instances, but there is no shard count: set CLOUDTRAIL_SLACK_SHARD_COUNT \(or shards\.count\) to pm2's instances, or every instance watches every target/,
+    );
   });
 
   test('--shard > CLOUDTRAIL_SLACK_SHARD > an index with a count; the index: CLOUDTRAIL_SLACK_SHARD_INDEX > NODE_APP_INSTANCE', () => {

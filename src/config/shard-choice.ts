@@ -51,7 +51,15 @@ export function chooseShard(sources: ShardSources): ShardSpec {
     if (sources.index !== undefined) {
       throw new ConfigError('CLOUDTRAIL_SLACK_SHARD_INDEX is set but no shard count: set CLOUDTRAIL_SLACK_SHARD_COUNT or shards.count in the config file');
     }
-    return SINGLE_SHARD; // NODE_APP_INSTANCE alone: pm2 sets it for any app (N.1)
+    // pm2 sets NODE_APP_INSTANCE="0" for any app (N.1): alone it means nothing. Any other value means several
+    // instances, each of which would otherwise watch every target and post every event again.
+    if (sources.appInstance !== undefined && sources.appInstance !== '0') {
+      throw new ConfigError(
+        `NODE_APP_INSTANCE is ${JSON.stringify(sources.appInstance.slice(0, 10)).slice(1, -1)}: pm2 runs several instances, but there is no shard count: ` +
+          `set CLOUDTRAIL_SLACK_SHARD_COUNT (or shards.count) to pm2's instances, or every instance watches every target`,
+      );
+    }
+    return SINGLE_SHARD;
   }
   if (indexText === undefined) {
     if (count === 1 || sources.indexOptional) return { index: 0, count };
