@@ -266,3 +266,25 @@ test('CloudTrail: deny one account everywhere, throttle per account AND region, 
   assert.deepEqual([await look2(prod2, 'eu-west-1'), await look2(dev2, 'us-east-1'), await look2(dev2, 'eu-west-1'), await look2(dev2, 'eu-west-1')],
     ['ServiceUnavailable', 'ok', 'UnrecognizedClientException', 'ok']);
 });
+
+test('CloudTrail can refuse a session key once it expired (ExpiredTokenException), when told to', async (t) => {
+  let now = NOW;
+  const sims = await startAccountSims(t, { now: () => now, enforceSessionExpiry: true });
+  sims.addRole(PROD);
+  const client = sts(sims.sts.url, sims.baseKeys);
+  t.after(() => client.destroy());
+  const { Credentials } = await client.send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 'cloudtrail-slack', DurationSeconds: 900 }));
+  const trail = createCloudTrailClient({
+    region: 'eu-west-1',
+    endpoint: sims.cloudtrail.url,
+    credentials: { accessKeyId: Credentials?.AccessKeyId ?? '', secretAccessKey: Credentials?.SecretAccessKey ?? '', sessionToken: Credentials?.SessionToken ?? '' },
+  });
+  t.after(() => trail.destroy());
+  now = NOW + 899_000;
+  await trail.send(new LookupEventsCommand({}));
+  now = NOW + 900_000;
+  await assert.rejects(trail.send(new LookupEventsCommand({})), { name: 'ExpiredTokenException' });
+  const base = createCloudTrailClient({ region: 'eu-west-1', endpoint: sims.cloudtrail.url, credentials: sims.baseKeys });
+  t.after(() => base.destroy());
+  await base.send(new LookupEventsCommand({})); // static keys never expire
+});

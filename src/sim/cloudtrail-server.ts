@@ -35,6 +35,12 @@ export interface CloudTrailSimulatorOptions {
    * Default: an empty book (every key unknown: one account, as before accounts existed).
    */
   book?: SimAccountBook;
+  /**
+   * Refuse a session key (issued by the STS simulator) from its Expiration on, with ExpiredTokenException, as AWS
+   * does. Off by default: the SDK decides to refresh by the real clock, so a test whose simulators run on a
+   * manual clock far from it would see refusals no real client meets. Turn it on with a shared real-time `now`.
+   */
+  enforceSessionExpiry?: boolean;
 }
 
 export interface SimRequest {
@@ -203,7 +209,9 @@ export async function startCloudTrailSimulator(options: CloudTrailSimulatorOptio
       if (tooLarge) throw new SimServiceError('SerializationException', 413, 'Request body is too large');
       if (!region) throw new SimServiceError('MissingAuthenticationTokenException', 400, 'Missing SigV4 credential scope');
       // Scripted failures come first and apply to every operation: a bad token fails DescribeTrails too.
-      const failure = deniedAccounts.has(account) ? 'AccessDeniedException' : takeFailure(account, region);
+      const expiredAt = options.enforceSessionExpiry === true ? book.sessionOf(accessKeyId)?.expiration : undefined;
+      const failure = expiredAt !== undefined && expiredAt <= entry.at ? 'ExpiredTokenException'
+        : deniedAccounts.has(account) ? 'AccessDeniedException' : takeFailure(account, region);
       if (failure === 'hang') return; // never answered; close() destroys the socket
       if (failure !== undefined) throw failureToError(failure, { operation, region, throttleStatus, account });
       if (!OPERATIONS.includes(operation)) {

@@ -54,6 +54,8 @@ export interface AccountSimsOptions {
   organization?: readonly SimOrgAccount[];
   /** Organizations' page size without MaxResults. Default the simulator's (3). */
   orgPageSize?: number;
+  /** CloudTrail refuses expired session keys (see CloudTrailSimulatorOptions.enforceSessionExpiry). Default false. */
+  enforceSessionExpiry?: boolean;
 }
 
 export interface AccountSims {
@@ -102,7 +104,7 @@ export async function startAccountSims(t: TestContextLike, options: AccountSimsO
     accounts: options.organization ?? [],
     ...(options.orgPageSize === undefined ? {} : { defaultPageSize: options.orgPageSize }),
   });
-  const cloudtrail = await startCloudTrailSimulator({ ...common, book });
+  const cloudtrail = await startCloudTrailSimulator({ ...common, book, enforceSessionExpiry: options.enforceSessionExpiry ?? false });
   const slack = await startSlackSimulator({ ...common, path: WEBHOOK_PATH });
   t.after(async () => {
     await Promise.all([sts.close(), organizations.close(), cloudtrail.close(), slack.close()]);
