@@ -8,7 +8,7 @@ import { shardOf } from '../src/targets/shard';
 import { targetKey } from '../src/targets/target';
 import { daemonEnv, runCliToEnd, tempDir, type TestContextLike } from './support/cli-process';
 import { ensureDist } from './support/dist';
-import { startAwsSims } from './support/sims';
+import { BASE_ACCOUNT, startAccountSims, startAwsSims } from './support/sims';
 import { SIM_IDENTITY } from '../src/sim/sts-server';
 
 // `cloudtrail-slack targets` (issue 10 item 5): every target and the shard owning it, through the real CLI (dist/).
@@ -17,6 +17,8 @@ const BOUNDED = { timeout: 60_000 };
 const PROD = '123456789012';
 const DEV = '210987654321';
 const SANDBOX = '333333333333';
+/** A member of the simulated organisation (its management account is BASE_ACCOUNT, = PROD). */
+const MEMBER = '555555555555';
 const ACCOUNTS_FILE = {
   regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
   accounts: [
@@ -122,6 +124,41 @@ describe('the single account of the credentials', () => {
     assert.deepEqual(parseLines(run.stdout), [{ account: '', region: 'us-east-1', shard: 0 }]);
     assert.match(run.stderr, /^cloudtrail-slack: the account of the credentials is unknown \(STS GetCallerIdentity: .*\); listed as ""\n$/);
     assert.doesNotMatch(run.stderr, /test-secret-key/);
+  });
+});
+
+describe('organization: the accounts from Organizations ListAccounts (simulator)', () => {
+  test('ACTIVE accounts only, every page, minus exclude, with the organisation\'s regions and names', BOUNDED, async (t) => {
+    const sims = await startAccountSims(t, {
+      orgPageSize: 2,
+      organization: [
+        { id: BASE_ACCOUNT, name: 'management' },
+        { id: MEMBER, name: 'member' },
+        { id: DEV, name: 'dev', state: 'CLOSED' },
+        { id: SANDBOX, name: 'sandbox' },
+        { id: '444444444444', name: 'excluded' },
+      ],
+    });
+    const { dir, file } = writeConfig(t, { organization: { roleName: 'Read', exclude: ['444444444444'], regions: ['eu-west-1'] }, regions: ['us-east-1'] });
+    const json = await targets(t, dir, ['--config', file, '--json'], sims.env);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(parseLines(json.stdout).map((line) => line.account), [BASE_ACCOUNT, MEMBER, SANDBOX]);
+    assert.ok(parseLines(json.stdout).every((line) => line.region === 'eu-west-1'));
+    const table = await targets(t, dir, ['--config', file], sims.env);
+    assert.match(table.stdout, /^sandbox \(333333333333\) +eu-west-1 +0$/m);
+  });
+
+  test('the credentials cannot list the organisation: exit 1, one line on stderr, nothing on stdout', BOUNDED, async (t) => {
+    const sims = await startAccountSims(t, { organization: [{ id: BASE_ACCOUNT }, { id: MEMBER }] });
+    const { dir, file } = writeConfig(t, { organization: { roleName: 'Read' }, regions: ['us-east-1'] });
+    // Keys of a member account: Organizations answers AccessDenied (only the management account may list).
+    const member = sims.addProfileKeys(MEMBER);
+    const env = { ...sims.env, AWS_ACCESS_KEY_ID: member.accessKeyId, AWS_SECRET_ACCESS_KEY: member.secretAccessKey };
+    const run = await targets(t, dir, ['--config', file, '--json'], env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: .+\); .*organizations:ListAccounts\n$/);
+    assert.ok(!run.stderr.includes(member.secretAccessKey));
   });
 });
 
