@@ -99,6 +99,7 @@ test('the background child gets the same flags minus -d, with absolute paths', a
     shutdownTimeoutSeconds: 4,
     rules: ['my-rules', '/etc/cts/extra.yml'],
     http: '127.0.0.1:9464',
+    shard: '1/3',
   };
   const config = loadConfig({ flags, env: {}, cwd: dir, readFile: () => '{}' });
   const args = toChildArgs(flags, config, dir);
