@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildRich, type MessageOptions } from '../src/pipeline/queue-message';
+import { fromRecord } from '../src/events/parse';
 import { formatEventMessage, formatPlainMessage } from '../src/slack/format';
 import { formatDigestMessage, formatPlainDigest } from '../src/slack/format-digest';
 import { captureLogger } from './support/daemon-harness';
@@ -97,4 +98,16 @@ test('a digest of one account names it in the summary; a digest mixing accounts 
   const plain = formatPlainDigest(mixed, { accounts });
   assert.match(plain.text, /CreateBucket.* · 444455556666$/m);
   assert.match(plain.text, /RunInstances.* · 111122223333$/m);
+});
+
+test('Insights records and records without a name name their account too: the record\'s, else the target\'s', () => {
+  const insight = fromRecord({
+    eventVersion: '1.08', eventType: 'AwsCloudTrailInsight', eventCategory: 'Insight', eventID: 'i-1', eventTime: '2026-11-26T12:00:00Z',
+    awsRegion: 'eu-west-1', recipientAccountId: '111122223333', sharedEventID: 's-1',
+    insightDetails: { state: 'Start', eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', insightType: 'ApiCallRateInsight' },
+  })!;
+  const field = (message: ReturnType<typeof formatEventMessage>) => message.attachments?.[0]?.fields?.find((f) => f.title === 'Account ID')?.value;
+  assert.equal(field(formatEventMessage(insight, { accounts })), 'prod (111122223333)');
+  const unnamed = fromRecord({ eventID: 'u-1', eventTime: '2026-11-26T12:00:00Z', awsRegion: 'eu-west-1' })!;
+  assert.equal(field(formatEventMessage(unnamed, { account: '444455556666', accounts })), '`Dev &lt;!channel&gt; *team*` (444455556666)');
 });

@@ -157,7 +157,7 @@ function decorateOther(message: SlackMessage, options: FormatOptions): SlackMess
 /** The rich message for one event; `options` as FormatOptions documents. */
 export function formatEventMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
   const links = { eventUrl: consoleEventUrl(event, options.consoleDomain), historyUrl: consoleHistoryUrl(event.region, options.consoleDomain) };
-  const other = formatOtherMessage(event, links);
+  const other = formatOtherMessage(event, links, { account: options.account, accounts: options.accounts });
   if (other !== undefined) return decorateOther(other, options);
   return {
     text: withMention(eventHeadline(event, options), options),
