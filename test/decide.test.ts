@@ -115,3 +115,27 @@ describe('mutes and routes together', () => {
     assert.deepEqual(decide(event(), US), decide(event(), US));
   });
 });
+
+describe('accounts by name (issue 10)', () => {
+  const names = { nameOf: (id: string) => ({ '111122223333': 'prod-payments', '444455556666': 'dev-sandbox' })[id] };
+
+  test('an account glob matches the account name too, for the target account or the record one', () => {
+    const routes: RouteConfig[] = [{ when: { accounts: ['prod-*'] }, to: ['prod'] }];
+    const decide = createDecider({ index: fakeIndex([]), routes, accounts: names });
+    assert.deepEqual(decide(event({ recipientAccountId: '999988887777' }), { account: '111122223333', region: 'us-east-1' }).routes, [{ webhook: 'prod' }]);
+    assert.deepEqual(decide(event({ recipientAccountId: '111122223333' }), US).routes, [{ webhook: 'prod' }]);
+    assert.deepEqual(decide(event({ recipientAccountId: '444455556666' }), US).routes, [{ webhook: 'default' }]);
+    assert.deepEqual(decide(event({ recipientAccountId: '444455556666' }), { account: '444455556666', region: 'us-east-1' }).routes, [{ webhook: 'default' }]);
+  });
+
+  test('the target account when the record names none', () => {
+    const decide = createDecider({ index: fakeIndex([]), routes: [{ when: { accounts: ['111122223333'] }, to: ['prod'] }] });
+    assert.deepEqual(decide(event({}), { account: '111122223333', region: 'us-east-1' }).routes, [{ webhook: 'prod' }]);
+  });
+
+  test('a mute by account name mutes that account only', () => {
+    const decide = createDecider({ index: fakeIndex([]), mutes: collectMutes({ mute: [{ accounts: ['dev-*'] }] }), accounts: names });
+    assert.equal(decide(event({}), { account: '444455556666', region: 'us-east-1' }).muted, true);
+    assert.equal(decide(event({}), { account: '111122223333', region: 'us-east-1' }).muted, false);
+  });
+});

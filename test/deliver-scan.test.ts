@@ -79,6 +79,16 @@ function setUp(overrides: Partial<ScanDeps> = {}) {
 const freshState = (): RegionState => ({ ...initialState(T0, 20), offset: WINDOW.start });
 
 describe('deliverScan', () => {
+  test('decides with the target key\'s account when the caller gives no account (routes by account, issue 10)', async () => {
+    const seen: Array<{ account?: string; region: string }> = [];
+    const h = setUp({ target: '222233334444/eu-west-1', decide: (e, target) => (seen.push(target), decide(e)) });
+    await deliverScan(h.deps, [event(1)], freshState(), WINDOW);
+    assert.deepEqual(seen, [{ account: '222233334444', region: 'eu-west-1' } as { account?: string; region: string }]);
+    const single = setUp({ decide: (e, target) => (seen.push(target), decide(e)) });
+    await deliverScan(single.deps, [event(2)], freshState(), WINDOW);
+    assert.deepEqual(seen[1], { account: undefined, region: 'eu-west-1' }, 'the single account: the record names it');
+  });
+
   test('routes: a high event goes to both webhooks (the mention only on security), routine ones to default only', async () => {
     const h = setUp();
     const events = [event(1), event(2, 'StopLogging'), event(3)];

@@ -231,7 +231,7 @@ describe('cloudtrail-slack demo', () => {
     assert.equal(seen['/']?.status, 200);
     for (const region of DEMO_REGIONS) assert.ok(seen['/']?.body.includes(`>${region}<`), `${region} on the status page`);
     assert.equal(seen['/metrics']?.status, 200);
-    assert.match(seen['/metrics']?.body ?? '', new RegExp(`^cloudtrail_slack_events_total\\{region="${DEMO_REGIONS[0]}",outcome="posted"\\} [1-9]`, 'm'));
+    assert.match(seen['/metrics']?.body ?? '', new RegExp(`^cloudtrail_slack_events_total\\{account="[^"]+",region="${DEMO_REGIONS[0]}",outcome="posted"\\} [1-9]`, 'm'));
     const payloads = payloadsIn(/payloads +(\S+slack-payloads\.jsonl)/.exec(out)?.[1] ?? '');
     const check = checkDeliveries(payloads, posted, not);
     assert.ok(check.complete, JSON.stringify({ ...check, repeated: check.repeated.length }));

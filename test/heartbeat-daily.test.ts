@@ -9,7 +9,7 @@ import { DEFAULT_DIGEST_OPTIONS } from '../src/pipeline/plan';
 import { createWebhookQueue } from '../src/pipeline/webhook-queue';
 import { startSlackSimulator, type SlackSimulator } from '../src/sim/slack-server';
 import { createSlackSender } from '../src/slack/sender';
-import { formatHeartbeatMessage } from '../src/slack/format-heartbeat';
+import { accountCountsOf, formatHeartbeatMessage } from '../src/slack/format-heartbeat';
 import type { SlackAttachment } from '../src/slack/types';
 import { captureLogger, WEBHOOK_PATH } from './support/daemon-harness';
 import { ManualClock } from './support/manual-clock';
@@ -203,3 +203,46 @@ test('the message escapes what it shows and stays short', () => {
 async function waitAsleep(clock: ManualClock): Promise<void> {
   while (clock.pending < 1) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+test('several accounts: the heartbeat names failing targets with their account and counts the period per account', BOUNDED, async (t) => {
+  const clock = new ManualClock();
+  const slack = await slackSim(t, clock);
+  const day = run(t, clock, slack, tempDir(t));
+  await waitAsleep(clock);
+  const { board } = day;
+  const PROD_WEST = `222233334444/${WEST}`;
+  const DEV_WEST = `555566667777/${WEST}`;
+  board.targetStarted(PROD_WEST, clock.now());
+  board.targetStarted(DEV_WEST, clock.now());
+  board.events(PROD_WEST, 'read', 4);
+  board.events(PROD_WEST, 'posted', 3);
+  board.scanSucceeded(PROD_WEST, { start: clock.now() - MIN, end: clock.now() }, true);
+  board.scanFailed(DEV_WEST, 'AccessDenied');
+  await day.minutes(30);
+  await slack.waitForMessages(1);
+  const first = attachmentText(slack, 0);
+  assert.match(first, /\*Regions:\* 1 ok, 1 failing \(eu-west-1 of 555566667777\)/);
+  assert.match(first, /\*Accounts:\* 2\n• 555566667777: 1 region\(s\), 1 failing; 0 events read, 0 posted\n• 222233334444: 1 region\(s\); 4 events read, 3 posted/);
+  board.events(PROD_WEST, 'posted', 2);
+  board.scanSucceeded(DEV_WEST, { start: clock.now() - MIN, end: clock.now() }, true);
+  await day.minutes(24 * 60);
+  await slack.waitForMessages(2);
+  assert.match(attachmentText(slack, 1), /• 222233334444: 1 region\(s\); 0 events read, 2 posted/, 'only the period since the previous one');
+  await day.halt();
+});
+
+test('the per-account lines name accounts "name (id)", escaped, and stop at MAX_ACCOUNT_LINES', () => {
+  const board = new StatusBoard(() => 0);
+  const names = new Map([['222233334444', '<!channel> prod']]);
+  const named = new StatusBoard(() => 0, { nameOf: (id) => names.get(id) });
+  for (let i = 0; i < 60; i += 1) named.targetStarted(`${String(100000000000 + i)}/eu-west-1`, 0);
+  named.targetStarted('222233334444/eu-west-1', 0);
+  named.scanFailed('222233334444/eu-west-1', 'AccessDenied');
+  const views = named.view();
+  const text = formatHeartbeatMessage({ since: 0, sinceStart: true, now: 0, counts: board.snapshotTotals(), regions: views, accounts: accountCountsOf(views, new Map()) }).attachments?.[0]?.text ?? '';
+  assert.match(text, /\*Accounts:\* 61\n• &lt;!channel&gt; prod \(222233334444\): 1 region\(s\), 1 failing/);
+  assert.doesNotMatch(text, /<!channel>/);
+  assert.match(text, /• …and 11 more accounts: 0 region\(s\) failing; 0 events read, 0 posted$/);
+  const single = formatHeartbeatMessage({ since: 0, sinceStart: true, now: 0, counts: board.snapshotTotals(), regions: [], accounts: accountCountsOf([views[0]!], new Map()) });
+  assert.doesNotMatch(single.attachments?.[0]?.text ?? '', /Accounts/, 'one account: as before');
+});

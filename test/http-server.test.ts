@@ -20,7 +20,7 @@ async function start(t: { after(fn: () => unknown): void }, overrides: Partial<H
   let now = T0;
   const board = new StatusBoard(() => now);
   const liveness = new Liveness(() => now, 15 * 60_000);
-  const prometheus = createPrometheusTelemetry({ regions: ['us-east-1'], webhooks: ['default'], version: '0.1.0', board, now: () => now });
+  const prometheus = createPrometheusTelemetry({ webhooks: ['default'], version: '0.1.0', board, now: () => now });
   const telemetry = fanOut(board, liveness, prometheus);
   const logs = captureLogger();
   const server = createHttpServer({
@@ -66,7 +66,7 @@ test('GET /metrics answers the Prometheus text format with its content type', as
   const res = await get(`${url}/metrics`);
   assert.equal(res.status, 200);
   assert.equal(res.type, 'text/plain; version=0.0.4; charset=utf-8');
-  assert.match(res.body, /^cloudtrail_slack_lookup_requests_total\{region="us-east-1",outcome="ok"\} 1$/m);
+  assert.match(res.body, /^cloudtrail_slack_lookup_requests_total\{account="unknown",region="us-east-1",outcome="ok"\} 1$/m);
   assert.match(res.body, /^process_resident_memory_bytes /m);
 });
 
@@ -180,5 +180,17 @@ test('an address already in use is a ConfigError naming the flag, the address an
     assert.ok(error instanceof ConfigError);
     assert.equal(error.message, `--http / http.listen / CLOUDTRAIL_SLACK_HTTP: cannot listen on http://127.0.0.1:${port}: the address is already in use (another process listens there: choose another port)`);
     return true;
+  });
+});
+
+test('GET /readyz names a target of another account by its key, account ID and name, region', async (t) => {
+  const { url, telemetry } = await start(t);
+  telemetry.targetStarted('222233334444/eu-west-1', T0 - 60_000);
+  telemetry.scanFailed('222233334444/eu-west-1', `AccessDenied ${WEBHOOK}`);
+  const res = await get(`${url}/readyz`);
+  assert.equal(res.status, 503);
+  assert.deepEqual(JSON.parse(res.body), {
+    ready: false,
+    notReady: [{ target: '222233334444/eu-west-1', account: '222233334444', region: 'eu-west-1', reason: 'AccessDenied ***' }],
   });
 });

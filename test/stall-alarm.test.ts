@@ -7,6 +7,7 @@ import { createAlerter, type AlertMail } from '../src/alerts/alerter';
 import { createAlertRecovery } from '../src/daemon/recover-alerts';
 import { createStallAlarm, describeLag, STALL_CHECK_INTERVAL_MS } from '../src/monitors/stall-alarm';
 import { StatusBoard } from '../src/observability/status-board';
+import { AccountDirectory } from '../src/targets/account-directory';
 import { captureLogger } from './support/daemon-harness';
 import { ManualClock } from './support/manual-clock';
 
@@ -17,14 +18,14 @@ const MIN = 60_000;
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
 
-function setup(t: TestContext, options: { stallAlertMinutes?: number; dir?: string; clock?: ManualClock } = {}) {
+function setup(t: TestContext, options: { stallAlertMinutes?: number; dir?: string; clock?: ManualClock; targets?: string[]; accounts?: AccountDirectory } = {}) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'stall-'));
   if (options.dir === undefined) t.after(() => rmSync(dir, { recursive: true, force: true }));
   const clock = options.clock ?? new ManualClock();
   const logs = captureLogger();
   const mails: AlertMail[] = [];
   const work: Promise<void>[] = [];
-  const board = new StatusBoard(() => clock.now());
+  const board = new StatusBoard(() => clock.now(), options.accounts);
   const inner = createAlerter({
     telemetry: board, // the alerter reports each alert it sends (cloudtrail_slack_alerts_total, the status page)
     email: { to: ['ops@example.com'], smtpUrl: undefined },
@@ -34,8 +35,9 @@ function setup(t: TestContext, options: { stallAlertMinutes?: number; dir?: stri
     log: logs.log,
     cooldownMs: 60 * MIN,
     transport: { sendMail: async (mail) => void mails.push(mail) },
+    accounts: options.accounts,
   });
-  const recovery = createAlertRecovery(inner, { regions: [EAST, WEST], track: (w) => work.push(w) });
+  const recovery = createAlertRecovery(inner, { regions: options.targets ?? [EAST, WEST], track: (w) => work.push(w) });
   const alarm = createStallAlarm({
     board,
     alerter: recovery.alerter,
@@ -186,4 +188,29 @@ test('describeLag', () => {
   assert.equal(describeLag(42 * 60 + 59), '42 min');
   assert.equal(describeLag(3 * 3600 + 5 * 60), '3 h 05 min');
   assert.equal(describeLag(52 * 3600), '2 d 4 h');
+});
+
+test('two accounts in one region: only the stalled one is alerted, named "region eu-west-1 of account prod (id)"', async (t) => {
+  const accounts = new AccountDirectory();
+  accounts.learn([{ id: '222233334444', name: 'prod' }]);
+  const PROD_WEST = `222233334444/${WEST}`;
+  const DEV_WEST = `555566667777/${WEST}`;
+  const s = setup(t, { targets: [PROD_WEST, DEV_WEST], accounts });
+  const now = s.clock.now();
+  s.board.targetStarted(PROD_WEST, now);
+  s.board.targetStarted(DEV_WEST, now);
+  const { running } = await s.start();
+  const poll = () => {
+    s.board.scanSucceeded(DEV_WEST, { start: s.clock.now() - MIN, end: s.clock.now() }, true);
+    s.board.scanFailed(PROD_WEST, 'AccessDenied');
+  };
+  await s.minutes(32, poll);
+  assert.deepEqual(subjects(s.mails), ['[cloudtrail-slack] stalled in region eu-west-1 of account prod (222233334444)']);
+  assert.match(s.mails[0]!.text, /region eu-west-1 of account prod \(222233334444\) has been read up to/);
+  assert.deepEqual(s.board.recentAlerts().map((a) => [a.kind, a.region]), [['stalled', PROD_WEST]]);
+  s.board.scanSucceeded(PROD_WEST, { start: now, end: s.clock.now() }, true);
+  await s.minutes(1);
+  assert.equal(s.mails[1]?.subject.replace(/ on .*/, ''), '[cloudtrail-slack] recovered: stalled in region eu-west-1 of account prod (222233334444)');
+  s.stop.abort();
+  await running;
 });

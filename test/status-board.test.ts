@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusBoard, RECENT_ALERTS } from '../src/observability/status-board';
 import { fanOut, noTelemetry, type Telemetry } from '../src/observability/telemetry';
+import { AccountDirectory } from '../src/targets/account-directory';
 
 const T0 = Date.parse('2026-11-30T08:00:00Z');
 
@@ -141,4 +142,40 @@ test('a LookupEvents request that fails shows its region as failing at once; thr
   b.scanFailed('us-east-1', 'not enabled', 'disabled');
   b.lookupRequest('us-east-1', 'error');
   assert.equal(b.view()[1]?.state, 'disabled', 'a disabled region stays disabled');
+});
+
+test('two accounts in one region are two rows; readiness names each by target key, account and region', () => {
+  const accounts = new AccountDirectory();
+  accounts.learn([{ id: '222233334444', name: 'prod' }]);
+  const b = new StatusBoard(() => T0, accounts);
+  b.setIdentity('111122223333');
+  b.targetStarted('222233334444/eu-west-1', T0);
+  b.targetStarted('555566667777/eu-west-1', T0);
+  b.scanSucceeded('555566667777/eu-west-1', { start: T0, end: T0 }, true);
+  b.events('222233334444/eu-west-1', 'posted', 2);
+  const rows = b.view();
+  assert.deepEqual(rows.map((r) => [r.key, r.account, r.accountId, r.accountName, r.region, r.state, r.counts.posted]), [
+    ['555566667777/eu-west-1', '555566667777', '555566667777', undefined, 'eu-west-1', 'ok', 0],
+    ['222233334444/eu-west-1', '222233334444', '222233334444', 'prod', 'eu-west-1', 'catching_up', 2],
+  ]);
+  const r = b.readiness(60_000);
+  assert.equal(r.ready, false);
+  assert.deepEqual(r.notReady, [
+    { target: '222233334444/eu-west-1', account: '222233334444', accountName: 'prod', region: 'eu-west-1', reason: 'no successful scan yet' },
+  ]);
+});
+
+test('a target keyed by region alone is the daemon\'s own account once STS said, and a cycle counts it by key', () => {
+  const { b } = board();
+  const cycles: boolean[] = [];
+  b.onCycle((clean) => cycles.push(clean));
+  b.targetStarted('eu-west-1', T0);
+  b.targetStarted('222233334444/eu-west-1', T0);
+  assert.equal(b.view().find((r) => r.key === 'eu-west-1')?.accountId, undefined);
+  b.setIdentity('111122223333');
+  assert.equal(b.view().find((r) => r.key === 'eu-west-1')?.accountId, '111122223333');
+  b.scanSucceeded('eu-west-1', { start: T0, end: T0 }, true);
+  assert.deepEqual(cycles, [], 'the other account\'s eu-west-1 has not scanned yet');
+  b.scanSucceeded('222233334444/eu-west-1', { start: T0, end: T0 }, true);
+  assert.deepEqual(cycles, [true]);
 });

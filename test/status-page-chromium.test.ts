@@ -52,9 +52,10 @@ test('headless Chromium renders the status page: one row per region with its sta
   const rows = await evaluate<string[][]>(
     `[...document.querySelectorAll('#regions tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent))`,
   );
-  assert.deepEqual(rows.map((r) => [r[0], r[1]]), [['eu-west-1', 'ok'], ['us-east-1', 'failing']]);
-  assert.match(rows[0]?.[4] ?? '', /ago$/, 'eu-west-1 shows when an event was last posted');
-  assert.match(rows[1]?.[5] ?? '', /AccessDenied/, 'us-east-1 shows why it fails');
+  // Column 0 is the account: the daemon's own, whatever the harness's STS said (or "—" without one).
+  assert.deepEqual(rows.map((r) => [r[1], r[2]]), [['eu-west-1', 'ok'], ['us-east-1', 'failing']]);
+  assert.match(rows[0]?.[5] ?? '', /ago$/, 'eu-west-1 shows when an event was last posted');
+  assert.match(rows[1]?.[6] ?? '', /AccessDenied/, 'us-east-1 shows why it fails');
   const alerts = await evaluate<string[][]>(
     `[...document.querySelectorAll('#alerts tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent))`,
   );

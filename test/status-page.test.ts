@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScrubber } from '../src/alerts/scrub';
 import { StatusBoard } from '../src/observability/status-board';
+import { AccountDirectory } from '../src/targets/account-directory';
 import { escapeHtml, formatDuration, renderStatusPage } from '../src/observability/status-page';
 
 const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);
@@ -37,12 +38,12 @@ test('the page lists each region with its state, lag, last scan and last post, a
   const { board, advance } = boardWithEveryState();
   advance(60_000);
   const html = renderStatusPage({ targets: board.view(), alerts: board.recentAlerts(), now: T0 + 60_000, scrub: createScrubber([WEBHOOK]) });
-  const rows = [...html.matchAll(/<tr class="state-([a-z_]+)"><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)].map((m) => m.slice(1));
+  const rows = [...html.matchAll(/<tr class="state-([a-z_]+)"><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)].map((m) => m.slice(1));
   assert.deepEqual(rows, [
-    ['failing', 'ap-south-1', 'failing', '21 min 0 s'],
-    ['catching_up', 'eu-west-1', 'catching up', '20 min 0 s'],
-    ['disabled', 'me-south-1', 'disabled', '21 min 0 s'],
-    ['ok', 'us-east-1', 'ok', '16 min 0 s'],
+    ['failing', '—', 'ap-south-1', 'failing', '21 min 0 s'],
+    ['catching_up', '—', 'eu-west-1', 'catching up', '20 min 0 s'],
+    ['disabled', '—', 'me-south-1', 'disabled', '21 min 0 s'],
+    ['ok', '—', 'us-east-1', 'ok', '16 min 0 s'],
   ]);
   assert.match(html, /<td>us-east-1<\/td>.*<time datetime="2026-11-30T08:00:00.000Z">1 min 0 s ago<\/time><\/td><td><time datetime="2026-11-30T08:00:00.000Z">1 min 0 s ago/);
   assert.match(html, /<table id="alerts">.*<td>region-failing<\/td><td>ap-south-1<\/td>/s);
@@ -68,4 +69,33 @@ test('an empty board says so instead of showing empty tables', () => {
   assert.match(html, /none since the daemon started/);
   assert.match(html, /version 1\.2\.3 · AWS account 111122223333/);
   assert.doesNotMatch(html, /http-equiv="refresh"/);
+});
+
+test('one row per target: the account ("name (id)", escaped) then the region, ordered by account then region', () => {
+  const accounts = new AccountDirectory();
+  accounts.learn([{ id: '222233334444', name: 'prod <b>&' }, { id: '555566667777', name: 'dev' }]);
+  const board = new StatusBoard(() => T0, accounts);
+  board.setIdentity('111122223333');
+  for (const key of ['222233334444/us-east-1', '555566667777/eu-west-1', '222233334444/eu-west-1', '999988887777/ap-south-1']) {
+    board.targetStarted(key, T0);
+  }
+  board.alertSent('region-failing', 'AccessDenied', '222233334444/us-east-1');
+  const html = renderStatusPage({ targets: board.view(), alerts: board.recentAlerts(), now: T0, scrub: (s) => s, accounts });
+  const rows = [...html.matchAll(/<tr class="state-[a-z_]+"><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)].map((m) => m.slice(1));
+  assert.deepEqual(rows, [
+    ['999988887777', 'ap-south-1'],
+    ['dev (555566667777)', 'eu-west-1'],
+    ['prod &lt;b&gt;&amp; (222233334444)', 'eu-west-1'],
+    ['prod &lt;b&gt;&amp; (222233334444)', 'us-east-1'],
+  ]);
+  assert.doesNotMatch(html, /<b>/);
+  assert.match(html, /<td>region-failing<\/td><td>us-east-1 · prod &lt;b&gt;&amp; \(222233334444\)<\/td>/);
+});
+
+test('the single-account page names the daemon\'s own account on every row once STS said', () => {
+  const board = new StatusBoard(() => T0);
+  board.targetStarted('eu-west-1', T0);
+  board.setIdentity('111122223333');
+  const html = renderStatusPage({ targets: board.view(), alerts: [], now: T0, scrub: (s) => s });
+  assert.match(html, /<tr class="state-catching_up"><td>111122223333<\/td><td>eu-west-1<\/td>/);
 });

@@ -17,6 +17,7 @@ import { createMailTransport, describeSmtp } from './mailer';
 import { isNotice } from './alert-kinds';
 import { createScrubber } from './scrub';
 import type { Telemetry } from '../observability/telemetry';
+import { parseTargetKey } from '../targets/target';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
@@ -26,6 +27,10 @@ export interface AlertInput {
    * 'throttled' | 'fatal' | …; one cooldown per (kind, region).
    */
   kind: string;
+  /**
+   * The target key it concerns: a region for the daemon's own account, `<account-id>/<region>` for another (issue
+   * 10), so the cooldown is per account and region, and the email names the account.
+   */
   region?: string;
   /** What went wrong; scrubbed of secrets before it is logged or emailed. */
   reason: string;
@@ -79,6 +84,11 @@ export interface AlerterOptions {
    * STS has answered, undefined, and the email says "(unknown)". An alert's own `account` wins.
    */
   identity?: () => { account: string; arn: string } | undefined;
+  /**
+   * The names of accounts (the run's AccountDirectory): an alert about another account's target (a `region` that
+   * is a target key `<account-id>/<region>`) names it "name (id)". Default: the ID alone.
+   */
+  accounts?: { nameOf(id: string): string | undefined };
   /** More secrets to mask by value (alerts/scrub.ts knownSecretsOf: the webhook URL, AWS keys); the SMTP URL's userinfo always is. */
   secrets?: readonly (string | undefined)[];
   /** Told of each alert actually sent: emailed, or logged when email is off (cloudtrail_slack_alerts_total, the status page). */
@@ -172,6 +182,7 @@ class EmailAlerter implements Alerter {
     const facts = {
       kind: input.kind,
       region: input.region,
+      ...this.#nameOf(input.region),
       ...this.#accountOf(input.account),
       reason: this.#scrub(input.reason),
       action: this.#scrub(input.action),
@@ -237,7 +248,7 @@ class EmailAlerter implements Alerter {
     this.#log.info({ ...fields, email: 'sending' }, 'alert condition recovered');
     const content = formatRecoveredEmail(
       this.#origin,
-      { kind, region, note, openedAt: closed.openedAt, reason: closed.reason, ...this.#accountOf(undefined) },
+      { kind, region, note, openedAt: closed.openedAt, reason: closed.reason, ...this.#nameOf(region), ...this.#accountOf(undefined) },
       now,
     );
     await this.#send(content, fields);
@@ -330,6 +341,13 @@ class EmailAlerter implements Alerter {
     if (account !== undefined) return { account };
     const identity = this.#options.identity?.();
     return identity === undefined ? { account: undefined } : { account: identity.account, principal: identity.arn };
+  }
+
+  /** The name of a target key's account, when it names another account and the name is known. */
+  #nameOf(target: string | undefined): { accountName?: string } {
+    const account = target === undefined ? undefined : parseTargetKey(target).account;
+    const name = account === undefined ? undefined : this.#options.accounts?.nameOf(account);
+    return name === undefined ? {} : { accountName: name };
   }
 
   /** Telemetry must never fail an alert. */

@@ -1,4 +1,5 @@
 import { makeVisible } from '../slack/visible';
+import { describeAccount as nameAccount, parseTargetKey } from '../targets/target';
 
 /** Who is writing: the facts every alert email carries so the reader can find the process. */
 export interface AlertOrigin {
@@ -10,7 +11,10 @@ export interface AlertOrigin {
 
 export interface AlertFacts {
   kind: string;
+  /** The target key (a region for the daemon's own account, `<account-id>/<region>` for another), if any. */
   region: string | undefined;
+  /** The name of the target key's account (AccountDirectory), when known: untrusted text. */
+  accountName?: string;
   account: string | undefined;
   /** The principal's ARN, shown after the account (the daemon's own identity, from STS). */
   principal?: string;
@@ -22,7 +26,9 @@ export interface AlertFacts {
 
 export interface RecoveryFacts {
   kind: string;
+  /** As AlertFacts.region. */
   region: string | undefined;
+  accountName?: string;
   /** Already scrubbed. */
   note: string | undefined;
   /** From the open record: when it was first emailed, and why. */
@@ -50,9 +56,9 @@ export function formatAlertEmail(
   cooldownMs: number,
   recovers = true,
 ): EmailContent {
-  const where = describeWhere(alert.kind, alert.region);
+  const where = describeWhere(alert.kind, alert);
   return {
-    subject: `${PREFIX} ${where} on ${origin.host}`,
+    subject: `${PREFIX} ${oneLine(where)} on ${origin.host}`,
     text: [
       `cloudtrail-slack needs a human: ${where}.`,
       '',
@@ -63,7 +69,7 @@ export function formatAlertEmail(
       '',
       ...table([
         ['Kind', alert.kind],
-        ['Region', alert.region ?? '(not region-specific)'],
+        ['Region', regionOf(alert.region)],
         ['AWS profile', origin.profile],
         ['AWS account', describeAccount(alert)],
         ...originRows(origin),
@@ -83,9 +89,9 @@ export function formatAlertEmail(
 
 /** Subject and plain-text body of the one "recovered" email that closes an alert. */
 export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFacts, now: number): EmailContent {
-  const where = describeWhere(recovery.kind, recovery.region);
+  const where = describeWhere(recovery.kind, recovery);
   return {
-    subject: `${PREFIX} recovered: ${where} on ${origin.host}`,
+    subject: `${PREFIX} recovered: ${oneLine(where)} on ${origin.host}`,
     text: [
       `cloudtrail-slack recovered: ${where}.`,
       '',
@@ -97,7 +103,7 @@ export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFact
       '',
       ...table([
         ['Kind', recovery.kind],
-        ['Region', recovery.region ?? '(not region-specific)'],
+        ['Region', regionOf(recovery.region)],
         ['AWS profile', origin.profile],
         ['AWS account', describeAccount(recovery)],
         ...originRows(origin),
@@ -108,14 +114,43 @@ export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFact
   };
 }
 
-/** `123456789012 (arn:aws:iam::123456789012:user/x)`, the account alone, or `(unknown)` before STS answered. */
-function describeAccount(facts: { account?: string | undefined; principal?: string | undefined }): string {
+type WhereFacts = { region?: string | undefined; accountName?: string | undefined };
+
+/**
+ * The target key's account, "prod (123456789012)" or the ID (issue 10); undefined for a key that is a region (the
+ * daemon's own account) or no key at all.
+ */
+function targetAccount(facts: WhereFacts): string | undefined {
+  const account = facts.region === undefined ? undefined : parseTargetKey(facts.region).account;
+  // A name is untrusted text: one line, its invisible characters shown (makeVisible), wherever it is written.
+  return account === undefined ? undefined : nameAccount(account, facts.accountName === undefined ? undefined : makeVisible(facts.accountName));
+}
+
+/**
+ * The target's account ("prod (222233334444)": another account, whose principal is the assumed role, not ours);
+ * else `123456789012 (arn:aws:iam::123456789012:user/x)`, the account alone, or `(unknown)` before STS answered.
+ */
+function describeAccount(facts: WhereFacts & { account?: string | undefined; principal?: string | undefined }): string {
+  const target = targetAccount(facts);
+  if (target !== undefined) return target;
   if (facts.account === undefined) return '(unknown)';
   return facts.principal === undefined ? facts.account : `${facts.account} (${facts.principal})`;
 }
 
-function describeWhere(kind: string, region: string | undefined): string {
-  return region === undefined ? kind : `${kind} in ${region}`;
+function regionOf(key: string | undefined): string {
+  return key === undefined ? '(not region-specific)' : parseTargetKey(key).region;
+}
+
+/** `kind in eu-west-1` (the daemon's own account, as before accounts), `kind in region eu-west-1 of account prod (id)`. */
+function describeWhere(kind: string, facts: WhereFacts): string {
+  if (facts.region === undefined) return kind;
+  const account = targetAccount(facts);
+  return account === undefined ? `${kind} in ${facts.region}` : `${kind} in region ${regionOf(facts.region)} of account ${account}`;
+}
+
+/** A subject is one line: an account name is untrusted text (a line break there would start a header). */
+function oneLine(text: string): string {
+  return makeVisible(text);
 }
 
 function originRows(origin: AlertOrigin): [string, string][] {

@@ -1,3 +1,4 @@
+import type { AccountNameSource } from '../slack/account-text';
 import type { AlertInput } from '../alerts/alerter';
 import type { Config } from '../config/types';
 import type { Clock } from '../lib/clock';
@@ -31,6 +32,8 @@ export interface WebhookQueueDeps {
   recordUndeliverable(item: QueueItem, error: string): Promise<void>;
   /** The account the daemon runs as, once STS has said (src/aws/learn-identity.ts): messages name it. */
   account?: () => string | undefined;
+  /** The run's AccountDirectory: messages and digests name an account "name (id)"; default: IDs only. */
+  accounts?: AccountNameSource;
 }
 
 /**
@@ -52,6 +55,7 @@ export function createWebhookQueues(config: Config, deps: WebhookQueueDeps): Map
         digest,
         consoleDomain: config.consoleDomain,
         account: deps.account,
+        accounts: deps.accounts,
         recordUndeliverable: deps.recordUndeliverable,
         signal: deps.signal,
         telemetry: deps.telemetry,

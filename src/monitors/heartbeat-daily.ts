@@ -9,7 +9,7 @@ import type { Logger } from '../logging/logger';
 import type { BoardTotals, TargetView } from '../observability/status-board';
 import type { SendOutcome } from '../slack/sender';
 import type { SlackMessage } from '../slack/types';
-import { differenceOf, formatHeartbeatMessage } from '../slack/format-heartbeat';
+import { accountCountsOf, differenceOf, formatHeartbeatMessage } from '../slack/format-heartbeat';
 
 /**
  * The daily heartbeat message (issue 9 item 5, `heartbeat.slackDaily` = "HH:MM" UTC): once a day, at the first
@@ -77,6 +77,8 @@ export function createDailyHeartbeat(deps: DailyHeartbeatDeps): Service {
       let since = clock.now();
       let sinceStart = true;
       let baseline = board.snapshotTotals();
+      // Each target's counts at the period's start: the per-account lines of a daemon watching several accounts.
+      let targetBaseline = new Map(board.view().map((view) => [view.key, { read: view.counts.read, posted: view.counts.posted }]));
       log.info({ at: `${timeOfDay} UTC`, webhook }, 'daily heartbeat message on');
       while (!signal.aborted) {
         try {
@@ -90,8 +92,10 @@ export function createDailyHeartbeat(deps: DailyHeartbeatDeps): Service {
         const queue = deps.queueFor(webhook);
         if (queue === undefined) return log.error({ webhook }, 'no webhook queue for the daily heartbeat; it stays off');
         const totals = board.snapshotTotals();
+        const views = board.view();
         const message = formatHeartbeatMessage({
-          since, sinceStart, now, counts: differenceOf(totals, baseline), regions: board.view(), profile: config.stateProfile,
+          since, sinceStart, now, counts: differenceOf(totals, baseline), regions: views, profile: config.stateProfile,
+          accounts: accountCountsOf(views, targetBaseline),
         });
         let outcome: SendOutcome;
         try {
@@ -108,6 +112,7 @@ export function createDailyHeartbeat(deps: DailyHeartbeatDeps): Service {
         since = now;
         sinceStart = false;
         baseline = totals;
+        targetBaseline = new Map(views.map((view) => [view.key, { read: view.counts.read, posted: view.counts.posted }]));
         if (config.dryRun) continue; // --dry-run writes no state
         try {
           await writeFileAtomic(file, `${JSON.stringify({ version: 1, lastSentDay, sentAt: new Date(now).toISOString() })}\n`);

@@ -6,9 +6,10 @@ import { isAbortError } from '../lib/errors';
 import type { Service } from '../lifecycle/service';
 import type { Logger } from '../logging/logger';
 import type { TargetView } from '../observability/status-board';
+import { describeAccount } from '../targets/target';
 
 /**
- * The stall alarm (issue 9 item 5): a region whose lag (now − scanned-up-to, StatusBoard.view) stays above
+ * The stall alarm (issue 9 item 5): a target (an account's region, by its key) whose lag (now − scanned-up-to, StatusBoard.view) stays above
  * `stallAlertMinutes` raises one `stalled` alert (email, log line; the alerter counts it in `cloudtrail_slack_alerts_total`), and a "recovered" once its
  * lag is back under the threshold. Whatever the cause: throttling, failures, a hung request, a busy region read
  * slower than real time. A region reading a backlog after downtime shrinks its lag and is left alone.
@@ -28,6 +29,7 @@ export interface StallAlarmDeps {
   config: Pick<Config, 'stallAlertMinutes'>;
 }
 
+/** `region`: the target key (a region for the daemon's own account, `<account-id>/<region>` for another). */
 export type StallVerdict = { region: string; change: 'stalled' | 'caught-up'; view: TargetView };
 
 /**
@@ -44,7 +46,7 @@ export function judgeStalls(
   const verdicts: StallVerdict[] = [];
   const seen = new Set<string>();
   for (const view of views) {
-    const { region, lagSeconds } = view;
+    const { key: region, lagSeconds } = view;
     if (view.state === 'disabled') continue;
     seen.add(region);
     const before = previousLag.get(region);
@@ -79,7 +81,8 @@ export function createStallAlarm(deps: StallAlarmDeps): Service {
         continue;
       }
       const behind = describeLag(view.lagSeconds);
-      log.warn({ region, lagSeconds: Math.round(view.lagSeconds), stallAlertMinutes: config.stallAlertMinutes }, 'region stalled');
+      const where = view.account === undefined ? {} : { account: view.account };
+      log.warn({ region: view.region, ...where, lagSeconds: Math.round(view.lagSeconds), stallAlertMinutes: config.stallAlertMinutes }, 'region stalled');
       await deps.alerter.alert({ kind: 'stalled', region, reason: reasonOf(view, behind, config.stallAlertMinutes), action: ACTION });
     }
   };
@@ -108,7 +111,15 @@ const ACTION =
 function reasonOf(view: TargetView, behind: string, minutes: number): string {
   const upTo = new Date(view.scannedUpTo).toISOString();
   const why = view.lastError === undefined ? '' : `; last error: ${view.lastError}`;
-  return `region ${view.region} has been read up to ${upTo} only: ${behind} behind, more than stallAlertMinutes (${minutes}); state ${view.state}${why}`;
+  return `${targetOf(view)} has been read up to ${upTo} only: ${behind} behind, more than stallAlertMinutes (${minutes}); state ${view.state}${why}`;
+}
+
+/**
+ * "region eu-west-1" for the daemon's own account, as before accounts; "region eu-west-1 of account prod
+ * (222233334444)" for another (the name as the board knows it, untrusted: the alerter shows it as text).
+ */
+function targetOf(view: TargetView): string {
+  return view.account === undefined ? `region ${view.region}` : `region ${view.region} of account ${describeAccount(view.account, view.accountName)}`;
 }
 
 /** "42 min", "3 h 05 min", "2 d 4 h". */

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger';
 import type { Service } from '../lifecycle/service';
 import { formatListenUrl, type ListenAddress } from './listen-address';
 import type { Liveness } from './liveness';
-import type { StatusBoard } from './status-board';
+import type { NotReady, StatusBoard } from './status-board';
 import { renderStatusPage } from './status-page';
 
 /**
@@ -16,7 +16,9 @@ import { renderStatusPage } from './status-page';
  * - `GET /healthz`: 200 `{ healthy: true, … }` when the event loop answered this request and the loops turn
  *   (liveness.ts: a LookupEvents request, a scan's end or a Slack POST within stuckAfterMs); else 503.
  * - `GET /readyz`: StatusBoard.readiness(readyMaxAgeMs): 200 `{ ready: true }`, or 503
- *   `{ ready: false, notReady: [{ region, reason }] }` (reasons scrubbed of secrets).
+ *   `{ ready: false, notReady: [{ target, account?, accountName?, region, reason }] }`: the target key, its account
+ *   ID (the daemon's own for a key that is a region alone, once STS said), the account's name when known, the
+ *   region; strings scrubbed of secrets (JSON escapes the rest). Nothing watched yet: `[{ region: "*", reason }]`.
  * - `GET /`: the status page (status-page.ts).
  *
  * HEAD works wherever GET does; other methods get 405 with `Allow: GET, HEAD`; other paths 404. Bodies carry no
@@ -39,6 +41,8 @@ export interface HttpServerOptions {
   version?: string;
   /** The AWS account, once known (STS GetCallerIdentity). */
   account?(): string | undefined;
+  /** The names of accounts (the run's AccountDirectory), for the status page's alerts; default: IDs only. */
+  accounts?: { describe(id: string): string };
 }
 
 export interface HttpServerService extends Service {
@@ -124,7 +128,7 @@ const ROUTES: Record<string, Route> = {
     const { ready, notReady } = o.board.readiness(o.readyMaxAgeMs);
     const body = ready
       ? { ready }
-      : { ready, notReady: notReady.map((n) => ({ region: o.scrub(n.region), reason: o.scrub(n.reason) })) };
+      : { ready, notReady: notReady.map((n) => readyEntry(n, o.scrub)) };
     send(res, req, ready ? 200 : 503, JSON_TYPE, `${JSON.stringify(body)}\n`);
   },
   '/': (o, req, res) => {
@@ -136,10 +140,23 @@ const ROUTES: Record<string, Route> = {
       scrub: o.scrub,
       version: o.version,
       account: o.account?.(),
+      accounts: o.accounts,
     });
     send(res, req, 200, HTML_TYPE, page);
   },
 };
+
+/** One /readyz entry, every string scrubbed; the "nothing watched" entry keeps its old shape `{ region, reason }`. */
+function readyEntry(n: NotReady, scrub: (text: string) => string): Record<string, string> {
+  if (n.target === '*') return { region: '*', reason: scrub(n.reason) };
+  return {
+    target: scrub(n.target),
+    ...(n.account === undefined ? {} : { account: scrub(n.account) }),
+    ...(n.accountName === undefined ? {} : { accountName: scrub(n.accountName) }),
+    region: scrub(n.region),
+    reason: scrub(n.reason),
+  };
+}
 
 function send(res: ServerResponse, req: IncomingMessage, status: number, type: string, body: string): void {
   const bytes = Buffer.from(body, 'utf8');

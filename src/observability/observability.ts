@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { createScrubber, knownSecretsOf } from '../alerts/scrub';
 import type { Config } from '../config/types';
 import type { Logger } from '../logging/logger';
+import type { AccountDirectory } from '../targets/account-directory';
 import { createHttpServer, type HttpServerService } from './http-server';
 import { Liveness } from './liveness';
 import { createPrometheusTelemetry, type PrometheusTelemetry } from './prometheus';
@@ -20,7 +21,10 @@ export interface Observability {
   telemetry: Telemetry;
   /** undefined when `http.listen` is not set (the default). */
   http: HttpServerService | undefined;
-  /** The AWS account once known (STS GetCallerIdentity): cloudtrail_slack_identity_info and the status page. */
+  /**
+   * The AWS account once known (STS GetCallerIdentity): cloudtrail_slack_identity_info, the status page, and the
+   * account of the targets whose key is a region alone (their `account` label, their row).
+   */
   setIdentity(account: string): void;
 }
 
@@ -41,17 +45,21 @@ export function stuckAfterMs(config: Pick<Config, 'pollIntervalSeconds'>): numbe
   return (3 * config.pollIntervalSeconds + 15 * 60) * 1000;
 }
 
+/**
+ * `deps.accounts`: the names of the accounts (the run's one AccountDirectory), read by the status board for its
+ * rows, the status page and /readyz; default none known (accounts named by ID). `deps.board`: a board made by the
+ * caller (tests), which then names accounts with its own directory.
+ */
 export function createObservability(
   config: Config,
-  deps: { now(): number; log: Logger; extra?: Telemetry; board?: StatusBoard },
+  deps: { now(): number; log: Logger; extra?: Telemetry; board?: StatusBoard; accounts?: AccountDirectory },
 ): Observability {
   let account: string | undefined;
-  const board = deps.board ?? new StatusBoard(deps.now);
+  const board = deps.board ?? new StatusBoard(deps.now, deps.accounts);
   const liveness = new Liveness(deps.now, stuckAfterMs(config));
   const webhooks = Object.keys(config.slack.webhooks);
   const version = packageVersion();
   const prometheus = createPrometheusTelemetry({
-    regions: config.regions,
     webhooks: webhooks.length > 0 ? webhooks : ['default'],
     version,
     board,
@@ -75,9 +83,11 @@ export function createObservability(
           scrub: createScrubber(knownSecretsOf(config)),
           version,
           account: () => account,
+          accounts: deps.accounts,
         });
   const setIdentity = (known: string) => {
     account = known;
+    board.setIdentity(known);
     prometheus.setIdentity(known);
   };
   return { board, prometheus, telemetry, http, setIdentity };

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { ALERT_KIND_NAMES } from '../alerts/alert-kinds';
+import { parseTargetKey } from '../targets/target';
 import type { TargetView } from './status-board';
 import type { EventOutcome, LookupOutcome, SlackOutcome, TargetState, Telemetry } from './telemetry';
 
@@ -11,9 +12,12 @@ import type { EventOutcome, LookupOutcome, SlackOutcome, TargetState, Telemetry 
  * - Our names carry the `cloudtrail_slack_` prefix and follow J.2: base units (`_seconds`), `_total` on counters,
  *   `_timestamp_seconds` for points in time, `_info` for metadata. The default Node process metrics keep their
  *   standard unprefixed names (`process_*`, `nodejs_*`) so stock Node.js dashboards work unchanged.
- * - Labels are bounded (J.2 "Cardinality"): a region, a webhook NAME from the config (never its URL), an outcome
- *   from the closed unions of telemetry.ts, an alert kind from alert-kinds.ts. Every combination known at start
- *   is pre-initialised to 0, as Alertmanager does (J.3), so `rate()` and `increase()` see the first increment.
+ * - Labels are bounded (J.2 "Cardinality"): an account ID and a region (every per-target series: `account` is the
+ *   target key's account, else the daemon's own from `defaultAccount()`, else `unknown` before STS answered; the
+ *   accounts come from the config or the organisation listing only, never from an event), a webhook NAME from
+ *   the config (never its URL), an outcome from the closed unions of telemetry.ts, an alert kind from
+ *   alert-kinds.ts. A target's series are pre-set to 0 when it starts (targetStarted), the webhooks' and alert
+ *   kinds' at creation, as Alertmanager does (J.3), so `rate()` and `increase()` see the first increment.
  * - Lag is computed at scrape time (a `collect()`, J.1) from the status board: now − scanned-up-to.
  */
 
@@ -25,9 +29,15 @@ const SLACK_OUTCOMES: readonly SlackOutcome[] = ['ok', 'rate_limited', 'refused'
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 const TARGET_STATES: readonly TargetState[] = ['ok', 'catching_up', 'failing', 'disabled'];
 
+/** The `account` label of a target whose key names no account while the daemon's own is not known yet. */
+export const UNKNOWN_ACCOUNT = 'unknown';
+
 export interface PrometheusOptions {
-  /** The configured regions: their series start at 0. Others (region discovery) appear when first reported. */
-  regions: readonly string[];
+  /**
+   * The daemon's own account (STS GetCallerIdentity, learned before "ready"): the `account` label of targets
+   * whose key is a region alone. Undefined until known: `unknown`. Default: the last setIdentity.
+   */
+  defaultAccount?(): string | undefined;
   /** The configured webhook names (config `slack.webhooks` keys, or `default`). Never URLs. */
   webhooks: readonly string[];
   /** The package version, for cloudtrail_slack_build_info. */
@@ -61,18 +71,29 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
     for (const misnamed of MISNAMED_DEFAULTS) registry.removeSingleMetric(misnamed);
   }
   const name = (suffix: string) => `${METRIC_PREFIX}${suffix}`;
+  let account: string | undefined;
+  const defaultAccount = options.defaultAccount ?? (() => account);
+  /** The labels of a target key: its account (else the daemon's own, else `unknown`) and its region. */
+  const labelsOf = (target: string) => {
+    const parts = parseTargetKey(target);
+    return { account: parts.account ?? defaultAccount() ?? UNKNOWN_ACCOUNT, region: parts.region };
+  };
+  function labelsOfView(view: TargetView) {
+    return { account: view.account ?? defaultAccount() ?? UNKNOWN_ACCOUNT, region: view.region };
+  }
+
   const registers = [registry];
 
   const lookups = new Counter({
     name: name('lookup_requests_total'),
-    help: 'CloudTrail LookupEvents requests, by region and outcome (ok, throttled, denied, error).',
-    labelNames: ['region', 'outcome'] as const,
+    help: 'CloudTrail LookupEvents requests, by account, region and outcome (ok, throttled, denied, error).',
+    labelNames: ['account', 'region', 'outcome'] as const,
     registers,
   });
   const events = new Counter({
     name: name('events_total'),
-    help: 'Events by region and outcome: read (records returned), posted (delivered per webhook, digests included), digested (the posted that went in a digest), muted, duplicate (already delivered), undeliverable.',
-    labelNames: ['region', 'outcome'] as const,
+    help: 'Events by account, region and outcome: read (records returned), posted (delivered per webhook, digests included), digested (the posted that went in a digest), muted, duplicate (already delivered), undeliverable.',
+    labelNames: ['account', 'region', 'outcome'] as const,
     registers,
   });
   const slack = new Counter({
@@ -87,17 +108,28 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
     labelNames: ['webhook'] as const,
     registers,
   });
-  const lastScan = new Gauge({
+  // Points in time kept here by target key and labelled at scrape time, so a target of the daemon's own account
+  // moves from `unknown` to its ID once STS answers, and a stopped target's series are gone, whatever the labels.
+  const lastScanAt = new Map<string, number>();
+  const watchedAt = new Map<string, number>();
+  const pointsOf = (points: Map<string, number>) =>
+    function collect(this: Gauge<'account' | 'region'>) {
+      this.reset();
+      for (const [target, at] of points) this.set(labelsOf(target), at / 1000);
+    };
+  new Gauge({
     name: name('last_successful_scan_timestamp_seconds'),
-    help: 'Unix time of the last successful scan of a region (absent until one succeeds in this process).',
-    labelNames: ['region'] as const,
+    help: 'Unix time of the last successful scan of an account\'s region (absent until one succeeds in this process).',
+    labelNames: ['account', 'region'] as const,
     registers,
+    collect: pointsOf(lastScanAt),
   });
-  const watchedSince = new Gauge({
+  new Gauge({
     name: name('watched_since_timestamp_seconds'),
-    help: 'Unix time this process started watching a region (absent once it stops): what an alert on the last successful scan counts from before the first success.',
-    labelNames: ['region'] as const,
+    help: 'Unix time this process started watching an account\'s region (absent once it stops): what an alert on the last successful scan counts from before the first success.',
+    labelNames: ['account', 'region'] as const,
     registers,
+    collect: pointsOf(watchedAt),
   });
   const alerts = new Counter({
     name: name('alerts_total'),
@@ -119,31 +151,28 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
   }).set({ version: options.version }, 1);
   new Gauge({
     name: name('lag_seconds'),
-    help: 'How far a region trails now: now − the end of its last delivered window, in seconds.',
-    labelNames: ['region'] as const,
+    help: 'How far an account\'s region trails now: now − the end of its last delivered window, in seconds.',
+    labelNames: ['account', 'region'] as const,
     registers,
     collect() {
       this.reset();
-      for (const target of options.board.view()) this.set({ region: target.region }, target.lagSeconds);
+      for (const target of options.board.view()) this.set(labelsOfView(target), target.lagSeconds);
     },
   });
   new Gauge({
     name: name('region_state'),
-    help: 'A region\'s state: 1 for the current one of ok, catching_up, failing, disabled; 0 for the others.',
-    labelNames: ['region', 'state'] as const,
+    help: 'An account\'s region\'s state: 1 for the current one of ok, catching_up, failing, disabled; 0 for the others.',
+    labelNames: ['account', 'region', 'state'] as const,
     registers,
     collect() {
       this.reset();
       for (const target of options.board.view()) {
-        for (const state of TARGET_STATES) this.set({ region: target.region, state }, target.state === state ? 1 : 0);
+        const labels = labelsOfView(target);
+        for (const state of TARGET_STATES) this.set({ ...labels, state }, target.state === state ? 1 : 0);
       }
     },
   });
 
-  for (const region of options.regions) {
-    for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ region, outcome }, 0);
-    for (const outcome of EVENT_OUTCOMES) events.inc({ region, outcome }, 0);
-  }
   for (const webhook of options.webhooks) {
     for (const outcome of SLACK_OUTCOMES) slack.inc({ webhook, outcome }, 0);
     queue.set({ webhook }, 0);
@@ -158,7 +187,6 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
       // ignored on purpose
     }
   };
-  let account: string | undefined;
 
   return {
     registry,
@@ -170,17 +198,23 @@ export function createPrometheusTelemetry(options: PrometheusOptions): Prometheu
         account = next;
         identity.set({ account }, 1);
       }),
-    targetStarted: (region) => safely(() => watchedSince.set({ region }, options.now() / 1000)),
-    targetStopped: (region) =>
+    targetStarted: (target) =>
       safely(() => {
-        lastScan.remove({ region });
-        watchedSince.remove({ region });
+        const labels = labelsOf(target);
+        if (!watchedAt.has(target)) watchedAt.set(target, options.now());
+        for (const outcome of LOOKUP_OUTCOMES) lookups.inc({ ...labels, outcome }, 0);
+        for (const outcome of EVENT_OUTCOMES) events.inc({ ...labels, outcome }, 0);
       }),
-    lookupRequest: (region, outcome) => safely(() => lookups.inc({ region, outcome })),
-    scanSucceeded: (region) => safely(() => lastScan.set({ region }, options.now() / 1000)),
+    targetStopped: (target) =>
+      safely(() => {
+        lastScanAt.delete(target);
+        watchedAt.delete(target);
+      }),
+    lookupRequest: (target, outcome) => safely(() => lookups.inc({ ...labelsOf(target), outcome })),
+    scanSucceeded: (target) => safely(() => lastScanAt.set(target, options.now())),
     scanFailed: () => undefined,
-    events: (region, outcome, count) => safely(() => {
-      if (count > 0) events.inc({ region, outcome }, count);
+    events: (target, outcome, count) => safely(() => {
+      if (count > 0) events.inc({ ...labelsOf(target), outcome }, count);
     }),
     slackMessage: (webhook, outcome) => safely(() => slack.inc({ webhook, outcome })),
     queueDepth: (webhook, depth) => safely(() => queue.set({ webhook }, depth)),

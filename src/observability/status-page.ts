@@ -1,3 +1,4 @@
+import { describeAccount, parseTargetKey } from '../targets/target';
 import type { AlertRecord, TargetView } from './status-board';
 import type { TargetState } from './telemetry';
 
@@ -5,7 +6,10 @@ import type { TargetState } from './telemetry';
  * GET / : the status page for a person, a pure function of what the status board knows. Every string that ends
  * up in the page goes through `scrub` (the daemon's secret scrubber) and then HTML escaping: failure reasons and
  * alert summaries may quote attacker-controlled text (an event's fields, an error body) and must never become
- * markup or reveal a secret. No script, no external resource; the page reloads itself every `refreshSeconds`.
+ * markup or reveal a secret. Account names (config, organisation listing) are untrusted too: escaped the same way.
+ * One row per target, with its account ("name (id)", or the ID; "—" for the daemon's own before STS said) and
+ * region, in the board's order (account, then region). No script, no external resource; the page reloads itself
+ * every `refreshSeconds`.
  */
 
 export interface StatusPageInput {
@@ -20,6 +24,8 @@ export interface StatusPageInput {
   refreshSeconds?: number;
   version?: string;
   account?: string;
+  /** The account names (the AccountDirectory), for the alerts' targets; default: IDs only. */
+  accounts?: { describe(id: string): string };
 }
 
 const STATE_LABEL: Record<TargetState, string> = {
@@ -49,12 +55,13 @@ export function renderStatusPage(input: StatusPageInput): string {
     ms === undefined ? '—' : `<time datetime="${new Date(ms).toISOString()}">${formatDuration((input.now - ms) / 1000)} ago</time>`;
   const rows = input.targets.map((t) => {
     const reason = t.lastError === undefined ? '' : text(t.lastError);
-    return `<tr class="state-${t.state}"><td>${text(t.region)}</td><td>${STATE_LABEL[t.state]}</td>` +
+    const account = t.accountId === undefined ? '—' : text(describeAccount(t.accountId, t.accountName));
+    return `<tr class="state-${t.state}"><td>${account}</td><td>${text(t.region)}</td><td>${STATE_LABEL[t.state]}</td>` +
       `<td>${formatDuration(t.lagSeconds)}</td><td>${when(t.lastScanAt)}</td><td>${when(t.lastPostedAt)}</td>` +
       `<td>${reason}</td></tr>`;
   });
   const alerts = input.alerts.map((a) =>
-    `<tr><td>${when(a.at)}</td><td>${text(a.kind)}</td><td>${a.region === undefined ? '' : text(a.region)}</td><td>${text(a.summary)}</td></tr>`,
+    `<tr><td>${when(a.at)}</td><td>${text(a.kind)}</td><td>${a.region === undefined ? '' : text(alertTarget(a.region, input.accounts))}</td><td>${text(a.summary)}</td></tr>`,
   );
   const refresh = input.refreshSeconds ?? 30;
   const about = [
@@ -71,10 +78,10 @@ export function renderStatusPage(input: StatusPageInput): string {
     '<h1>cloudtrail-slack</h1>',
     `<p class="about">${about.join(' · ')}</p>`,
     '<h2>Regions</h2>',
-    '<table id="regions"><thead><tr><th>region</th><th>state</th><th>lag</th><th>last scan</th><th>last event posted</th><th>last failure</th></tr></thead>',
-    `<tbody>${rows.join('') || '<tr><td colspan="6">no region is watched yet</td></tr>'}</tbody></table>`,
+    '<table id="regions"><thead><tr><th>account</th><th>region</th><th>state</th><th>lag</th><th>last scan</th><th>last event posted</th><th>last failure</th></tr></thead>',
+    `<tbody>${rows.join('') || '<tr><td colspan="7">no region is watched yet</td></tr>'}</tbody></table>`,
     '<h2>Recent alerts</h2>',
-    '<table id="alerts"><thead><tr><th>when</th><th>kind</th><th>region</th><th>summary</th></tr></thead>',
+    '<table id="alerts"><thead><tr><th>when</th><th>kind</th><th>target</th><th>summary</th></tr></thead>',
     `<tbody>${alerts.join('') || '<tr><td colspan="4">none since the daemon started</td></tr>'}</tbody></table>`,
     '<p class="links"><a href="/metrics">metrics</a> · <a href="/readyz">readyz</a> · <a href="/healthz">healthz</a></p>',
     '</body></html>',
@@ -82,15 +89,21 @@ export function renderStatusPage(input: StatusPageInput): string {
   ].join('\n');
 }
 
+/** An alert's target: the region alone (the daemon's own account), else "eu-west-1 · prod (123456789012)". */
+function alertTarget(key: string, accounts: StatusPageInput['accounts']): string {
+  const { account, region } = parseTargetKey(key);
+  return account === undefined ? region : `${region} · ${accounts?.describe(account) ?? account}`;
+}
+
 const STYLE = [
   'body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d1c1d}',
   'table{border-collapse:collapse;margin-bottom:1.5rem}',
   'th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;max-width:40rem}',
   'th{background:#f4f4f4}',
-  '#regions td:nth-child(-n+5),#alerts td:nth-child(-n+3){white-space:nowrap}',
-  '.state-ok td:nth-child(2){color:#1a7f37}',
-  '.state-catching_up td:nth-child(2){color:#9a6700}',
-  '.state-failing td:nth-child(2){color:#cf222e;font-weight:bold}',
-  '.state-disabled td:nth-child(2){color:#6e7781}',
+  '#regions td:nth-child(n+2):nth-child(-n+6),#alerts td:nth-child(-n+3){white-space:nowrap}',
+  '.state-ok td:nth-child(3){color:#1a7f37}',
+  '.state-catching_up td:nth-child(3){color:#9a6700}',
+  '.state-failing td:nth-child(3){color:#cf222e;font-weight:bold}',
+  '.state-disabled td:nth-child(3){color:#6e7781}',
   '.about{color:#6e7781}',
 ].join('');

@@ -5,9 +5,13 @@
  * registry (prometheus.ts). `fanOut` joins several. Every method is cheap and never throws: a broken metric must
  * not stop a poller.
  *
- * Labels are bounded (API-FACTS J.2): a region, a webhook name from the config (≤ 16), an outcome from the closed
- * unions below, an alert kind from alert-kinds.ts. Never an event ID, a user name or an account that the config
- * does not list.
+ * Every `target` is a target KEY (src/targets/target.ts, issue 10): the region alone for the daemon's own account
+ * (`eu-west-1`: a single-account daemon reads as before), `<account-id>/<region>` for an account of the config's
+ * `accounts` or of the organisation listing. Sinks split it with parseTargetKey when they need labels.
+ *
+ * Labels are bounded (API-FACTS J.2): an account and a region (from the target key, so only accounts the config or
+ * the organisation listing gave), a webhook name from the config (≤ 16), an outcome from the closed unions below,
+ * an alert kind from alert-kinds.ts. Never an event ID, a user name or an account an event names.
  */
 
 /** One LookupEvents request's answer: `throttled` is ThrottlingException (A.4), `denied` AccessDenied or
@@ -28,20 +32,20 @@ export type TargetState = 'ok' | 'catching_up' | 'failing' | 'disabled';
 
 export interface Telemetry {
   /** A target is watched from now on; `scannedUpTo` (epoch ms) is where its state says it has read up to. */
-  targetStarted(region: string, scannedUpTo: number): void;
+  targetStarted(target: string, scannedUpTo: number): void;
   /** A target is no longer watched (region discovery dropped it, or the daemon stopped it). */
-  targetStopped(region: string): void;
-  lookupRequest(region: string, outcome: LookupOutcome): void;
+  targetStopped(target: string): void;
+  lookupRequest(target: string, outcome: LookupOutcome): void;
   /** A scan was read and delivered: the window [start, end] (epoch ms); `caughtUp` false while a backlog remains. */
-  scanSucceeded(region: string, window: { start: number; end: number }, caughtUp: boolean): void;
+  scanSucceeded(target: string, window: { start: number; end: number }, caughtUp: boolean): void;
   /** A scan failed; `reason` is one human line (scrubbed), `state` what the failure means for the target. */
-  scanFailed(region: string, reason: string, state?: Extract<TargetState, 'failing' | 'disabled'>): void;
-  events(region: string, outcome: EventOutcome, count: number): void;
+  scanFailed(target: string, reason: string, state?: Extract<TargetState, 'failing' | 'disabled'>): void;
+  events(target: string, outcome: EventOutcome, count: number): void;
   slackMessage(webhook: string, outcome: SlackOutcome): void;
   /** Messages waiting to be posted to one webhook (a gauge: the latest value wins). */
   queueDepth(webhook: string, depth: number): void;
-  /** An alert was sent (email or Slack); `region` when it concerns one; `summary` one scrubbed line. */
-  alertSent(kind: string, summary: string, region?: string): void;
+  /** An alert was sent (email or Slack); `target` (a key) when it concerns one; `summary` one scrubbed line. */
+  alertSent(kind: string, summary: string, target?: string): void;
 }
 
 /** Does nothing: the default when nobody observes. */

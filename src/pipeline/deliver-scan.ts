@@ -4,6 +4,7 @@ import type { Decision } from '../rules/decision';
 import { deliveredEntry, isDeliveredTo, recordDelivered, type RegionState } from '../state/region-state';
 import { dedupeTime } from '../cloudtrail/window';
 import { FatalError, isAbortError } from '../lib/errors';
+import { parseTargetKey } from '../targets/target';
 import { actorKey } from './plan';
 import type { QueueItem } from './types';
 import type { ItemOutcome, WebhookQueue } from './webhook-queue';
@@ -18,10 +19,10 @@ import type { ItemOutcome, WebhookQueue } from './webhook-queue';
  */
 
 export interface ScanDeps {
-  /** The target the events came from: commits go to its state. Today the region. */
+  /** The target the events came from (its key, src/targets/target.ts): commits go to its state. */
   target: string;
   region: string;
-  /** The target's account when known (routes and mutes may name accounts). */
+  /** The target's account when known (routes and mutes may name accounts); default: the target key's account. */
   account?: string;
   log: Logger;
   decide(event: TrailEvent, target: { account?: string; region: string }): Decision;
@@ -64,6 +65,7 @@ export async function deliverScan(
   const keepAs = (event: TrailEvent) => dedupeTime(event.time, window);
   const byWebhook = new Map<string, QueueItem[]>();
   const enqueuedAt = deps.now();
+  const account = deps.account ?? parseTargetKey(deps.target).account;
   for (const event of events) {
     if (event.readOnly === true) {
       result.skippedReadOnly += 1;
@@ -71,7 +73,7 @@ export async function deliverScan(
     }
     // Returned again: keep its ID at least as long as this window can be re-read (an odd time is not its own).
     keepLonger(state, event.id, keepAs(event));
-    const decision = deps.decide(event, { account: deps.account, region: deps.region });
+    const decision = deps.decide(event, { account, region: deps.region });
     if (decision.muted) {
       result.muted += 1;
       deps.log.debug({ eventId: event.id, eventName: event.name, reason: decision.muteReason }, 'event muted');

@@ -1,4 +1,6 @@
 import type { Logger } from '../logging/logger';
+import type { AccountNameSource } from '../slack/account-text';
+import { parseTargetKey } from '../targets/target';
 import { formatDigestMessage, formatPlainDigest } from '../slack/format-digest';
 import { formatEventMessage, formatPlainMessage, type FormatOptions } from '../slack/format';
 import type { SlackMessage } from '../slack/types';
@@ -19,6 +21,22 @@ export interface MessageOptions {
   repeatWindowMs: number;
   /** The daemon's account once STS has told it (FormatOptions.account), read as each message is built. */
   account?: () => string | undefined;
+  /** The names of accounts (the run's AccountDirectory, read as each message is built); default: IDs only. */
+  accounts?: AccountNameSource;
+}
+
+/** What names an item's account: the daemon's own (a getter's value) and the names of accounts. */
+export interface AccountContext {
+  account?: string;
+  accounts?: AccountNameSource;
+}
+
+/**
+ * The account an item was read from when its record names none: its target's account (a target key
+ * `<account-id>/<region>`), else the daemon's own (`account`).
+ */
+export function itemAccount(item: Pick<QueueItem, 'target'>, account: string | undefined): string | undefined {
+  return parseTargetKey(item.target).account ?? account;
 }
 
 /** The error text of a message no formatter could build; it goes to the log and the undeliverable file. */
@@ -29,41 +47,52 @@ export const FORMAT_FAILED = 'could not be formatted';
  * titles) and the route's mention (trusted config, never an event value; it leads the top-level text, where it
  * notifies, API-FACTS O.4).
  */
-export function formatSingle(item: QueueItem, consoleDomain: string | undefined, account?: string): SlackMessage {
-  return formatEventMessage(item.event, { consoleDomain, ...singleOptions(item, account) });
+export function formatSingle(item: QueueItem, consoleDomain: string | undefined, context: AccountContext = {}): SlackMessage {
+  return formatEventMessage(item.event, { consoleDomain, ...singleOptions(item, context) });
 }
 
 /** The plain version of formatSingle: escaped text only, the level and the mention kept (it must still notify). */
-export function formatSinglePlain(item: QueueItem, account?: string): SlackMessage {
-  return formatPlainMessage(item.event, singleOptions(item, account));
+export function formatSinglePlain(item: QueueItem, context: AccountContext = {}): SlackMessage {
+  return formatPlainMessage(item.event, singleOptions(item, context));
 }
 
-function singleOptions(item: QueueItem, account: string | undefined): FormatOptions {
+function singleOptions(item: QueueItem, context: AccountContext): FormatOptions {
   const options: FormatOptions = item.mention === undefined ? { decision: item.decision } : { decision: item.decision, mention: item.mention };
-  return account === undefined ? options : { ...options, account };
+  const account = itemAccount(item, context.account);
+  return {
+    ...options,
+    ...(account === undefined ? {} : { account }),
+    ...(context.accounts === undefined ? {} : { accounts: context.accounts }),
+  };
 }
 
 export type Built = { message: SlackMessage } | { failed: string };
 
 /** The rich message of `plan`; the plain one when the rich formatter throws; `failed` when neither can be built. */
 export function buildRich(plan: Plan, options: MessageOptions, log: Logger): Built {
-  const account = options.account?.();
+  const context = contextOf(options);
   try {
     const message =
       plan.kind === 'digest'
-        ? formatDigestMessage(plan.items, { consoleDomain: options.consoleDomain, repeatWindowMs: options.repeatWindowMs, account })
-        : formatSingle(only(plan), options.consoleDomain, account);
+        ? formatDigestMessage(plan.items, { consoleDomain: options.consoleDomain, repeatWindowMs: options.repeatWindowMs, ...context })
+        : formatSingle(only(plan), options.consoleDomain, context);
     return { message };
   } catch (error) {
     log.error({ err: error }, 'formatting failed; sending the plain version');
-    return buildPlain(plan, log, account);
+    return buildPlain(plan, log, context);
   }
 }
 
+/** The daemon's account as of now, and the names, for one message. */
+export function contextOf(options: Pick<MessageOptions, 'account' | 'accounts'>): AccountContext {
+  const account = options.account?.();
+  return { ...(account === undefined ? {} : { account }), ...(options.accounts === undefined ? {} : { accounts: options.accounts }) };
+}
+
 /** The plain-text message of `plan`, or `failed` when even that cannot be formatted. */
-export function buildPlain(plan: Plan, log: Logger, account?: string): Built {
+export function buildPlain(plan: Plan, log: Logger, context: AccountContext = {}): Built {
   try {
-    return { message: plan.kind === 'digest' ? formatPlainDigest(plan.items, account) : formatSinglePlain(only(plan), account) };
+    return { message: plan.kind === 'digest' ? formatPlainDigest(plan.items, context) : formatSinglePlain(only(plan), context) };
   } catch (error) {
     // Our own words and the error's class name, never the event's values: this text reaches the state folder.
     log.error({ err: error }, 'the plain version could not be formatted');

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { SendOutcome, SlackSender } from '../slack/sender';
 import type { SlackMessage } from '../slack/types';
 import { planNext, type DigestOptions, type Plan } from './plan';
-import { buildPlain, buildRich, FORMAT_FAILED } from './queue-message';
+import { buildPlain, buildRich, contextOf, FORMAT_FAILED, type MessageOptions } from './queue-message';
 import type { QueueItem } from './types';
 import type { Telemetry } from '../observability/telemetry';
 
@@ -57,6 +57,8 @@ export interface WebhookQueueOptions {
   consoleDomain?: string;
   /** The daemon's account once known (MessageOptions.account). */
   account?: () => string | undefined;
+  /** The names of accounts (MessageOptions.accounts): messages name an account "name (id)". */
+  accounts?: MessageOptions['accounts'];
   /** Records an item whose message Slack rejected twice (rich, then plain) or that could not be formatted. */
   recordUndeliverable?(item: QueueItem, error: string): Promise<void>;
   /** Stop: waiting items reject with an AbortError; the loop ends after the message in flight (and its commit). */
@@ -83,7 +85,12 @@ interface Entry {
 export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
   const { sender, signal } = options;
   const log = options.log.child({ webhook: options.name });
-  const messageOptions = { consoleDomain: options.consoleDomain, repeatWindowMs: options.digest.repeatWindowMs, account: options.account };
+  const messageOptions: MessageOptions = {
+    consoleDomain: options.consoleDomain,
+    repeatWindowMs: options.digest.repeatWindowMs,
+    account: options.account,
+    accounts: options.accounts,
+  };
   let waiting: Entry[] = [];
   const entryOf = new Map<QueueItem, Entry>();
   let running = false;
@@ -131,7 +138,7 @@ export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
     const first = await sender.send(rich.message, signal);
     if (first.delivered) return first;
     log.warn({ slackError: first.error, ...describe(plan) }, 'slack rejected the message; retrying as plain text');
-    const plain = buildPlain(plan, log, messageOptions.account?.());
+    const plain = buildPlain(plan, log, contextOf(messageOptions));
     if ('failed' in plain) return { delivered: false, error: plain.failed };
     return sender.send(plain.message, signal);
   }

@@ -31,6 +31,11 @@ export interface DeciderOptions {
    * one odd record must neither stop a poller nor be lost. Log it here.
    */
   onRuleError?: (error: unknown, event: TrailEvent) => void;
+  /**
+   * The names of accounts (the run's AccountDirectory), read at each decision so a name the organisation listing
+   * brings later counts at once: `accounts` globs of routes and mutes match the account's name too. Default: none.
+   */
+  accounts?: { nameOf(id: string): string | undefined };
 }
 
 /** The event's account: the target's when known, else the record's recipientAccountId (written by CloudTrail). */
@@ -63,7 +68,9 @@ export function createDecider(options: DeciderOptions): (event: TrailEvent, targ
   return (event, target) => {
     const matched = matchRules(event).sort(compareHits);
     const level: Level = matched[0]?.level ?? 'informational';
-    const facts: EventFacts = { event, account: accountOf(event, target), region: target.region, hits: matched, level };
+    const account = accountOf(event, target);
+    const accountName = account === undefined ? undefined : options.accounts?.nameOf(account);
+    const facts: EventFacts = { event, account, accountName, region: target.region, hits: matched, level };
     const muteReason = muteOf(facts);
     if (muteReason !== undefined) return { level, matched, muted: true, muteReason, routes: [] };
     return { level, matched, muted: false, routes: routeOf(facts) };

@@ -23,6 +23,8 @@ export interface EventFacts {
   event: TrailEvent;
   /** The target's account when known, else the record's recipientAccountId (set by CloudTrail, not the caller). */
   account: string | undefined;
+  /** That account's name (config `accounts[].name`, or the organisation's), when known: untrusted text. */
+  accountName?: string;
   /** The region of the target the event came from. */
   region: string;
   /** The matched rules, highest level first. */

@@ -132,7 +132,7 @@ function compileMute(mute: MuteConfig, userNames: (facts: EventFacts) => Array<s
   }
   glob(mute.eventNames, (facts) => [facts.event.name]);
   glob(mute.eventSources, (facts) => [facts.event.source]);
-  glob(mute.accounts, (facts) => [facts.account]);
+  glob(mute.accounts, (facts) => [facts.account, facts.accountName]); // an ID or a name (issue 10)
   glob(mute.regions, (facts) => [facts.region]);
   glob(mute.userNames, userNames); // last: the costliest
   const unless = mute.unlessLevel;

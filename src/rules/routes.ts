@@ -18,7 +18,9 @@ import {
  * - `when` holds when every key it gives holds; `{}` (or no `when`) always holds:
  *   `rules`: a matched rule's id or tag matches one of the globs; `minLevel`: the event's level (the highest of
  *   its matched rules) is at least this; `accounts`, `regions`, `eventSources`: the event's account, the region it
- *   was read from, its eventSource match one of the globs. Globs are case-insensitive with `*` for any run
+ *   was read from, its eventSource match one of the globs. The account is the target's (an account of `accounts`
+ *   or of the organisation) when it has one, else the record's recipientAccountId; an `accounts` glob matches
+ *   its ID or its name (`prod-*`: EventFacts.accountName). Globs are case-insensitive with `*` for any run
  *   (compilePattern, src/rules/filter.ts).
  * - A webhook named twice (in one route or across `continue`d routes) gets the event once, with the mention of
  *   its first appearance.
@@ -124,7 +126,7 @@ function checkWhen(when: unknown, path: KeyPath): string[] {
   if (when.minLevel !== undefined && !isThresholdLevel(when.minLevel)) {
     errors.push(expected([...path, 'minLevel'], `one of ${THRESHOLD_LEVELS.join(', ')}`, when.minLevel));
   }
-  if (when.accounts !== undefined) errors.push(...checkStringList(when.accounts, [...path, 'accounts'], 'account ID globs'));
+  if (when.accounts !== undefined) errors.push(...checkStringList(when.accounts, [...path, 'accounts'], 'account ID or name globs'));
   if (when.regions !== undefined) errors.push(...checkStringList(when.regions, [...path, 'regions'], 'region globs'));
   if (when.eventSources !== undefined) {
     errors.push(...checkStringList(when.eventSources, [...path, 'eventSources'], 'event source globs'));
@@ -145,7 +147,7 @@ function compileWhen(when: RouteWhen = {}): Condition {
   if (minLevel !== undefined) conditions.push((facts) => isAtLeast(facts.level, minLevel));
   if (when.accounts !== undefined) {
     const accounts = compileGlobs(when.accounts);
-    conditions.push((facts) => accounts([facts.account]));
+    conditions.push((facts) => accounts([facts.account, facts.accountName]));
   }
   if (when.regions !== undefined) {
     const regions = compileGlobs(when.regions);

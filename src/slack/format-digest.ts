@@ -3,6 +3,8 @@ import type { TrailEvent } from '../events/types';
 import { maxLevel } from '../rules/decision';
 import { compareItems } from '../pipeline/plan';
 import type { QueueItem } from '../pipeline/types';
+import { parseTargetKey } from '../targets/target';
+import { accountText, MAX_ACCOUNT_ID, type AccountNameSource } from './account-text';
 import { collapseRepeats, errorCodeOf, firstResourceOf, fitLines, shownResource, textOf, type DigestLine } from './digest-lines';
 import { boldSpan, codeSpan, formatLink, safeText, truncate } from './escape';
 import { COLOURS, consoleEventUrl, MAX_TEXT } from './format';
@@ -26,9 +28,14 @@ export interface DigestFormatOptions {
   consoleDomain?: string;
   /** Repeats of (actor, event name, first resource, error) closer than this share a line; 0 never collapses. */
   repeatWindowMs: number;
-  /** The daemon's account (FormatOptions.account): named when no record names its own. */
+  /** The daemon's account (FormatOptions.account): named when neither the record nor the item's target names one. */
   account?: string;
+  /** The names of accounts (FormatOptions.accounts): "name (id)" when known. */
+  accounts?: AccountNameSource;
 }
+
+/** What names the accounts of a digest: the daemon's own account and the names (DigestFormatOptions). */
+export type DigestAccounts = Pick<DigestFormatOptions, 'account' | 'accounts'>;
 
 /**
  * Attachment text budget in UTF-16 units. Slack documents no limit for a legacy attachment's text; its nearest
@@ -79,7 +86,11 @@ function timeOf(ms: number, style: LineStyle['time']): string {
   return `<!date^${epoch}^{date_short_pretty} {time_secs}|${iso.slice(0, 10)} ${clock} UTC>`;
 }
 
-function renderLine(line: DigestLine, style: LineStyle, consoleDomain: string | undefined): string {
+/**
+ * `accountOfLine`: the account to name at the end of each line, when the digest mixes accounts (undefined: the
+ * summary names the one account).
+ */
+function renderLine(line: DigestLine, style: LineStyle, consoleDomain: string | undefined, accountOfLine?: (item: QueueItem) => string): string {
   const [first] = line.items;
   const last = line.items[line.items.length - 1];
   if (first === undefined || last === undefined) return '';
@@ -100,6 +111,7 @@ function renderLine(line: DigestLine, style: LineStyle, consoleDomain: string | 
   }
   const error = errorCodeOf(event);
   if (error !== undefined) parts.push(`:x: ${codeSpan(error, style.error)}`);
+  if (accountOfLine !== undefined) parts.push(`· ${accountOfLine(first)}`);
   return parts.join(' ');
 }
 
@@ -122,9 +134,18 @@ function linkOf(url: string, name: string, max: number): string {
   return formatLink(url, shown.replace(/&(lt|gt|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&' })[e] ?? ''));
 }
 
-/** The account of the call: the record's recipientAccountId, else the caller's. */
-function accountOf(event: TrailEvent): string | undefined {
-  return textOf(event.record?.recipientAccountId) ?? textOf(event.record?.userIdentity?.accountId);
+/**
+ * The account of an item's call: the record's recipientAccountId, else the caller's, else the account of the
+ * target it was read from (`<account-id>/<region>`), else the daemon's own (`fallback`).
+ */
+function accountOf(item: QueueItem, fallback: string | undefined): string | undefined {
+  const record = item.event.record;
+  return textOf(record?.recipientAccountId) ?? textOf(record?.userIdentity?.accountId) ?? parseTargetKey(item.target).account ?? fallback;
+}
+
+/** The distinct accounts of `items` (accountOf), in first-seen order. */
+function accountsOf(items: readonly QueueItem[], fallback: string | undefined): string[] {
+  return distinct(items.map((i) => accountOf(i, fallback)));
 }
 
 function distinct<T>(values: Iterable<T | undefined>): T[] {
@@ -136,8 +157,11 @@ function mentionsOf(items: readonly QueueItem[]): string {
   return distinct(items.map((i) => (i.mention?.trim() ? i.mention.trim() : undefined))).join(' ');
 }
 
-/** `12 changes (2 failed) by Deployer/terraform (AssumedRole) in eu-west-1 (account 111122223333)`, escaped. */
-function summaryOf(items: readonly QueueItem[], fallbackAccount: string | undefined): string {
+/**
+ * `12 changes (2 failed) by Deployer/terraform (AssumedRole) in eu-west-1 (account prod (111122223333))`, escaped;
+ * `(3 accounts)` when they mix accounts (each line then names its own).
+ */
+function summaryOf(items: readonly QueueItem[], named: DigestAccounts): string {
   const failed = items.filter((i) => errorCodeOf(i.event) !== undefined).length;
   const n = items.length;
   const what =
@@ -151,9 +175,9 @@ function summaryOf(items: readonly QueueItem[], fallbackAccount: string | undefi
       : `${actors.length} principals`;
   const regions = distinct(items.map((i) => i.event.region));
   const where = regions.length === 1 ? safeText(regions[0] ?? '', 64) : `${regions.length} regions`;
-  const accounts = distinct(items.map((i) => accountOf(i.event) ?? fallbackAccount));
+  const accounts = accountsOf(items, named.account);
   const account =
-    accounts.length === 1 ? ` (account ${safeText(accounts[0] ?? '', 64)})` : accounts.length > 1 ? ` (${accounts.length} accounts)` : '';
+    accounts.length === 1 ? ` (account ${accountText(accounts[0] ?? '', named.accounts)})` : accounts.length > 1 ? ` (${accounts.length} accounts)` : '';
   return truncate(`${what} by ${by} in ${where}${account}`, MAX_TEXT);
 }
 
@@ -167,11 +191,18 @@ function colourOf(items: readonly QueueItem[]): string {
 
 /** The digest message for the items of one planNext() digest (any count works; the planner gives ≤ 50). */
 export function formatDigestMessage(items: readonly QueueItem[], options: DigestFormatOptions): SlackMessage {
-  const summary = summaryOf(items, options.account);
+  const summary = summaryOf(items, options);
   const mentions = mentionsOf(items);
   const lines = collapseRepeats(items, options.repeatWindowMs);
   const counts = lines.map((line) => line.items.length);
-  const renderers = STYLES.map((style) => () => lines.map((line) => renderLine(line, style, options.consoleDomain)));
+  const mixed = accountsOf(items, options.account).length > 1;
+  // Mixed accounts: rich lines name theirs ("name (id)"), the compact and minimal ones the ID alone.
+  const lineAccount = (style: LineStyle) =>
+    !mixed ? undefined : (item: QueueItem) => {
+      const id = accountOf(item, options.account) ?? 'unknown account';
+      return style.time === 'full' ? accountText(id, options.accounts) : safeText(id, MAX_ACCOUNT_ID);
+    };
+  const renderers = STYLES.map((style) => () => lines.map((line) => renderLine(line, style, options.consoleDomain, lineAccount(style))));
   const body = fitLines(renderers, counts, DIGEST_TEXT_BUDGET, moreEvents);
   const latest = items.reduce((max, i) => Math.max(max, i.event.time), 0);
   return {
@@ -197,12 +228,18 @@ const PLAIN_STYLES: ReadonlyArray<(event: TrailEvent) => string> = [
   (e) => safeText(e.id, MAX_ID_SHOWN),
 ];
 
-/** Text only, one line per event (no repeats folded): sent once when Slack refuses the rich digest. */
-export function formatPlainDigest(items: readonly QueueItem[], account?: string): SlackMessage {
+/**
+ * Text only, one line per event (no repeats folded): sent once when Slack refuses the rich digest. Mixed accounts:
+ * each line ends with its account's ID.
+ */
+export function formatPlainDigest(items: readonly QueueItem[], named: DigestAccounts = {}): SlackMessage {
   const mentions = mentionsOf(items);
-  const head = `${mentions === '' ? '' : `${mentions} `}${summaryOf(items, account)}:`;
-  const sorted = [...items].sort(compareItems).map((item) => item.event);
-  const renderers = PLAIN_STYLES.map((render) => () => sorted.map(render));
+  const head = `${mentions === '' ? '' : `${mentions} `}${summaryOf(items, named)}:`;
+  const sorted = [...items].sort(compareItems);
+  const mixed = accountsOf(items, named.account).length > 1;
+  const withAccount = (item: QueueItem, line: string) =>
+    mixed ? `${line} · ${safeText(accountOf(item, named.account) ?? 'unknown account', MAX_ACCOUNT_ID)}` : line;
+  const renderers = PLAIN_STYLES.map((render) => () => sorted.map((item) => withAccount(item, render(item.event))));
   const body = fitLines(renderers, sorted.map(() => 1), PLAIN_DIGEST_BUDGET - head.length - 1, moreEvents);
   return { text: `${head}\n${body.text}`, unfurl_links: false, unfurl_media: false };
 }

@@ -1,8 +1,9 @@
+import { accountText } from './account-text';
 import { readInsight, type Insight, type InsightAttribution, type InsightValue } from '../events/insight';
 import type { TrailEvent } from '../events/types';
 import { textOf } from '../events/untrusted';
 import { codeSpan, safeText, truncate } from './escape';
-import { isoTimeOf, linksText, readableMinutes, readableNumber, slackDateOf, type Field, type MessageLinks } from './format-parts';
+import { isoTimeOf, linksText, readableMinutes, readableNumber, slackDateOf, type Field, type MessageAccount, type MessageLinks } from './format-parts';
 import type { SlackMessage } from './types';
 
 /**
@@ -87,7 +88,7 @@ function attributionField(attribution: InsightAttribution): Field | undefined {
   return { title: `${name} (${safeText(attribute, MAX_SHORT)})`, value: lines.join('\n'), short: false };
 }
 
-function insightFields(event: TrailEvent, insight: Insight): Field[] {
+function insightFields(event: TrailEvent, insight: Insight, named: MessageAccount): Field[] {
   const fields: Field[] = [];
   const add = (title: string, value: string | undefined, short = true) => {
     if (value !== undefined && value !== '') fields.push({ title, value, short });
@@ -103,8 +104,8 @@ function insightFields(event: TrailEvent, insight: Insight): Field[] {
   add('Baseline', baseline(insight));
   add('Insight', insightAverage(insight));
   add('Duration', insight.insightDuration === undefined ? undefined : readableMinutes(insight.insightDuration));
-  const account = textOf(event.record?.recipientAccountId);
-  add('Account ID', account === undefined ? undefined : safeText(account, MAX_SHORT));
+  const account = textOf(event.record?.recipientAccountId) ?? named.account;
+  add('Account ID', account === undefined ? undefined : accountText(account, named.accounts));
   for (const attribution of insight.attributions) {
     const field = attributionField(attribution);
     if (field !== undefined) fields.push(field);
@@ -115,7 +116,7 @@ function insightFields(event: TrailEvent, insight: Insight): Field[] {
 }
 
 /** The rich message for an Insights record, or undefined when the event is not one. */
-export function formatInsightMessage(event: TrailEvent, links: MessageLinks = {}): SlackMessage | undefined {
+export function formatInsightMessage(event: TrailEvent, links: MessageLinks = {}, named: MessageAccount = {}): SlackMessage | undefined {
   const insight = readInsight(event.record);
   if (insight === undefined) return undefined;
   const word = stateWord(insight);
@@ -123,7 +124,7 @@ export function formatInsightMessage(event: TrailEvent, links: MessageLinks = {}
   const attachment: NonNullable<SlackMessage['attachments']>[number] = {
     color: word === 'started' ? COLOURS.start : word === 'ended' ? COLOURS.end : COLOURS.other,
     fallback: plain,
-    fields: insightFields(event, insight),
+    fields: insightFields(event, insight, named),
     mrkdwn_in: ['text', 'fields'],
   };
   const text = linksText(links, event.region);

@@ -1,6 +1,6 @@
 import type { TrailEvent } from '../events/types';
 import { formatInsightMessage, formatInsightPlain } from './format-insight';
-import type { MessageLinks } from './format-parts';
+import type { MessageAccount, MessageLinks } from './format-parts';
 import { formatUnnamedMessage, formatUnnamedPlain } from './format-unnamed';
 import type { SlackMessage } from './types';
 
@@ -9,8 +9,8 @@ import type { SlackMessage } from './types';
  * (`*UnknownEvent* by unknown (Unknown)`): CloudTrail Insights records (format-insight.ts), and events that nothing
  * names (format-unnamed.ts). format.ts asks here first; undefined means "an API call: format it as one".
  */
-export function formatOtherMessage(event: TrailEvent, links: MessageLinks): SlackMessage | undefined {
-  return formatInsightMessage(event, links) ?? formatUnnamedMessage(event, links);
+export function formatOtherMessage(event: TrailEvent, links: MessageLinks, named: MessageAccount = {}): SlackMessage | undefined {
+  return formatInsightMessage(event, links, named) ?? formatUnnamedMessage(event, links, named);
 }
 
 /** The plain-text counterpart of formatOtherMessage. */

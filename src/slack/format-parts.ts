@@ -1,3 +1,4 @@
+import type { AccountNameSource } from './account-text';
 import { formatLink } from './escape';
 import type { SlackAttachment } from './types';
 
@@ -12,6 +13,15 @@ export type Field = NonNullable<SlackAttachment['fields']>[number];
 export interface MessageLinks {
   eventUrl?: string;
   historyUrl?: string;
+}
+
+/**
+ * The account a message names when its record names none (FormatOptions.account: the target's, else the daemon's
+ * own) and the names of accounts (FormatOptions.accounts).
+ */
+export interface MessageAccount {
+  account?: string;
+  accounts?: AccountNameSource;
 }
 
 /** `2023-07-10T11:42:18Z`, or undefined when the time is unknown (0) or out of Date's range. */

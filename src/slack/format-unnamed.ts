@@ -1,8 +1,9 @@
+import { accountText } from './account-text';
 import { describeIdentity } from '../events/identity';
 import type { TrailEvent } from '../events/types';
 import { isObject, textOf } from '../events/untrusted';
 import { codeSpan, safeText, truncate } from './escape';
-import { isoTimeOf, linksText, slackDateOf, type Field, type MessageLinks } from './format-parts';
+import { isoTimeOf, linksText, slackDateOf, type Field, type MessageAccount, type MessageLinks } from './format-parts';
 import type { SlackMessage } from './types';
 
 /**
@@ -49,7 +50,7 @@ function headline(event: TrailEvent, rich: boolean): string {
   return `${title}${what === '' ? '' : `: ${what}`} in ${safeText(event.region, MAX_SHORT)}`;
 }
 
-function fields(event: TrailEvent): Field[] {
+function fields(event: TrailEvent, named: MessageAccount): Field[] {
   const out: Field[] = [];
   const add = (title: string, value: string | undefined, short = true) => {
     if (value !== undefined && value !== '') out.push({ title, value, short });
@@ -65,8 +66,8 @@ function fields(event: TrailEvent): Field[] {
     const who = describeIdentity(event);
     add('User', `${codeSpan(who.name, MAX_NAME)} (${safeText(who.type, MAX_SHORT)})`);
   }
-  const account = textOf(record?.recipientAccountId);
-  add('Account ID', account === undefined ? undefined : safeText(account, MAX_SHORT));
+  const account = textOf(record?.recipientAccountId) ?? named.account;
+  add('Account ID', account === undefined ? undefined : accountText(account, named.accounts));
   if (record !== undefined) {
     const keys = Object.keys(record);
     const shown = keys.slice(0, MAX_KEYS).map((key) => codeSpan(key, MAX_SHORT)).join(' ');
@@ -83,12 +84,12 @@ function plainText(event: TrailEvent): string {
 }
 
 /** The rich message for an event without a name, or undefined when the event has one. */
-export function formatUnnamedMessage(event: TrailEvent, links: MessageLinks = {}): SlackMessage | undefined {
+export function formatUnnamedMessage(event: TrailEvent, links: MessageLinks = {}, named: MessageAccount = {}): SlackMessage | undefined {
   if (event.name !== '') return undefined;
   const attachment: NonNullable<SlackMessage['attachments']>[number] = {
     color: GREY,
     fallback: plainText(event),
-    fields: fields(event),
+    fields: fields(event, named),
     mrkdwn_in: ['text', 'fields'],
   };
   const text = linksText(links, event.region);

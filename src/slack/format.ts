@@ -3,6 +3,7 @@ import type { TrailEvent } from '../events/types';
 import { isLevel, type Decision, type Level, type RuleHit } from '../rules/decision';
 import { consoleEventUrl, consoleHistoryUrl } from './console-links';
 import { boldSpan, codeSpan, formatLink, isPlainToken, safeText, truncate, valueText } from './escape';
+import { accountText, type AccountNameSource } from './account-text';
 import { accountOf, failureOf, shortResource, targetOf, type Target } from './event-facts';
 import { contextLine, eventFields, MAX_RULES_SHOWN, MAX_TARGET, rulesField } from './event-fields';
 import { formatOtherMessage, formatOtherPlain } from './format-other';
@@ -45,10 +46,13 @@ export interface FormatOptions {
    */
   mention?: string;
   /**
-   * The account whose Event history the event was read from (the daemon's identity, src/aws/identity.ts): named
-   * when the record names no account of its own (recipientAccountId, else the caller's). A 12-digit ID from STS.
+   * The account whose Event history the event was read from: the target's account (issue 10), else the daemon's
+   * identity (src/aws/identity.ts). Named when the record names no account of its own (recipientAccountId, else
+   * the caller's). A 12-digit ID from the config, the organisation listing or STS.
    */
   account?: string;
+  /** The names of accounts (the AccountDirectory): an account is named "name (id)" when known; default: IDs. */
+  accounts?: AccountNameSource;
 }
 
 /** Slack cuts text above 40,000 chars and recommends under 4,000 (C.2); a headline needs far less. */
@@ -89,15 +93,15 @@ export function eventColour(event: TrailEvent, level: Level = 'informational'): 
  * `<name> on <resource> by <who> (<type>) in <region> · account <id> · failed: <code>`: every event value set
  * apart (valueText; the caller and resource always in code spans), the name bold in mrkdwn when a plain token.
  */
-function describeCall(event: TrailEvent, target: Target | undefined, rich: boolean, fallbackAccount: string | undefined): string {
+function describeCall(event: TrailEvent, target: Target | undefined, rich: boolean, options: FormatOptions): string {
   const who = describeIdentity(event);
   const name = rich && isPlainToken(event.name) ? boldSpan(event.name, MAX_NAME) : valueText(event.name, MAX_NAME);
   const on = target === undefined ? '' : ` on ${codeSpan(shortResource(target.name), MAX_TARGET)}${target.more > 0 ? ` and ${target.more} more` : ''}`;
-  const account = accountOf(event) ?? fallbackAccount;
+  const account = accountOf(event) ?? options.account;
   const failure = failureOf(event);
   return (
     `${name}${on} by ${codeSpan(who.name, MAX_NAME)} (${valueText(who.type, MAX_SHORT)}) in ${valueText(event.region, MAX_SHORT)}` +
-    `${account === undefined ? '' : ` · account ${valueText(account, MAX_SHORT)}`}` +
+    `${account === undefined ? '' : ` · account ${accountText(account, options.accounts)}`}` +
     `${failure === undefined ? '' : ` · failed: ${valueText(failure.code, MAX_SHORT)}`}`
   );
 }
@@ -106,12 +110,12 @@ function describeCall(event: TrailEvent, target: Target | undefined, rich: boole
 export function eventHeadline(event: TrailEvent, options: FormatOptions = {}): string {
   const { level } = severityOf(options);
   const markers = [LEVEL_MARKERS[level], failureOf(event) === undefined ? undefined : FAILED_MARKER].filter((m) => m !== undefined);
-  return truncate([...markers, describeCall(event, targetOf(event), true, options.account)].join(' '), MAX_TEXT);
+  return truncate([...markers, describeCall(event, targetOf(event), true, options)].join(' '), MAX_TEXT);
 }
 
 /** `HIGH: StopLogging on …`: the headline as text (still escaped and set apart); the level word when a rule matched. */
-function plainHeadline(event: TrailEvent, level: Level, account: string | undefined): string {
-  const call = describeCall(event, targetOf(event), false, account);
+function plainHeadline(event: TrailEvent, level: Level, options: FormatOptions): string {
+  const call = describeCall(event, targetOf(event), false, options);
   return level === 'informational' ? call : `${levelWord(level)}: ${call}`;
 }
 
@@ -129,7 +133,7 @@ export function eventAttachment(event: TrailEvent, options: FormatOptions = {}):
   const link = linkLine(event, options.consoleDomain);
   return {
     color: eventColour(event, level),
-    fallback: `${truncate(plainHeadline(event, level, options.account), MAX_TEXT)} · Event ID: ${valueText(event.id, MAX_ID)}`,
+    fallback: `${truncate(plainHeadline(event, level, options), MAX_TEXT)} · Event ID: ${valueText(event.id, MAX_ID)}`,
     text: link === undefined ? contextLine(event) : `${contextLine(event)}\n${link}`,
     fields: eventFields(event, matched, targetOf(event)),
     mrkdwn_in: ['text', 'fields'],
@@ -153,7 +157,7 @@ function decorateOther(message: SlackMessage, options: FormatOptions): SlackMess
 /** The rich message for one event; `options` as FormatOptions documents. */
 export function formatEventMessage(event: TrailEvent, options: FormatOptions = {}): SlackMessage {
   const links = { eventUrl: consoleEventUrl(event, options.consoleDomain), historyUrl: consoleHistoryUrl(event.region, options.consoleDomain) };
-  const other = formatOtherMessage(event, links);
+  const other = formatOtherMessage(event, links, { account: options.account, accounts: options.accounts });
   if (other !== undefined) return decorateOther(other, options);
   return {
     text: withMention(eventHeadline(event, options), options),
@@ -178,6 +182,6 @@ export function formatPlainMessage(event: TrailEvent, options: FormatOptions = {
   const titles = matched.slice(0, MAX_RULES_SHOWN).map((hit) => safeText(String(hit.title), MAX_TITLE));
   const more = matched.length > MAX_RULES_SHOWN ? ` and ${matched.length - MAX_RULES_SHOWN} more` : '';
   const rules = titles.length === 0 ? '' : ` · rules: ${titles.join('; ')}${more}`;
-  const text = `${truncate(plainHeadline(event, level, options.account), MAX_TEXT)} at ${when}${rules} · Event ID: ${valueText(event.id, MAX_ID)}`;
+  const text = `${truncate(plainHeadline(event, level, options), MAX_TEXT)} at ${when}${rules} · Event ID: ${valueText(event.id, MAX_ID)}`;
   return { text: withMention(text, options), unfurl_links: false, unfurl_media: false };
 }
