@@ -29,7 +29,8 @@ const MAX_REASON_CHARS = 20_000;
 /** ECMAScript's Date range (±8.64e15 ms): beyond it `new Date(x).toISOString()` throws. */
 const MAX_DATE_MS = 8.64e15;
 const KIND = /^[a-z][a-z0-9-]{0,63}$/;
-const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A region, or a target key `<account-id>/<region>` (src/targets/target.ts: many accounts' alerts are per target). */
+const REGION = /^(?:\d{12}\/)?[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** `<stateDir>/.<profile>.alerts.json`, next to the per-region checkpoint files. */
 export function alertStatePath(stateDir: string, profile: string): string {
