@@ -68,7 +68,7 @@ test('DescribeRegions lists enabled regions only, every region with AllRegions, 
 test('the STS simulator refuses other actions and unsigned requests', async (t) => {
   const sim = await startStsSimulator();
   t.after(() => sim.close());
-  const other = await fetch(sim.url, { method: 'POST', body: 'Action=AssumeRole&Version=2011-06-15', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/sts/aws4_request' } });
+  const other = await fetch(sim.url, { method: 'POST', body: 'Action=GetSessionToken&Version=2011-06-15', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/sts/aws4_request' } });
   assert.equal(other.status, 400);
   assert.match(await other.text(), /<Code>InvalidAction<\/Code>/);
   const unsigned = await fetch(sim.url, { method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15' });

@@ -2,15 +2,17 @@ import { AccountClient } from '@aws-sdk/client-account';
 import { CloudTrailClient, type CloudTrailClientConfig } from '@aws-sdk/client-cloudtrail';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { fromIni } from '@aws-sdk/credential-providers';
 
 /**
  * Every AWS SDK client the daemon uses is built here, with the same credentials, timeouts and retry policy:
- * CloudTrail (LookupEvents, one per region), STS (who am I), Account (ListRegions) and EC2 (DescribeRegions).
+ * CloudTrail (LookupEvents, one per region), STS (who am I), Account (ListRegions), EC2 (DescribeRegions) and
+ * Organizations (ListAccounts, organisation discovery).
  *
  * Endpoints: without `endpoint`, each client goes to AWS, or to the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`
- * variable (`AWS_ENDPOINT_URL_CLOUDTRAIL`, `_STS`, `_ACCOUNT`, `_EC2`), which the SDK reads itself (3.1137.0;
- * test/aws-clients.test.ts proves it for each of the four). `--endpoint` is CloudTrail's only.
+ * variable (`AWS_ENDPOINT_URL_CLOUDTRAIL`, `_STS`, `_ACCOUNT`, `_EC2`, `_ORGANIZATIONS`), which the SDK reads itself (3.1137.0;
+ * test/aws-clients.test.ts proves it for the first four, test/aws-organizations.test.ts for Organizations). `--endpoint` is CloudTrail's only.
  */
 
 /** Static keys or a provider, as every SDK client takes them. */
@@ -63,6 +65,14 @@ export function createStsClient(options: AwsClientOptions): STSClient {
 /** Account Management's endpoint is global (account.us-east-1.amazonaws.com for any commercial region, K.7). */
 export function createAccountClient(options: AwsClientOptions): AccountClient {
   return new AccountClient(baseClientConfig(options));
+}
+
+/**
+ * Organizations' endpoint is global (K.6): any commercial region resolves to organizations.us-east-1.amazonaws.com,
+ * signed for us-east-1. AWS_ENDPOINT_URL_ORGANIZATIONS is honoured (test/aws-organizations.test.ts proves it).
+ */
+export function createOrganizationsClient(options: AwsClientOptions): OrganizationsClient {
+  return new OrganizationsClient(baseClientConfig(options));
 }
 
 /**

@@ -10,6 +10,7 @@ import { StateReadError, StateWriteError } from '../state/state-errors';
 import { adviceFor } from '../state/state-errors';
 import { SlackRefusedError, SlackUnavailableError } from './slack';
 import { classifySmtpError } from './smtp';
+import { classifyOrganizationsError } from './organizations';
 
 /**
  * - retry: try the same request again soon (the layer that owns it paces it);
@@ -39,7 +40,7 @@ export interface Classification {
 }
 
 /** Where the error came from, when its type alone does not say (an SMTP error is a plain Error with a code). */
-export type ErrorSource = 'cloudtrail' | 'smtp';
+export type ErrorSource = 'cloudtrail' | 'smtp' | 'organizations';
 
 const AWS_ADVICE: Record<AwsErrorKind | 'unexpected', string> = {
   throttled:
@@ -60,6 +61,10 @@ const AWS_ADVICE: Record<AwsErrorKind | 'unexpected', string> = {
 /** The classification of `error`; never throws, whatever it is given. */
 export function classifyError(error: unknown, source?: ErrorSource): Classification {
   if (source === 'smtp') return classifySmtpError(error);
+  if (source === 'organizations') {
+    const organizations = classifyOrganizationsError(error, describeAwsError(error));
+    if (organizations !== undefined) return organizations;
+  }
   if (error instanceof StateWriteError) {
     return {
       action: 'back-off', scope: 'process', kind: 'state-unwritable', reason: error.message, escalates: false,

@@ -4,7 +4,8 @@ import { readBody } from './cloudtrail-http';
 import { listenOnLoopback } from './loopback-server';
 
 /**
- * What the STS, Account and EC2 simulators share (sts-server.ts, account-server.ts, ec2-server.ts): a server on
+ * What the STS, Account, EC2 and Organizations simulators share (sts-server.ts, account-server.ts, ec2-server.ts,
+ * organizations-server.ts): a server on
  * 127.0.0.1, the SigV4 scope of each request, a record of what arrived, scripted failures, and a close() that
  * ends hung sockets too. Each protocol supplies how it names an operation, answers it and shapes its errors.
  */
@@ -31,7 +32,7 @@ export type SimTransportFailure =
 export interface AwsSimRequest {
   /** The region of the SigV4 credential scope ('' when unsigned). */
   region: string;
-  /** The signing name of the scope: `sts`, `account`, `ec2`. */
+  /** The signing name of the scope: `sts`, `account`, `ec2`, `organizations`. */
   service: string;
   /** The access key ID of the scope (never a secret). */
   accessKeyId: string;
@@ -50,8 +51,8 @@ export interface SimAnswer {
 }
 
 export interface AwsSimProtocol<F extends string> {
-  /** The operation and its parameters, from the method, path and body. */
-  parse(method: string, path: string, body: string): { operation: string; params: unknown };
+  /** The operation and its parameters, from the method, path, body and (awsJson's x-amz-target) headers. */
+  parse(method: string, path: string, body: string, headers: http.IncomingHttpHeaders): { operation: string; params: unknown };
   answer(operation: string, params: unknown, request: AwsSimRequest): SimAnswer;
   /** A scripted failure that is not a transport failure, as the service's error. */
   failureError(failure: F, operation: string): SimAwsError;
@@ -120,7 +121,7 @@ export async function startAwsSim<F extends string>(
     const { text } = await readBody(req);
     const scope = sigV4Scope(req.headers.authorization);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const { operation, params } = protocol.parse(req.method ?? 'GET', path, text);
+    const { operation, params } = protocol.parse(req.method ?? 'GET', path, text, req.headers);
     const entry: AwsSimRequest = { ...scope, operation, params, status: 0, at: now() };
     record(entry);
     const failure = queued.shift() ?? persistent;

@@ -45,7 +45,7 @@ const SERVER_ERROR_CODES: Record<number, string> = {
 /** Maps a scripted failure (other than 'hang') to the error the service would send. */
 export function failureToError(
   failure: Exclude<SimFailure, 'hang'>,
-  context: { operation: string; region: string; throttleStatus: number },
+  context: { operation: string; region: string; throttleStatus: number; account?: string },
 ): SimServiceError {
   if (typeof failure === 'object') {
     const code = SERVER_ERROR_CODES[failure.status] ?? 'InternalFailure';
@@ -58,15 +58,17 @@ export function failureToError(
       return new SimServiceError(failure, 400, 'The security token included in the request is invalid');
     case 'ExpiredTokenException':
       return new SimServiceError(failure, 400, 'The security token included in the request is expired');
-    case 'AccessDeniedException':
+    case 'AccessDeniedException': {
       // The real status for an IAM deny on a JSON service is UNCONFIRMED (likely 400; the model says 403).
+      const account = context.account || SIM_ACCOUNT;
       return new SimServiceError(
         failure,
         400,
-        `User: arn:aws:iam::${SIM_ACCOUNT}:user/x is not authorized to perform: cloudtrail:${context.operation} ` +
-          `on resource: arn:aws:cloudtrail:${context.region}:${SIM_ACCOUNT}:trail/* ` +
+        `User: arn:aws:iam::${account}:user/x is not authorized to perform: cloudtrail:${context.operation} ` +
+          `on resource: arn:aws:cloudtrail:${context.region}:${account}:trail/* ` +
           `because no identity-based policy allows the cloudtrail:${context.operation} action`,
       );
+    }
   }
 }
 

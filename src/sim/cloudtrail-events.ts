@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from '../events/types';
+import { ACCOUNT_ID } from './account-book';
 
 /** A LookupEvents `Event` as it travels on the wire (awsJson1_1: EventTime is epoch seconds, a number). */
 export interface WireEvent {
@@ -17,6 +18,12 @@ export interface WireEvent {
 export interface AddRecordOptions {
   /** Whose Event history holds it; default the record's awsRegion, else us-east-1. */
   region?: string;
+  /**
+   * The account (12 digits) whose Event history holds it: only requests signed with a key of that account (per
+   * the simulator's account book) see it. Its recipientAccountId is set to it when absent. Default: no account,
+   * seen by keys the book does not know.
+   */
+  account?: string;
   /** Event time override, ms epoch (cut to whole seconds, as CloudTrail's). Also rewritten into the JSON. */
   eventTime?: number;
   /** When LookupEvents starts returning it, ms epoch; default the event time. Later = a "late" event. */
@@ -36,6 +43,8 @@ export interface AddRecordOptions {
 /** One event in a region's history, with what the simulator needs to order and hide it. */
 export interface StoredEvent {
   region: string;
+  /** '' when added without an account. */
+  account: string;
   event: WireEvent;
   visibleAt: number;
   /** Insertion order: breaks ties between events of the same second (later insert = listed first). */
@@ -84,6 +93,10 @@ export function buildStoredEvent(
   if (opts.eventTime !== undefined) rewritten.eventTime = isoSeconds(seconds);
   if (opts.region !== undefined) rewritten.awsRegion = region;
   if (opts.eventId !== undefined) rewritten.eventID = opts.eventId;
+  if (opts.account !== undefined && !ACCOUNT_ID.test(opts.account)) {
+    throw new RangeError(`account is not a 12-digit account ID: ${JSON.stringify(opts.account)}`);
+  }
+  if (opts.account !== undefined && nonEmpty(record.recipientAccountId) === undefined) rewritten.recipientAccountId = opts.account;
 
   const event: WireEvent = {
     EventId: opts.eventId ?? nonEmpty(record.eventID),
@@ -98,7 +111,7 @@ export function buildStoredEvent(
       : [],
     CloudTrailEvent: opts.cloudTrailEvent === null ? undefined : (opts.cloudTrailEvent ?? JSON.stringify(rewritten)),
   };
-  const stored: StoredEvent = { region, event, visibleAt: opts.visibleAt ?? seconds * 1000, seq };
+  const stored: StoredEvent = { region, account: opts.account ?? '', event, visibleAt: opts.visibleAt ?? seconds * 1000, seq };
   if (opts.wire !== undefined) stored.answer = { ...event, ...opts.wire };
   return stored;
 }

@@ -1,3 +1,4 @@
+import { SimAccountBook } from './account-book';
 import {
   parseForm,
   SimAwsError,
@@ -7,12 +8,16 @@ import {
   type AwsSimProtocol,
   type AwsSimServer,
 } from './aws-sim-base';
+import { assumedRoleArn, assumedRoleId, assumeRole, assumeRoleResultXml } from './sts-assume-role';
 
 /**
- * A local STS that answers GetCallerIdentity as the service does (API-FACTS K.2): awsQuery, `POST /` with the form
- * body `Action=GetCallerIdentity&Version=2011-06-15`, an XML answer with Account, Arn and UserId. The identity can
- * be changed, and the endpoint can fail on demand: the auth errors of bad or expired keys, a 5xx, a refused
- * connection (a network failure) or a request never answered.
+ * A local STS that answers GetCallerIdentity and AssumeRole as the service does (API-FACTS K.2, K.3, K.4): awsQuery,
+ * `POST /` with a form body (`Action=…&Version=2011-06-15&…`), XML answers, errors as an `ErrorResponse`.
+ * GetCallerIdentity answers for the key that signed the request: a session AssumeRole issued → its assumed-role
+ * ARN in the role's account; a static key of the account book → that account; any other key → the configured
+ * identity (changeable). AssumeRole checks its parameters and the role registered in the book (sts-assume-role.ts).
+ * The endpoint can fail on demand: the auth errors of bad or expired keys, a 5xx, a refused connection (a network
+ * failure) or a request never answered.
  */
 
 export interface SimCallerIdentity {
@@ -28,6 +33,8 @@ export interface StsSimulator extends AwsSimServer<StsFailure> {
   /** Who the caller is from now on. */
   setIdentity(identity: SimCallerIdentity): void;
   readonly identity: SimCallerIdentity;
+  /** The keys, roles and sessions shared with the other simulators (AssumeRole counts are kept there). */
+  readonly book: SimAccountBook;
 }
 
 export const SIM_IDENTITY: SimCallerIdentity = {
@@ -47,24 +54,46 @@ const FAILURES: Record<StsFailure, SimAwsError> = {
 
 /** Starts the STS simulator on 127.0.0.1. */
 export async function startStsSimulator(
-  options: AwsSimOptions & { identity?: SimCallerIdentity } = {},
+  options: AwsSimOptions & { identity?: SimCallerIdentity; book?: SimAccountBook } = {},
 ): Promise<StsSimulator> {
   let identity = { ...(options.identity ?? SIM_IDENTITY) };
+  const book = options.book ?? new SimAccountBook();
+  const now = options.now ?? Date.now;
+
+  /** Who signed: a session's assumed role, a book key's account, else the configured identity. */
+  function callerOf(accessKeyId: string): SimCallerIdentity {
+    const session = book.sessionOf(accessKeyId);
+    if (session !== undefined) return { account: session.account, arn: assumedRoleArn(session), userId: assumedRoleId(session) };
+    const account = book.accountOf(accessKeyId);
+    if (account === undefined || account === identity.account) return identity;
+    return { account, arn: `arn:aws:iam::${account}:user/cloudtrail-slack`, userId: `AIDA${account}SIMUSER` };
+  }
+
   const protocol: AwsSimProtocol<StsFailure> = {
     parse(_method, _path, body) {
       const params = parseForm(body);
       return { operation: params.Action ?? '', params };
     },
-    answer(operation, params) {
-      const version = (params as Record<string, string>).Version;
-      if (operation !== 'GetCallerIdentity') {
+    answer(operation, params, request) {
+      const form = params as Record<string, string>;
+      const version = form.Version;
+      if (operation !== 'GetCallerIdentity' && operation !== 'AssumeRole') {
         throw new SimAwsError('InvalidAction', 400, `Could not find operation ${operation} for version ${version ?? ''}`);
       }
       if (version !== '2011-06-15') throw new SimAwsError('InvalidAction', 400, `Unknown version ${version ?? ''}`);
+      const caller = callerOf(request.accessKeyId);
+      if (operation === 'AssumeRole') {
+        const session = assumeRole(book, form, caller.arn, now());
+        const body =
+          `<AssumeRoleResponse xmlns="${NAMESPACE}">${assumeRoleResultXml(session)}` +
+          '<ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>' +
+          '</AssumeRoleResponse>';
+        return { status: 200, contentType: XML, body };
+      }
       const body =
         `<GetCallerIdentityResponse xmlns="${NAMESPACE}"><GetCallerIdentityResult>` +
-        `<Arn>${xmlText(identity.arn)}</Arn><UserId>${xmlText(identity.userId)}</UserId>` +
-        `<Account>${xmlText(identity.account)}</Account></GetCallerIdentityResult>` +
+        `<Arn>${xmlText(caller.arn)}</Arn><UserId>${xmlText(caller.userId)}</UserId>` +
+        `<Account>${xmlText(caller.account)}</Account></GetCallerIdentityResult>` +
         '<ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata>' +
         '</GetCallerIdentityResponse>';
       return { status: 200, contentType: XML, body };
@@ -82,5 +111,6 @@ export async function startStsSimulator(
   return Object.defineProperties(server as StsSimulator, {
     setIdentity: { value: (next: SimCallerIdentity) => void (identity = { ...next }) },
     identity: { get: () => ({ ...identity }) },
+    book: { value: book },
   });
 }
