@@ -272,7 +272,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
       createQueues: (signal) => createWebhookQueues(config, {
         clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
-        account: () => identity.current()?.account,
+        // Many accounts: the daemon's own account is not the events' (each record names its own recipientAccountId).
+        account: () => (many ? undefined : identity.current()?.account),
         recordUndeliverable: async (item, error) => {
           const { event } = item;
           const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };

@@ -110,7 +110,7 @@ export function createTargetRunner(deps: TargetRunnerDeps): {
         return { region: key, ok: false, posted: 0, printed: 0, requests: 0, error: start.failed };
       }
       if ('stopped' in start) return { region: key, ok: true, posted: 0, printed: 0, requests: 0 };
-      const unusable = account === undefined ? undefined : deps.accounts?.unusable;
+      const signals = account === undefined ? undefined : deps.accounts;
       return await runTargetPoller(
         {
           target: key,
@@ -133,7 +133,7 @@ export function createTargetRunner(deps: TargetRunnerDeps): {
           alertAfterMs: config.alertAfterMinutes * 60_000,
           once: config.once,
           telemetry: deps.telemetry,
-          ...(unusable === undefined || account === undefined ? {} : { onAccountUnusable: (failure) => unusable(account, failure) }),
+          ...(signals === undefined || account === undefined ? {} : { onAccountUnusable: (failure) => signals.unusable(account, failure) }),
         },
         signal,
       );
