@@ -120,7 +120,7 @@ const cases: Case[] = [
   { kind: 'account-unusable', region: ACCOUNT, steps: [{ type: 'started' }, { type: 'stable' }, { type: 'lookup', region: EAST }, { type: 'lookup', region: `${OTHER}/${WEST}` }, { type: 'lookup', region: A_WEST, closes: true }] },
   // Every account unusable at start (the fatal one, unkeyed): any account answering ends it.
   { kind: 'account-unusable', steps: [{ type: 'started' }, { type: 'stable' }, { type: 'lookup', region: `${OTHER}/${WEST}`, closes: true }] },
-  { kind: 'organization-denied', steps: [{ type: 'lookup', region: A_WEST }, { type: 'started', closes: true }] },
+  ...['organizations-denied', 'organizations-not-in-use'].map((kind) => ({ kind, steps: [{ type: 'lookup' as const, region: A_WEST }, { type: 'started' as const, closes: true as const }] })),
   // A target's alert (key `<account>/<region>`) survives the cooldown file's checks and ends like a region's.
   { kind: 'region-failing', region: A_WEST, steps: [{ type: 'started' }, { type: 'lookup', region: WEST }, { type: 'state-save', region: WEST }, { type: 'lookup', region: A_WEST }, { type: 'state-save', region: A_WEST, closes: true }] },
   { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },

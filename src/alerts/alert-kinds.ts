@@ -48,7 +48,9 @@ const KINDS: Record<string, AlertKindInfo> = {
   stalled: { clearedBy: 'caught-up', note: 'the region has caught up: it is behind by less than stallAlertMinutes again' },
   // Many accounts (issue 10 item 3): keyed by the account ID; the account was paused, or none was usable at start.
   'account-unusable': { clearedBy: 'account-lookup', note: 'the account can be used again: LookupEvents answers in its regions' },
-  'organization-denied': { clearedBy: 'started', note: 'the organisation\'s accounts can be listed again' },
+  // Organisation discovery refused at start (issue 10 item 4): the next start that lists the accounts ends it.
+  'organizations-denied': { clearedBy: 'started', note: 'the organisation\'s accounts can be listed again' },
+  'organizations-not-in-use': { clearedBy: 'started', note: 'the organisation\'s accounts can be listed again' },
   undeliverable: { clearedBy: undefined, note: '' },
   'events-expired': { clearedBy: undefined, note: '' },
   'state-corrupt': { clearedBy: undefined, note: '' },

@@ -57,20 +57,20 @@ export function accountsOfListing(listed: readonly ListedAccount[], organization
   return out;
 }
 
-/** The first listing, before "ready": denied (not the management account nor a delegated admin) is fatal. */
+/**
+ * The first listing, before "ready". Denied (not the management account nor a delegated administrator, or no
+ * organisation at all) is fatal with that advice (exit 77); other failures (network, 5xx) reject as they came:
+ * without a first list there is nothing to watch, and the restart (exit 1, pm2's backoff) asks again.
+ */
 export async function listAtStart(list: ListAccounts, organization: OrganizationConfig, firstRegion: string, signal: AbortSignal): Promise<AccountSpec[]> {
   try {
     return accountsOfListing(await list(signal), organization, firstRegion);
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    const what = classifyError(error);
-    if (what.kind === 'access-denied' || what.kind === 'unrecognized-client' || what.kind === 'expired-token' || what.kind === 'no-credentials') {
-      throw new FatalError(
-        `cannot list the organisation's accounts (${what.reason}); run the daemon with credentials of the management account or of a ` +
-          'delegated administrator, allowed organizations:ListAccounts, or list the accounts in the config\'s `accounts` instead',
-        'organization-denied',
-        { cause: error },
-      );
+    const what = classifyError(error, 'organizations');
+    if (what.action === 'fatal' || what.action === 'stop-account' || what.action === 'pause-target') {
+      throw new FatalError(`cannot list the organisation's accounts (${what.reason}); ${what.kind.startsWith('organizations-') ? what.advice : `${what.advice}, then start again`}`,
+        what.kind.startsWith('organizations-') ? what.kind : 'organizations-denied', { cause: error });
     }
     throw error;
   }
@@ -104,7 +104,7 @@ export function createOrganizationDiscovery(options: OrganizationDiscoveryOption
           wait = intervalMs;
         } catch (error) {
           if (isAbortError(error) || signal.aborted) return;
-          const what = classifyError(error);
+          const what = classifyError(error, 'organizations');
           options.log.warn({ err: what.reason, errorKind: what.kind, retryInMs: retryMs }, 'organisation listing failed; keeping the current accounts and trying again later');
           wait = retryMs;
         }
