@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
+import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 import { noTelemetry, type Telemetry } from '../src/observability/telemetry';
 import { startAccountsRig, writeRecords } from './support/accounts-daemon';
 import { startSmtp } from './support/smtp';
@@ -167,4 +167,19 @@ test('an account denied LookupEvents in every region is paused and alerted once,
   run.proc.emit('SIGTERM', 'SIGTERM');
   assert.equal(await run.done, EXIT_OK);
   assert.equal(smtp.received.filter((m) => /\] account-unusable/.test(m.subject)).length, 1, 'alerted once');
+});
+
+test('--once with one account unusable: the others pass, the pass fails (exit 1) naming the paused account\'s regions', BOUNDED, async (t) => {
+  const rig = await startAccountsRig(t);
+  const { sims, clock } = rig;
+  const roleA = sims.addRole(A);
+  const roleC = sims.addRole(C, { denied: true });
+  const [record] = writeRecords(1);
+  const idA = sims.cloudtrail.addRecord(record!, { account: A, region: 'eu-west-1', eventTime: clock.now() - 5 * MIN })!;
+  const config = { ...rig.config({ regions: ['eu-west-1', 'us-east-1'], once: true }, QUIET), accounts: [{ id: A, roleArn: roleA }, { id: C, roleArn: roleC }] };
+  const run = rig.run(config);
+  assert.equal(await run.done, EXIT_FAILURE);
+  assert.ok(sims.slack.received.some((m) => m.raw.includes(idA)), "A's event is posted");
+  const pass = run.logs.lines.find((l) => l.msg === 'pass complete');
+  assert.deepEqual(pass?.failedRegions, [`${C}/eu-west-1`, `${C}/us-east-1`]);
 });

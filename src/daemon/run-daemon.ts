@@ -26,7 +26,7 @@ import { createTargetRunner } from '../lifecycle/target-runner';
 import { createStateWriter } from '../lifecycle/state-writer';
 import { createRegionDiscovery, discoveryOf } from '../lifecycle/region-discovery';
 import type { TargetSet } from '../lifecycle/target-set';
-import type { StateStore } from '../state/store';
+import { createAccountStores } from '../targets/account-stores';
 import { AccountDirectory } from '../targets/account-directory';
 import { parseTargetKey } from '../targets/target';
 import type { AwsCredentials } from '../aws/clients';
@@ -243,16 +243,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
     // Many accounts: one store per account, its ID as the file names' profile part (`.<id>.<region>.cloudtrail.state`).
-    const stores = new Map<string, StateStore>();
-    const storeFor = (account: string | undefined): StateStore => {
-      if (account === undefined) return store;
-      let found = stores.get(account);
-      if (found === undefined) {
-        found = createStateStore({ dir: config.stateDir, profile: account, clock, log, readOnly: config.dryRun });
-        stores.set(account, found);
-      }
-      return found;
-    };
+    const storeFor = createAccountStores(store, { dir: config.stateDir, clock, log, readOnly: config.dryRun });
     await recovery.start();
     await accounts?.supervisor.alertPaused();
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
@@ -267,6 +258,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       },
     });
     cleanup.push({ name: 'close cloudtrail clients', run: () => runner.close() });
+    // `-r all` asks which regions the daemon's own account has enabled: it says nothing of the other accounts.
+    if (many && config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is for a single account; polling these regions in every account (give an account its own `regions`)');
     const discover = many ? undefined : discoveryOf(config, deps, log);
     const pipeline: Pipeline = createPipeline({
       log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,

@@ -72,6 +72,10 @@ export function adviceFor(account: AccountSpec, kind: string, stage: 'credential
   if (stage === 'lookup' && kind === 'access-denied') {
     return `allow cloudtrail:LookupEvents to ${howReached(account)} in ${who} (check its IAM policy and any SCP); the account is retried every few minutes`;
   }
+  if (stage === 'lookup') {
+    // A.5: UnrecognizedClientException in every region, while STS accepts the credentials: no region is enabled.
+    return `none of the regions polled answers for ${who} (opt-in regions not enabled?): enable them, or give the account its own \`regions\` in the config`;
+  }
   if (account.roleArn !== undefined) {
     if (kind === 'access-denied') {
       return `let the daemon assume ${account.roleArn}: the role's trust policy must trust the daemon's account or principal` +

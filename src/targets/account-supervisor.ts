@@ -143,11 +143,19 @@ export class AccountSupervisor {
     this.#apply = apply;
   }
 
-  /** A poller found the account unusable (credentials, or denied in all its regions): pause it. */
+  /**
+   * A poller found the account unusable (credentials, or denied in all its regions): pause it. Which of the two
+   * it is decides the advice: the account's credentials are checked once more (a role no longer assumable answers
+   * AccessDenied to LookupEvents' request as well, from STS).
+   */
   async unusable(id: string, failure: { kind: string; reason: string }): Promise<void> {
     const watched = this.#watched.get(id);
     if (watched === undefined || watched.paused) return;
-    await this.#pause(id, failure.kind, failure.reason, adviceFor(watched.spec, failure.kind, failure.kind === 'access-denied' ? 'lookup' : 'credentials'));
+    watched.paused = true; // at once: the account's other pollers, failing meanwhile, do not check it again
+    const verdict = await this.#options.check(watched.spec, this.#options.signal).catch(() => ({ usable: true as const }));
+    if (!verdict.usable) return this.#pause(id, verdict.kind, verdict.reason, verdict.advice);
+    const stage = failure.kind === 'access-denied' || failure.kind === 'unrecognized-client' ? 'lookup' : 'credentials';
+    await this.#pause(id, failure.kind, failure.reason, adviceFor(watched.spec, failure.kind, stage));
   }
 
   /** LookupEvents answered in one of the account's regions: a later outage is alerted again. */
