@@ -131,7 +131,8 @@ export class TargetSet {
     if (this.#running.has(region)) return;
     this.#options.telemetry.targetStopped(region);
     const reason = error === undefined ? {} : { reason: error };
-    if (region.includes('/')) this.#options.log.info({ target: region, ...reason }, 'target stopped');
+    // An account's targets stop together (paused, or gone from the organisation): its own line said so at info.
+    if (region.includes('/')) this.#options.log.debug({ target: region, ...reason }, 'target stopped');
     else this.#options.log.info({ region, ...reason }, 'region stopped');
   }
 }

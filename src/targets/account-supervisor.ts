@@ -64,10 +64,11 @@ export class AccountSupervisor {
   }
 
   /**
-   * Checks every account before "ready". Throws FatalError('account-unusable') when none is usable (one message
+   * Learns the accounts' names and checks every account before "ready". Throws FatalError('account-unusable') when none is usable (one message
    * naming them and what to fix); otherwise the unusable ones are paused, and `alertPaused` alerts them.
    */
   async start(accounts: readonly AccountSpec[], signal: AbortSignal): Promise<void> {
+    this.#options.directory.learn(accounts); // every message and alert below names them
     const verdicts = await Promise.all(accounts.map(async (spec) => ({ spec, verdict: await this.#options.check(spec, signal) })));
     for (const { spec, verdict } of verdicts) this.#watched.set(spec.id, { spec, paused: !verdict.usable, alerted: false, retrying: false });
     const bad = verdicts.filter((v): v is { spec: AccountSpec; verdict: Extract<AccountVerdict, { usable: false }> } => !v.verdict.usable);

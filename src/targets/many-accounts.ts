@@ -71,7 +71,6 @@ export async function startAccounts(config: Config, deps: ManyAccountsDeps): Pro
   } else {
     accounts = config.accounts ?? [];
   }
-  deps.directory.learn(accounts);
   await supervisor.start(accounts, signal);
   const list = deps.listAccounts;
   return {
