@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_FAILURE, EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 import { noTelemetry, type Telemetry } from '../src/observability/telemetry';
@@ -182,4 +182,17 @@ test('--once with one account unusable: the others pass, the pass fails (exit 1)
   assert.ok(sims.slack.received.some((m) => m.raw.includes(idA)), "A's event is posted");
   const pass = run.logs.lines.find((l) => l.msg === 'pass complete');
   assert.deepEqual(pass?.failedRegions, [`${C}/eu-west-1`, `${C}/us-east-1`]);
+});
+
+test("an event of one account that Slack rejects twice is recorded in that account's own undeliverable file", BOUNDED, async (t) => {
+  const rig = await startAccountsRig(t);
+  const { sims, clock } = rig;
+  const roleA = sims.addRole(A);
+  const [record] = writeRecords(1);
+  const idA = sims.cloudtrail.addRecord(record!, { account: A, region: 'eu-west-1', eventTime: clock.now() - 5 * MIN })!;
+  sims.slack.respondNext({ status: 400, body: 'invalid_payload' }, { status: 400, body: 'invalid_payload' });
+  const config = { ...rig.config({ regions: ['eu-west-1'], once: true }, QUIET), accounts: [{ id: A, roleArn: roleA }] };
+  assert.equal(await rig.run(config).done, EXIT_OK);
+  const lines = readFileSync(join(rig.stateDir, `.${A}.eu-west-1.undeliverable.jsonl`), 'utf8').trim().split('\n');
+  assert.deepEqual(lines.map((line) => (JSON.parse(line) as { id: string }).id), [idA]);
 });
