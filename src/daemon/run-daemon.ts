@@ -107,6 +107,8 @@ export interface DaemonDeps {
    * credentials, API-FACTS K.6); asked at start and hourly. Required when the config has `organization`.
    */
   listAccounts?(signal: AbortSignal): Promise<Array<{ id: string; name?: string }>>;
+  /** Where the accounts' names are kept (config, organisation listing) for whoever names them; default a new one. */
+  accountDirectory?: AccountDirectory;
 }
 
 /** What another service may use: the pipeline's queues and targets, the telemetry, the alerter, the config. */
@@ -137,7 +139,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   const identity = deps.identity ?? createIdentityCell();
   // Many accounts (issue 10): config `accounts` or `organization`; without either, the single account as before.
   const many = config.accounts !== undefined || config.organization !== undefined;
-  const directory = new AccountDirectory();
+  const directory = deps.accountDirectory ?? new AccountDirectory();
   // The daemon's one stop: a signal (handleSignals) or a service's fatal error aborts it.
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
