@@ -71,6 +71,8 @@ export async function startAccounts(config: Config, deps: ManyAccountsDeps): Pro
   } else {
     accounts = config.accounts ?? [];
   }
+  // An organisation whose accounts are all excluded (or not yet created): nothing to poll until the next listing.
+  if (accounts.length === 0) log.warn({ excluded: organization?.exclude.length ?? 0 }, 'no account to watch; the organisation is listed again hourly');
   await supervisor.start(accounts, signal);
   const list = deps.listAccounts;
   return {
