@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { EXIT_FATAL, EXIT_OK } from '../src/lib/errors';
 import { createOrganizationsClient } from '../src/aws/clients';
 import { listActiveAccounts } from '../src/aws/organizations';
-import { accountsOfListing, partitionOf } from '../src/targets/organization-discovery';
+import {
+  accountsOfListing,
+  createOrganizationDiscovery,
+  ORGANIZATION_REFRESH_MS,
+  ORGANIZATION_RETRY_MS,
+  partitionOf,
+} from '../src/targets/organization-discovery';
+import { captureLogger } from './support/daemon-harness';
+import { ManualClock } from './support/manual-clock';
 import { startAccountsRig, STS_REGION, writeRecords } from './support/accounts-daemon';
 import { SIM_ROLE_NAME } from './support/sims';
 
@@ -79,4 +87,37 @@ test('credentials that are not the management account nor a delegated administra
   assert.equal(await run.done, EXIT_FATAL);
   assert.match(lines.join('\n'), /management account or a delegated administrator/);
   assert.ok(!run.logs.lines.some((l) => l.msg === 'ready'));
+});
+
+test('the hourly refresh: a failed listing keeps the current accounts, says why, and is tried again after 15 minutes', async (t) => {
+  const clock = new ManualClock();
+  const logs = captureLogger();
+  const applied: Array<{ at: number; ids: string[] }> = [];
+  const asked: number[] = [];
+  const t0 = clock.now();
+  const answers: Array<Error | Array<{ id: string }>> = [Object.assign(new Error('down'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } }), [{ id: A }, { id: D }]];
+  const service = createOrganizationDiscovery({
+    list: async () => {
+      asked.push(clock.now() - t0);
+      const answer = answers.shift() ?? [{ id: A }];
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+    organization: { roleName: 'Reader', exclude: [] },
+    firstRegion: 'us-east-1',
+    apply: async (accounts) => void applied.push({ at: clock.now() - t0, ids: accounts.map((a) => a.id) }),
+    clock,
+    log: logs.log,
+  });
+  const stop = new AbortController();
+  const running = service.run(stop.signal);
+  t.after(() => stop.abort());
+  await clock.advance(ORGANIZATION_REFRESH_MS);
+  assert.deepEqual(applied, [], 'nothing applied after a failure: the last list stays');
+  assert.equal(logs.lines.filter((l) => l.msg === 'organisation listing failed; keeping the current accounts and trying again later').length, 1);
+  await clock.advance(ORGANIZATION_RETRY_MS);
+  assert.deepEqual(asked, [ORGANIZATION_REFRESH_MS, ORGANIZATION_REFRESH_MS + ORGANIZATION_RETRY_MS]);
+  assert.deepEqual(applied, [{ at: ORGANIZATION_REFRESH_MS + ORGANIZATION_RETRY_MS, ids: [A, D] }]);
+  stop.abort();
+  await running;
 });
