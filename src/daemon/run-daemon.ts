@@ -158,7 +158,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     identity: () => identity.current(),
     email: config.email,
     stateDir: config.stateDir,
-    // Several shards share the state folder: each keeps its own cooldown file (src/daemon/shard-files.ts).
+    // Several shards share the state folder: each keeps its own cooldown file (src/targets/shard-files.ts).
     profile: sharedFileProfile(config),
     clock,
     log,
