@@ -103,7 +103,7 @@ test('an account that joins unusable is alerted; one that leaves while paused is
   assert.deepEqual(supervisor.accountIds(), [id(1)]);
 });
 
-test("the targets: each usable account's own regions (else the global ones), only those this shard owns", async (t) => {
+test("the targets: each usable account's own regions (else the global ones)", async (t) => {
   const { supervisor, signal } = setUp(t, new Map());
   await supervisor.start([{ id: id(1) }, { id: id(2), regions: ['ap-south-1'] }], signal);
   assert.deepEqual(supervisor.targets().map((target) => target.key), [`${id(1)}/us-east-1`, `${id(1)}/eu-west-1`, `${id(2)}/ap-south-1`]);
