@@ -13,9 +13,13 @@ import { ManualClock } from './support/manual-clock';
 // Which evidence ends which alert, across a restart: a "previous run" leaves the alert open in the cooldown file,
 // a new run (new alerter, new recovery) observes evidence. Real alerter and cooldown file; the mail is recorded.
 
-const REGIONS = ['us-east-1', 'eu-west-1'];
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
+// Many accounts (issue 10): account A's targets are polled beside the single account's regions.
+const ACCOUNT = '111111111111';
+const OTHER = '222222222222';
+const A_WEST = `${ACCOUNT}/${WEST}`;
+const REGIONS = [EAST, WEST, A_WEST, `${OTHER}/${WEST}`];
 
 function newRun(dir: string, clock: ManualClock) {
   const mails: AlertMail[] = [];
@@ -29,7 +33,7 @@ function newRun(dir: string, clock: ManualClock) {
     cooldownMs: 60 * 60_000,
     transport: { sendMail: async (mail) => void mails.push(mail) },
   });
-  const recovery = createAlertRecovery(alerter, { regions: REGIONS, track: (w) => work.push(w) });
+  const recovery = createAlertRecovery(alerter, { regions: REGIONS, accounts: () => [ACCOUNT, OTHER], track: (w) => work.push(w) });
   const settle = async () => {
     while (work.length > 0) await Promise.all(work.splice(0));
   };
@@ -112,6 +116,13 @@ const cases: Case[] = [
       { type: 'caught-up', region: WEST, closes: true },
     ],
   },
+  // Many accounts: an unusable account's alert is keyed by its ID; only one of its own regions answering ends it.
+  { kind: 'account-unusable', region: ACCOUNT, steps: [{ type: 'started' }, { type: 'stable' }, { type: 'lookup', region: EAST }, { type: 'lookup', region: `${OTHER}/${WEST}` }, { type: 'lookup', region: A_WEST, closes: true }] },
+  // Every account unusable at start (the fatal one, unkeyed): any account answering ends it.
+  { kind: 'account-unusable', steps: [{ type: 'started' }, { type: 'stable' }, { type: 'lookup', region: `${OTHER}/${WEST}`, closes: true }] },
+  ...['organizations-denied', 'organizations-not-in-use'].map((kind) => ({ kind, steps: [{ type: 'lookup' as const, region: A_WEST }, { type: 'started' as const, closes: true as const }] })),
+  // A target's alert (key `<account>/<region>`) survives the cooldown file's checks and ends like a region's.
+  { kind: 'region-failing', region: A_WEST, steps: [{ type: 'started' }, { type: 'lookup', region: WEST }, { type: 'state-save', region: WEST }, { type: 'lookup', region: A_WEST }, { type: 'state-save', region: A_WEST, closes: true }] },
   { kind: 'a-future-kind', steps: [{ type: 'started' }, { type: 'lookup', region: EAST }, { type: 'slack' }, { type: 'stable', closes: true }] },
 ];
 

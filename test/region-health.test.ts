@@ -54,3 +54,13 @@ test('the region list changes at runtime: a removed region is forgotten, an adde
   health.succeeded('ap-east-1');
   assert.equal(health.failed('ap-east-1', 'access-denied'), 'fatal', 'the only region left fails');
 });
+
+test('with many accounts, auth failures are judged per account: denied everywhere in one account is that account\'s matter', () => {
+  const health = new RegionHealth(['111111111111/us-east-1', '111111111111/eu-west-1', '222222222222/us-east-1', '222222222222/eu-west-1']);
+  health.succeeded('222222222222/us-east-1');
+  health.succeeded('222222222222/eu-west-1');
+  assert.equal(health.failed('111111111111/us-east-1', 'access-denied'), 'unknown', "another account's success says nothing about this one");
+  assert.equal(health.failed('111111111111/eu-west-1', 'access-denied'), 'fatal', "every region of the account: the account's problem");
+  assert.equal(health.failed('222222222222/eu-west-1', 'access-denied'), 'region', 'its own other region works');
+  assert.deepEqual(health.failing('access-denied').sort(), ['111111111111/eu-west-1', '111111111111/us-east-1', '222222222222/eu-west-1']);
+});

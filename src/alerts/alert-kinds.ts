@@ -23,7 +23,9 @@ export type Clearing =
   /** The trail monitor's calls answered and its check no longer found this defect (src/monitors/trail-monitor.ts). */
   | 'trail-check'
   /** The alert's region is behind now by less than stallAlertMinutes again (src/monitors/stall-alarm.ts). */
-  | 'caught-up';
+  | 'caught-up'
+  /** LookupEvents answered in one of the alert's account's regions (its key is the account ID; issue 10). */
+  | 'account-lookup';
 
 export interface AlertKindInfo {
   /** undefined: a notice about something that happened (an event lost, a file set aside); nothing to recover. */
@@ -44,6 +46,11 @@ const KINDS: Record<string, AlertKindInfo> = {
   'state-unwritable': { clearedBy: 'state-save', note: 'state files are written again' },
   'state-unreadable': { clearedBy: 'state-load', note: 'the state file is read again' },
   stalled: { clearedBy: 'caught-up', note: 'the region has caught up: it is behind by less than stallAlertMinutes again' },
+  // Many accounts (issue 10 item 3): keyed by the account ID; the account was paused, or none was usable at start.
+  'account-unusable': { clearedBy: 'account-lookup', note: 'the account can be used again: LookupEvents answers in its regions' },
+  // Organisation discovery refused at start (issue 10 item 4): the next start that lists the accounts ends it.
+  'organizations-denied': { clearedBy: 'started', note: 'the organisation\'s accounts can be listed again' },
+  'organizations-not-in-use': { clearedBy: 'started', note: 'the organisation\'s accounts can be listed again' },
   undeliverable: { clearedBy: undefined, note: '' },
   'events-expired': { clearedBy: undefined, note: '' },
   'state-corrupt': { clearedBy: undefined, note: '' },

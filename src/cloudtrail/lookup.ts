@@ -16,7 +16,10 @@ export interface LookupDeps {
   clock: Clock;
   /** The region's child logger: lines carry `region` from it. */
   log: Logger;
+  /** The AWS region: events without their own region get it. */
   region: string;
+  /** The target's key, for telemetry (src/targets/target.ts); default `region` (the single account). */
+  target?: string;
   /** Attempts per page for throttled/transient failures, the first included. Default 5. */
   maxPageAttempts?: number;
   /** Jitter source for the backoff; default Math.random. */
@@ -55,13 +58,13 @@ async function fetchPage(
     counter.requests += 1;
     try {
       const page = await deps.client.lookupEvents({ ...input }, signal);
-      deps.telemetry?.lookupRequest(deps.region, 'ok');
+      deps.telemetry?.lookupRequest(deps.target ?? deps.region, 'ok');
       return page;
     } catch (error) {
       // The one classifier: a request-scoped back-off (throttled, transient) is retried here, page by page.
       const what = classifyError(error);
       const kind = what.kind;
-      if (!signal?.aborted) deps.telemetry?.lookupRequest(deps.region, lookupOutcomeOf(kind));
+      if (!signal?.aborted) deps.telemetry?.lookupRequest(deps.target ?? deps.region, lookupOutcomeOf(kind));
       const retryable = what.action === 'back-off' && what.scope === 'request';
       if (!retryable || attempt >= maxAttempts || signal?.aborted) throw error;
       const baseMs = kind === 'throttled' ? THROTTLED_BASE_MS : TRANSIENT_BASE_MS;

@@ -18,8 +18,17 @@ import { authFatal, authMessage, credentialsFatal, fatalOf, loadOrFail, regionAu
 
 /** The scan's delivery (decide, the shared webhook queues, commit) plus the loop's own needs. */
 export interface PollerDeps extends Omit<ScanDeps, 'log' | 'target'> {
-  /** Where commits go; default the region. */
+  /**
+   * The target's key (src/targets/target.ts): what telemetry, health, alerts and results name, and where commits
+   * go; default `region` (the single account). `region` itself is the AWS region: events and rules get it.
+   */
   target?: string;
+  /**
+   * Many accounts (issue 10 item 3): this account's credentials are unusable, or it answers AccessDenied or
+   * UnrecognizedClient in every one of its regions. Told instead of stopping the daemon: the account supervisor
+   * pauses the account (which stops this poller) and retries it later. Undefined (the single account): fatal, as before.
+   */
+  onAccountUnusable?(failure: { kind: string; reason: string; error: unknown }): Promise<void>;
   clock: Clock;
   log: Logger;
   client: LookupClient;
@@ -56,16 +65,18 @@ const MAX_POLL_BACKOFF_MS = 5 * 60 * 1000;
 const CLOCK_SKEW_WARN_MS = 60_000;
 
 /**
- * One region's loop: plan a scan, read it, deliver it, advance the offset, sleep. Errors are classified once
+ * One target's loop (a region of one account): plan a scan, read it, deliver it, advance the offset, sleep. Errors are classified once
  * here: auth failures are checked against the other regions (RegionHealth), the rest back off and retry, and
  * only what a human must fix is thrown (FatalError). Returns when `signal` aborts, or after one pass with --once.
  */
-export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Promise<PollerResult> {
+export async function runTargetPoller(deps: PollerDeps, signal: AbortSignal): Promise<PollerResult> {
   const log = deps.log;
-  const result: PollerResult = { region: deps.region, ok: false, posted: 0, printed: 0, requests: 0 };
-  let state = await loadOrFail(deps);
+  // The target's name everywhere but in the AWS request and the events (deps.region).
+  const key = deps.target ?? deps.region;
+  const result: PollerResult = { region: key, ok: false, posted: 0, printed: 0, requests: 0 };
+  let state = await loadOrFail({ ...deps, region: key });
   const telemetry = deps.telemetry ?? noTelemetry;
-  telemetry.targetStarted(deps.region, state.lastScanEnd ?? state.offset);
+  telemetry.targetStarted(key, state.lastScanEnd ?? state.offset);
   let failures = 0;
   // After a failed save, nothing new is posted until the state can be written again (else it would repeat).
   // A region that never completed a scan (first start, or a corrupt file set aside) has its starting offset only
@@ -96,24 +107,24 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       const queryNow = deps.clock.now() + skew;
       const plan = planScan(state, queryNow, { ...deps.window, maxWindowMs: catchUpWindowMs }, deps.once);
       const expired = expiredBefore(state, plan);
-      if (expired !== undefined) await reportExpired(deps, state.offset, expired);
+      if (expired !== undefined) await reportExpired({ ...deps, region: key }, state.offset, expired);
       const scan = await lookupWindow(
-        { client: deps.client, limiter: deps.limiter, clock: deps.clock, log, region: deps.region, telemetry },
+        { client: deps.client, limiter: deps.limiter, clock: deps.clock, log, region: deps.region, target: key, telemetry },
         plan,
         signal,
       );
-      telemetry.events(deps.region, 'read', scan.events.length);
+      telemetry.events(key, 'read', scan.events.length);
       result.requests += scan.requests;
-      deps.health.succeeded(deps.region);
+      deps.health.succeeded(key);
       // Every item of the scan is delivered (or recorded undeliverable) before this returns, so the offset below
       // never passes an event still held in a queue. deliverScan records commits in `state` itself: what Slack
       // accepted is kept even when it throws (a failed write), and is never posted again by this process.
-      const delivered = await deliverScan({ ...deps, target: deps.target ?? deps.region, log }, scan.events, state, plan);
+      const delivered = await deliverScan({ ...deps, target: key, log }, scan.events, state, plan);
       result.posted += delivered.posted;
       result.printed += delivered.printed;
       state = completeScan(delivered.state, plan, deps.window, queryNow);
       await deps.saveState(state);
-      reportScan(telemetry, deps.region, delivered, plan);
+      reportScan(telemetry, key, delivered, plan);
       log.debug(
         { scan: plan.kind, start: new Date(plan.start).toISOString(), end: new Date(plan.end).toISOString(),
           events: scan.events.length, requests: scan.requests, posted: delivered.posted, printed: delivered.printed,
@@ -126,7 +137,7 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       authWarned = undefined;
       if (failingSince !== undefined) {
         log.info({ failedForMs: deps.clock.now() - failingSince }, 'region recovered');
-        if (alerted) await deps.alerter.recovered(alerted, deps.region, 'LookupEvents answers again');
+        if (alerted) await deps.alerter.recovered(alerted, key, 'LookupEvents answers again');
         failingSince = undefined;
         alerted = undefined;
       }
@@ -145,13 +156,23 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       // One classifier says what every error means (src/errors/classify.ts); this block only acts on it.
       const what = classifyError(error);
       if (what.action === 'fatal') throw error instanceof FatalError || error instanceof ConfigError ? error : fatalOf(what, error);
-      telemetry.scanFailed(deps.region, what.reason, what.kind === 'unrecognized-client' ? 'disabled' : 'failing');
+      telemetry.scanFailed(key, what.reason, what.kind === 'unrecognized-client' ? 'disabled' : 'failing');
       failingSince ??= deps.clock.now();
       if (what.action === 'pause-target') {
         const kind = what.kind as AuthFailure;
-        const scope = deps.health.failed(deps.region, kind);
-        if (scope === 'fatal') throw authFatal(kind, what.reason, error);
+        const scope = deps.health.failed(key, kind);
         delay = regionAuthDelay(kind);
+        if (scope === 'fatal') {
+          if (deps.onAccountUnusable === undefined) throw authFatal(kind, what.reason, error);
+          // The supervisor pauses the account (this poller stops) and says so once; until then, the usual wait.
+          await deps.onAccountUnusable({ kind, reason: what.reason, error });
+          if (deps.once) {
+            result.error = what.reason;
+            return result;
+          }
+          await sleepUnlessAborted(deps.clock, delay, signal);
+          continue;
+        }
         // Said once at warn level; the rare retries after that only at debug, so a disabled region stays quiet.
         const level = authWarned === `${kind}/${scope}` ? 'debug' : 'warn';
         authWarned = `${kind}/${scope}`;
@@ -159,7 +180,10 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       } else if (what.action === 'stop-account') {
         // Retried a few times: a provider may refresh them, or an instance role's metadata service may hiccup.
         credentialFailures += 1;
-        if (deps.once || credentialFailures >= MAX_CREDENTIAL_FAILURES_IN_A_ROW) {
+        if ((deps.once || credentialFailures >= MAX_CREDENTIAL_FAILURES_IN_A_ROW) && deps.onAccountUnusable !== undefined) {
+          credentialFailures = 0;
+          await deps.onAccountUnusable({ kind: what.kind, reason: what.reason, error });
+        } else if (deps.once || credentialFailures >= MAX_CREDENTIAL_FAILURES_IN_A_ROW) {
           throw credentialsFatal(what.kind as 'expired-token' | 'no-credentials', what.reason, error);
         }
         delay = CREDENTIAL_RETRY_MS;
@@ -178,17 +202,22 @@ export async function runRegionPoller(deps: PollerDeps, signal: AbortSignal): Pr
       // A cause alerted where it happens (a state write: one alert for every region) is not alerted again here.
       if (what.escalates && !alerted && deps.clock.now() - failingSince >= deps.alertAfterMs) {
         alerted = what.kind === 'throttled' ? 'throttled' : 'region-failing';
-        await deps.alerter.alert({ kind: alerted, region: deps.region, reason: what.reason, action: what.advice });
+        await deps.alerter.alert({ kind: alerted, region: key, reason: what.reason, action: what.advice });
       }
     }
-    try {
-      await deps.clock.sleep(delay, signal);
-    } catch (error) {
-      if (!isAbortError(error) && !signal.aborted) throw error;
-    }
+    await sleepUnlessAborted(deps.clock, delay, signal);
   }
   result.ok = true;
   return result;
+}
+
+/** Waits `ms`; returns early, without throwing, when `signal` aborts (the loop then ends). */
+async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await clock.sleep(ms, signal);
+  } catch (error) {
+    if (!isAbortError(error) && !signal.aborted) throw error;
+  }
 }
 
 /** A delivered scan, for the status board and the metrics: what became of its events, and how far it reached. */

@@ -1,7 +1,13 @@
+import { parseTargetKey } from '../targets/target';
+
 /**
  * Shared view of how the regions answer, so one poller can tell "this opt-in region is not enabled" (the
  * error in some regions only) from "these credentials are bad" (the same error in every region).
  * API-FACTS A.5: a disabled opt-in region answers UnrecognizedClientException, exactly like bad credentials.
+ *
+ * Keyed by target key (src/targets/target.ts): with many accounts, a failure is judged against the other regions
+ * of the same account only (issue 10 item 3: access denied in all of an account's regions is that account's
+ * problem, whatever the other accounts answer). The single account's keys are bare regions: one account, as before.
  */
 export type AuthFailure = 'unrecognized-client' | 'access-denied';
 
@@ -32,7 +38,7 @@ export class RegionHealth {
   }
 
   /**
-   * Records an auth failure. Returns 'fatal' when every region's latest answer is an auth failure (bad or
+   * Records an auth failure. Returns 'fatal' when every region's (of the same account) latest answer is an auth failure (bad or
    * revoked credentials, or no permission anywhere, including keys revoked while running); 'region' when another
    * region's latest answer was a success (only this region is affected: an opt-in region not enabled, or an SCP
    * denying it); 'unknown' while the others have not answered yet (either may turn out true).
@@ -41,8 +47,10 @@ export class RegionHealth {
     if (!this.#regions.has(region)) return 'region'; // removed while its request ran: it judges nobody
     this.#failed.set(region, failure);
     this.#working.delete(region);
-    if ([...this.#regions].every((r) => this.#failed.has(r))) return 'fatal';
-    return this.#working.size > 0 ? 'region' : 'unknown';
+    const account = parseTargetKey(region).account;
+    const sameAccount = (key: string) => parseTargetKey(key).account === account;
+    if ([...this.#regions].filter(sameAccount).every((r) => this.#failed.has(r))) return 'fatal';
+    return [...this.#working].some(sameAccount) ? 'region' : 'unknown';
   }
 
   /** The regions that have failed with `failure` (for messages). */

@@ -4,6 +4,7 @@ import type { Config } from '../config/types';
 import { systemClock } from '../lib/clock';
 import { EXIT_FAILURE } from '../lib/errors';
 import type { Logger } from '../logging/logger';
+import { sharedFileProfile } from '../targets/shard-files';
 
 /** A crash must still exit promptly: pm2 (or a human) is waiting, and the email is best effort. */
 const CRASH_ALERT_TIMEOUT_MS = 5_000;
@@ -28,7 +29,7 @@ export function alertOnCrash(config: Config, log: Logger, proc: CrashProc): void
     const alerter = createAlerter({
       email: config.email,
       stateDir: config.stateDir,
-      profile: config.stateProfile,
+      profile: sharedFileProfile(config),
       clock: systemClock,
       log,
       cooldownMs: config.alertCooldownMinutes * 60_000,

@@ -2,6 +2,7 @@ import { alertKindInfo, isNotice, type Clearing } from '../alerts/alert-kinds';
 import { alertKey } from '../alerts/alert-state';
 import type { Alerter, AlertInput } from '../alerts/alerter';
 import type { LookupClient } from '../cloudtrail/client';
+import { parseTargetKey } from '../targets/target';
 
 /** What a run reports as it works; each piece may show that an alert's condition is gone (alerts/alert-kinds.ts). */
 export type Evidence =
@@ -44,8 +45,11 @@ interface OpenAlert {
  */
 export function createAlertRecovery(
   inner: Alerter,
-  /** `regions`: the regions polled, or a function giving them once known (region discovery). */
-  options: { regions: readonly string[] | (() => readonly string[]); track: (work: Promise<void>) => void },
+  /**
+   * `regions`: the target keys polled (the single account's: its regions), or a function giving them once known
+   * (discovery). `accounts`: with many accounts, the IDs watched, paused ones included (an account alert's key).
+   */
+  options: { regions: readonly string[] | (() => readonly string[]); accounts?: () => readonly string[]; track: (work: Promise<void>) => void },
 ): AlertRecovery {
   const open = new Map<string, OpenAlert>();
   const polledNow = () => new Set(typeof options.regions === 'function' ? options.regions() : options.regions);
@@ -90,15 +94,21 @@ export function createAlertRecovery(
       switch (evidence.type) {
         case 'started':
           clear('started');
-          // A region taken out of the configuration is no longer failing anywhere this daemon looks.
+          // A region (or an account) taken out of the configuration is no longer failing anywhere this daemon looks.
           const polled = polledNow();
+          for (const id of options.accounts?.() ?? []) polled.add(id);
           for (const alert of [...open.values()]) {
             if (alert.region !== undefined && !polled.has(alert.region)) recover(alert, 'the region is no longer polled');
           }
           return;
-        case 'lookup':
+        case 'lookup': {
           answered.add(evidence.region);
-          return clear('lookup', evidence.region);
+          clear('lookup', evidence.region);
+          // An account's alert is keyed by its ID: any of its regions answering ends it (and, unkeyed, the fatal one).
+          const account = parseTargetKey(evidence.region).account;
+          if (account !== undefined) clear('account-lookup', account);
+          return;
+        }
         case 'state-load':
           return clear('state-load', evidence.region);
         case 'state-save':

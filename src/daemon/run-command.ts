@@ -15,6 +15,8 @@ import { PidFileError } from './pid-file';
 import { runDaemon } from './run-daemon';
 import { stsRegionFor, whoAmI } from '../aws/identity';
 import { listEnabledRegions } from '../aws/regions';
+import { createOrganizationsClient } from '../aws/clients';
+import { listActiveAccounts } from '../aws/organizations';
 
 /** The real process, as far as the run command needs it (its signals, its 'exit', its IPC link to a parent). */
 export type Proc = NodeJS.Process & ParentLink;
@@ -80,6 +82,16 @@ async function runInForeground(config: Config, io: CliIo, proc: Proc): Promise<n
       discoverRegions: config.discoverRegions
         ? (signal) => listEnabledRegions({ region: stsRegionFor(config.regions), profile: config.profile }, signal)
         : undefined,
+      // Config `organization`: ListAccounts with the base credentials (K.6: global endpoint; AWS_ENDPOINT_URL_ORGANIZATIONS
+      // honoured), at start and hourly. Accounts' credentials and checks: the daemon's defaults (src/targets/many-accounts.ts).
+      listAccounts: config.organization === undefined ? undefined : async (signal) => {
+        const client = createOrganizationsClient({ region: stsRegionFor(config.regions), profile: config.profile });
+        try {
+          return await listActiveAccounts(client, signal);
+        } finally {
+          client.destroy();
+        }
+      },
     });
   } catch (error) {
     if (!(error instanceof PidFileError)) throw error;

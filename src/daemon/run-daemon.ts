@@ -22,10 +22,17 @@ import type { Service } from '../lifecycle/service';
 import { CleanupStack } from '../lifecycle/cleanup-stack';
 import { startServices, untilAborted } from '../lifecycle/start-services';
 import { createPipeline, type Pipeline } from '../lifecycle/pipeline';
-import { createRegionRunner } from '../lifecycle/region-runner';
+import { createTargetRunner } from '../lifecycle/target-runner';
 import { createStateWriter } from '../lifecycle/state-writer';
 import { createRegionDiscovery, discoveryOf } from '../lifecycle/region-discovery';
 import type { TargetSet } from '../lifecycle/target-set';
+import { createAccountStores } from '../targets/account-stores';
+import { AccountDirectory } from '../targets/account-directory';
+import { parseTargetKey } from '../targets/target';
+import type { AwsCredentials } from '../aws/clients';
+import type { AccountCredentials } from '../aws/account-credentials';
+import { startAccounts, type ManyAccounts } from '../targets/many-accounts';
+import { ownedTargetsOf, sharedFileProfile } from '../targets/shard-files';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { prepareRun } from './prepare-run';
@@ -42,8 +49,11 @@ export interface DaemonDeps {
   proc: SignalSource;
   /** --dry-run output: one Slack payload per line. */
   writeOut(line: string): void;
-  /** Replaces the AWS SDK client (tests); default createLookupClient. */
-  createClient?(region: string): LookupClient & { destroy?(): void };
+  /**
+   * Replaces the AWS SDK client (tests); default createLookupClient. `account`: with many accounts, the target's
+   * account and its credentials (src/aws/account-credentials.ts); undefined for the single account.
+   */
+  createClient?(region: string, account?: { id: string; credentials: AwsCredentials }): LookupClient & { destroy?(): void };
   /** Replaces the trail monitor's AWS SDK client (tests); default createTrailClient. */
   createTrailClient?(region: string): TrailClient & { destroy?(): void };
   fetch?: typeof fetch;
@@ -85,6 +95,20 @@ export interface DaemonDeps {
    * list, as before. A failure keeps the last good list.
    */
   discoverRegions?(signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Many accounts (config `accounts` or `organization`): each account's credentials; default built from the
+   * config (base: config.profile or the default chain; STS signed for stsRegionFor(regions)).
+   */
+  accountCredentials?: AccountCredentials;
+  /** STS GetCallerIdentity with an account's credentials (the start-up and retry check); default whoAmI. */
+  whoAmIWith?(credentials: AwsCredentials, signal: AbortSignal): Promise<CallerIdentity>;
+  /**
+   * Config `organization`: the organisation's ACTIVE accounts (Organizations ListAccounts with the base
+   * credentials, API-FACTS K.6); asked at start and hourly. Required when the config has `organization`.
+   */
+  listAccounts?(signal: AbortSignal): Promise<Array<{ id: string; name?: string }>>;
+  /** Where the accounts' names are kept (config, organisation listing) for whoever names them; default a new one. */
+  accountDirectory?: AccountDirectory;
 }
 
 /** What another service may use: the pipeline's queues and targets, the telemetry, the alerter, the config. */
@@ -98,6 +122,8 @@ export interface ServiceContext {
   alerter: Alerter;
   queues: ReadonlyMap<string, WebhookQueue>;
   targets: Pick<TargetSet, 'regions' | 'setRegions'>;
+  /** The names of the accounts watched (config `accounts`, the organisation listing): "name (id)" in messages. */
+  accounts: AccountDirectory;
 }
 
 /**
@@ -111,6 +137,9 @@ export interface ServiceContext {
 export async function runDaemon(config: Config, deps: DaemonDeps): Promise<number> {
   const { clock, log } = deps;
   const identity = deps.identity ?? createIdentityCell();
+  // Many accounts (issue 10): config `accounts` or `organization`; without either, the single account as before.
+  const many = config.accounts !== undefined || config.organization !== undefined;
+  const directory = deps.accountDirectory ?? new AccountDirectory();
   // The daemon's one stop: a signal (handleSignals) or a service's fatal error aborts it.
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
@@ -129,7 +158,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     identity: () => identity.current(),
     email: config.email,
     stateDir: config.stateDir,
-    profile: config.stateProfile,
+    // Several shards share the state folder: each keeps its own cooldown file (src/targets/shard-files.ts).
+    profile: sharedFileProfile(config),
     clock,
     log,
     cooldownMs: config.alertCooldownMinutes * 60_000,
@@ -139,7 +169,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
   // The regions polled (after discovery, when asked for): an alert of a region no longer polled is closed.
   let polled: readonly string[] = config.regions;
-  const recovery = createAlertRecovery(innerAlerter, { regions: () => polled, track });
+  let accounts: ManyAccounts | undefined;
+  const recovery = createAlertRecovery(innerAlerter, { regions: () => polled, accounts: () => accounts?.supervisor.accountIds() ?? [], track });
   const alerter = recovery.alerter;
   log.info({ config: describeConfig(config) }, 'starting');
   // Said once, as a warning only: AWS opens new regions, which an older SDK does not list yet.
@@ -181,9 +212,18 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     // for now and is asked again in the background until the daemon stops.
     if (deps.whoAmI !== undefined) {
       const ask = deps.whoAmI;
-      const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]));
+      const learned = await learnIdentity({ whoAmI: (signal) => ask(signal), cell: identity, clock, log }, AbortSignal.any([stop.signal, uptime.signal]))
+        .catch((error: unknown): { retrying?: Promise<void> } => {
+          // Many accounts: the base credentials may serve none of them (every account by its own profile); each
+          // account is checked below, and only all of them unusable stops the start.
+          if (!many || stop.signal.aborted) throw error;
+          log.warn({ err: error }, 'the base credentials are unusable; checking each account');
+          return {};
+        });
       if (learned.retrying !== undefined) track(learned.retrying);
     }
+    // Many accounts: each checked once before "ready"; every one unusable → FatalError (77), else the bad ones pause.
+    if (many) accounts = await startAccounts(config, { ...deps, directory, alerter, track, signal: AbortSignal.any([stop.signal, uptime.signal]) });
     // Bound before "ready": an address in use is a ConfigError (one line, exit 78), never a half-started daemon.
     // Stopped last (pushed first on the cleanup stack): /metrics and /healthz answer until the very end.
     if (observability.http) {
@@ -204,53 +244,73 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     deps.notifyReady?.();
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
+    // Many accounts: one store per account, its ID as the file names' profile part (`.<id>.<region>.cloudtrail.state`).
+    const storeFor = createAccountStores(store, { dir: config.stateDir, clock, log, readOnly: config.dryRun });
     await recovery.start();
+    await accounts?.supervisor.alertPaused();
     // A run that outlives a crash loop's restarts ends a crash alert (not the first save: a crash loop saves too).
     void clock.sleep(STABLE_AFTER_MS, uptime.signal).then(() => recovery.observe({ type: 'stable' }), () => undefined);
     const health = new RegionHealth(config.regions);
-    const runner = createRegionRunner({
-      config, clock, log, telemetry, alerter, recovery, health, store, decide, createClient: deps.createClient,
+    const runner = createTargetRunner({
+      config, clock, log, telemetry, alerter, recovery, health, storeFor, decide, createClient: deps.createClient,
+      ...(accounts === undefined ? {} : { credentialsFor: accounts.credentialsFor, accounts: accounts.supervisor }),
       writeState: createStateWriter({ dryRun: config.dryRun, alerter, recovery }),
       get queues() {
         return pipeline.queues;
       },
     });
     cleanup.push({ name: 'close cloudtrail clients', run: () => runner.close() });
-    const discover = discoveryOf(config, deps, log);
+    // `-r all` asks which regions the daemon's own account has enabled: it says nothing of the other accounts.
+    if (many && config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is for a single account; polling these regions in every account (give an account its own `regions`)');
+    const discover = many ? undefined : discoveryOf(config, deps, log);
     const pipeline: Pipeline = createPipeline({
       log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
       createQueues: (signal) => createWebhookQueues(config, {
         clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
-        account: () => identity.current()?.account,
+        // Many accounts: the daemon's own account is not the events' (each record names its own recipientAccountId).
+        account: () => (many ? undefined : identity.current()?.account),
         recordUndeliverable: async (item, error) => {
           const { event } = item;
           const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
-          if (!config.dryRun) await store.recordUndeliverable(item.target, entry);
+          const { account, region } = parseTargetKey(item.target);
+          if (!config.dryRun) await storeFor(account).recordUndeliverable(region, entry);
           await reportUndeliverable({ region: item.target, alerter }, event.id, error, item.webhook);
         },
       }),
-      onStart: (regions) => {
-        polled = regions;
+      targetsOf: (regions) => accounts?.supervisor.targets() ?? ownedTargetsOf(config.shard, regions),
+      onStart: (keys) => {
+        polled = keys;
+        accounts?.supervisor.attach((targets) => pipeline.targets.setTargets(targets));
+        if (many || config.shard.count > 1) {
+          log.info({ shard: `${config.shard.index}/${config.shard.count}`, targets: keys.length, accounts: accounts?.supervisor.accountIds().length }, 'shard owns its targets');
+        }
         if (!config.dryRun) recovery.observe({ type: 'started' });
       },
     });
-    const context: ServiceContext = { config, clock, log, telemetry, board, identity, alerter, queues: pipeline.queues, targets: pipeline.targets };
+    const context: ServiceContext = { config, clock, log, telemetry, board, identity, alerter, queues: pipeline.queues, targets: pipeline.targets, accounts: directory };
     const queueFor = (name: string) => pipeline.queues.get(name);
     // Issue 9 items 5 and 6: the trail monitor, the stall alarm and the heartbeat (none under --once).
-    const trailMonitor = createConfiguredTrailMonitor(config, { clock, log, recovery, queues: pipeline.queues, createClient: deps.createTrailClient });
-    const monitors = (deps.monitors ?? createMonitorServices)({ board, recovery, clock, log, fetch: deps.fetch, queueFor, config });
+    // Organisation-wide monitors run on shard 0 only (issue 10 item 5): one alert per defect, not one per shard.
+    const trailMonitor = config.shard.index === 0
+      ? createConfiguredTrailMonitor(config, { clock, log, recovery, queues: pipeline.queues, createClient: deps.createTrailClient })
+      : undefined;
+    const monitors = (deps.monitors ?? createMonitorServices)({ board, recovery, clock, log, fetch: deps.fetch, queueFor, config: { ...config, stateProfile: sharedFileProfile(config) } });
     // Started in this order, stopped in reverse: the pipeline (last) stops first, within the shutdown budget.
     const services = [
       ...(deps.services?.(context) ?? []),
       ...(trailMonitor ? [trailMonitor] : []),
       ...monitors,
-      ...(discover && !config.once ? [createRegionDiscovery({ discover, apply: (r) => pipeline.targets.setRegions(r), clock, log })] : []),
+      ...(discover && !config.once ? [createRegionDiscovery({ discover, apply: (r) => pipeline.targets.setTargets(ownedTargetsOf(config.shard, r), 'regions'), clock, log })] : []),
+      ...(accounts?.discovery && !config.once ? [accounts.discovery] : []),
       pipeline.service,
     ];
     const started = startServices(services, { log, cleanup, onFatal });
     await Promise.race([started[started.length - 1]!.done, untilAborted(stop.signal)]);
     await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
-    return await concludeRun(config, pipeline.results(), fatal, stop.signal, recovery, log, fatalReport);
+    // --once: a paused account's regions were never polled; the pass failed for them (exit 1).
+    const paused = config.once ? accounts?.pausedResults() ?? [] : [];
+    const results = [...pipeline.results(), ...paused.map((value) => ({ status: 'fulfilled' as const, value }))];
+    return await concludeRun(config, results, fatal, stop.signal, recovery, log, fatalReport);
   } catch (error) {
     await cleanup.drain(config.shutdownTimeoutSeconds * 1000);
     // A stop during start-up (pm2 stop, systemctl restart while STS is slow): a clean stop, never a failure.

@@ -5,6 +5,7 @@ import type { WebhookQueue } from '../pipeline/webhook-queue';
 import type { Telemetry } from '../observability/telemetry';
 import type { RegionHealth } from '../cloudtrail/region-health';
 import { TargetSet } from './target-set';
+import { makeTarget, type Target } from '../targets/target';
 import { discoverOnce } from './region-discovery';
 import { untilAborted } from './start-services';
 import type { Service } from './service';
@@ -19,9 +20,14 @@ export interface PipelineOptions {
   discoverRegions?: (signal?: AbortSignal) => Promise<string[]>;
   /** Builds the queues on the pipeline's own stop signal (waiting items are released when it aborts). */
   createQueues(signal: AbortSignal): Map<string, WebhookQueue>;
-  runTarget(region: string, signal: AbortSignal): Promise<PollerResult>;
-  /** The regions are known: the pollers start now (the alert recovery's "started" evidence). */
-  onStart?(regions: readonly string[]): void;
+  runTarget(target: Target, signal: AbortSignal): Promise<PollerResult>;
+  /**
+   * The targets to poll, given the regions (configured or discovered): what this shard owns of them. Default the
+   * single account's, one per region. With many accounts, the account supervisor's (its usable accounts).
+   */
+  targetsOf?(regions: readonly string[]): Target[];
+  /** The targets are known: the pollers start now (the alert recovery's "started" evidence); `keys` are theirs. */
+  onStart?(keys: readonly string[]): void;
   onFatal(error: unknown): void;
 }
 
@@ -70,8 +76,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           else options.log.info({ regions: found }, 'regions discovered');
           regions = found ?? regions;
         }
-        options.onStart?.(regions);
-        targets.setRegions(regions);
+        const first = options.targetsOf?.(regions) ?? regions.map((region) => makeTarget(undefined, region));
+        options.onStart?.(first.map((target) => target.key));
+        targets.setTargets(first, 'regions');
         results = await targets.settled();
       } finally {
         signal.removeEventListener('abort', follow);
