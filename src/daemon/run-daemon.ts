@@ -150,7 +150,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     void work.finally(() => pending.delete(work));
   };
   // The status board, /healthz's liveness and the Prometheus registry, behind one port; the HTTP endpoint if asked.
-  const observability = createObservability(config, { now: () => clock.now(), log, extra: deps.telemetry, board: deps.board });
+  const observability = createObservability(config, { now: () => clock.now(), log, extra: deps.telemetry, board: deps.board, accounts: directory });
   const { telemetry, board } = observability;
   identity.onKnown((known) => observability.setIdentity(known.account));
   deps.observed?.(observability);
@@ -165,6 +165,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     cooldownMs: config.alertCooldownMinutes * 60_000,
     secrets: knownSecretsOf(config),
     telemetry,
+    accounts: directory,
   });
   // Every alert ends in one place: the evidence below (started, lookups, state, Slack, uptime) closes them.
   // The regions polled (after discovery, when asked for): an alert of a region no longer polled is closed.
@@ -207,7 +208,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     if (!stop.signal.aborted) stop.abort(error); // a fatal error in one service stops them all
   };
   try {
-    const decide = await prepareRun(config, log);
+    const decide = await prepareRun(config, log, directory);
     // Who am I, before "ready": bad credentials stop the start (77); STS unreachable: the account stays unknown
     // for now and is asked again in the background until the daemon stops.
     if (deps.whoAmI !== undefined) {
@@ -269,6 +270,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
         // Many accounts: the daemon's own account is not the events' (each record names its own recipientAccountId).
         account: () => (many ? undefined : identity.current()?.account),
+        accounts: directory,
         recordUndeliverable: async (item, error) => {
           const { event } = item;
           const entry = { id: event.id, name: event.name, time: event.time, error, at: clock.now() };
