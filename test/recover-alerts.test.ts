@@ -146,7 +146,10 @@ for (const { kind, region, steps } of cases) {
       assert.equal(after.mails.length, expected, `after ${JSON.stringify(step)}`);
       if (step.closes) break;
     }
-    assert.match(after.mails[0]?.subject ?? '', new RegExp(`recovered: ${label}`));
+    // Another account's target is named as the alerts name it: "region eu-west-1 of account 111111111111".
+    const [account, inRegion] = region?.includes('/') ? region.split('/') : [undefined, region];
+    const named = account === undefined ? label : `${kind} in region ${inRegion} of account ${account}`;
+    assert.match(after.mails[0]?.subject ?? '', new RegExp(`recovered: ${named}`));
     assert.deepEqual(openInFile(dir), []);
     for (const step of steps) after.recovery.observe(step); // seen again: nothing more to close
     await after.settle();

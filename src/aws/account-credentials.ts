@@ -2,6 +2,7 @@ import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-s
 import { doesIdentityRequireRefresh, memoizeIdentityProvider } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Clock } from '../lib/clock';
+import { baseClientConfig } from './clients';
 import { createRateLimiter, type RateLimiter } from '../lib/rate-limiter';
 import type { AccountSpec } from '../targets/target';
 
@@ -92,6 +93,8 @@ export function createAccountCredentials(options: AccountCredentialsOptions): Ac
           ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
           // One layer owns each retry: a denied role is retried by the account supervisor, every few minutes.
           maxAttempts: 1,
+          // Bounded like every other client (src/aws/clients.ts): a hanging STS must not hold an account's start.
+          requestHandler: baseClientConfig({ region: options.stsRegion }).requestHandler,
         },
       });
       return memoize(paced(assume));
