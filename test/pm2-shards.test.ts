@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { daemonEnv, readLogLines, ROOT, runCliToEnd, tempDir, waitFor, type TestContextLike } from './support/cli-process';
+import { daemonEnv, readLogLines, readPid, ROOT, runCliToEnd, tempDir, waitFor, type TestContextLike } from './support/cli-process';
 import { ensureDist } from './support/dist';
 import { pm2With, writeMultiInstanceEcosystem, type Pm2Process } from './support/pm2';
 import { startAccountSims, type AccountSims } from './support/sims';
@@ -65,8 +65,9 @@ describe('real pm2, instances: 3, over 10 accounts × 3 regions', { timeout: 90_
       ...sims.env,
       PM2_HOME: home,
       CLOUDTRAIL_SLACK_CONFIG: configFile,
-      // A 1 s poll interval: every target is read again (its settle window re-read) within the test.
-      CLOUDTRAIL_SLACK_ARGS: `--endpoint ${sims.cloudtrail.url} -s ${stateDir} --poll-interval 1`,
+      // A 1 s poll interval: every target is read again (its settle window re-read) within the test. One -p for all
+      // (pm2's instances share their flags): each instance holds its own shard's pid file.
+      CLOUDTRAIL_SLACK_ARGS: `--endpoint ${sims.cloudtrail.url} -s ${stateDir} --poll-interval 1 -p ${join(dir, 'run.pid')}`,
     });
   });
 
@@ -84,6 +85,8 @@ describe('real pm2, instances: 3, over 10 accounts × 3 regions', { timeout: 90_
     }, 30_000);
     const shardOfPid = new Map(online.map((p: Pm2Process) => [p.pid, Number(p.pm2_env.NODE_APP_INSTANCE)]));
     assert.deepEqual([...shardOfPid.values()].sort(), [0, 1, 2], 'pm2 gives the instances 0, 1 and 2');
+    for (const [pid, k] of shardOfPid) assert.equal(readPid(join(dir, `run.shard-${k}.pid`)), pid, `shard ${k}'s pid file`);
+    assert.equal(existsSync(join(dir, 'run.pid')), false, 'no instance holds the unsharded name');
 
     const cliEnv = { ...env, PM2_HOME: undefined, NODE_APP_INSTANCE: undefined } as NodeJS.ProcessEnv;
     const byShard = await Promise.all([0, 1, 2].map((k) => targetsJson(t, configFile, ['--shard', `${k}/3`], cliEnv)));
