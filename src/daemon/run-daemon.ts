@@ -32,7 +32,7 @@ import { parseTargetKey } from '../targets/target';
 import type { AwsCredentials } from '../aws/clients';
 import type { AccountCredentials } from '../aws/account-credentials';
 import { startAccounts, type ManyAccounts } from '../targets/many-accounts';
-import { ownedTargetsOf, sharedFileProfile } from '../targets/shard-files';
+import { ownedTargetsOf, sharedFileProfile, shardPidFile } from '../targets/shard-files';
 import { handleSignals, type SignalSource } from './signals';
 import { holdPidFile } from './hold-pid-file';
 import { prepareRun } from './prepare-run';
@@ -188,13 +188,14 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     force: () => (deps.forceExit ?? ((code: number) => process.exit(code)))(EXIT_FAILURE),
   });
+  const pidFile = shardPidFile(config.pidFile, config.shard);
   const fatalReport: FatalReport = {
     once: config.once,
     tell: (line) => deps.reportFailure?.(scrubSecrets(line, knownSecretsOf(config))),
   };
   try {
-    // Removed by the process 'exit' event, never before (hold-pid-file.ts).
-    await holdPidFile(config.pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
+    // Removed by the process 'exit' event, never before (hold-pid-file.ts). Each shard its own (shard-files.ts).
+    await holdPidFile(pidFile, { pid: deps.pid ?? process.pid, log, proc: deps.proc });
   } catch (error) {
     removeSignals();
     throw error;
@@ -241,7 +242,7 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
       });
     }
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
-    log.info({ regions: config.regions.length, pidFile: config.pidFile }, 'ready');
+    log.info({ regions: config.regions.length, pidFile }, 'ready');
     deps.notifyReady?.();
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
