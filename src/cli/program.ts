@@ -186,8 +186,10 @@ function addDoctorCommand(program: Command, handlers: CliHandlers, io: CliIo): v
     .option('-s, --state-dir <dir>', 'folder of the state files (default: ./state)')
     .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
     .addOption(new Option('--poll-interval <seconds>', `as the daemon will run (settings checked against it, e.g. stallAlertMinutes)`).argParser(parseWithin(BOUNDS.pollIntervalSeconds)))
+    .addOption(new Option('--shard <K/N>', "check only shard K's targets, out of N (as that instance runs)").argParser(parseShardFlag))
     .option('--post-test', 'post one test message to each webhook')
-    .option('--json', 'one JSON document instead of the table')
+    .option('--verbose', 'one LookupEvents row per account and region, even when it answered (many accounts)')
+    .option('--json', 'one JSON document instead of the table (every row, as --verbose)')
     .addOption(
       new Option('--timeout <seconds>', `limit of each check (${range(DOCTOR_TIMEOUT)}; default ${DEFAULT_DOCTOR_TIMEOUT_SECONDS})`).argParser(parseWithin(DOCTOR_TIMEOUT)),
     )
