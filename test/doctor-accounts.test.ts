@@ -26,7 +26,7 @@ interface Row {
 interface Rig {
   sims: AccountSims;
   dir: string;
-  doctor(config: Record<string, unknown>, args?: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  doctor(config: Record<string, unknown>, args?: string[], env?: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }>;
   json(config: Record<string, unknown>, args?: string[]): Promise<{ code: number; ok: boolean; rows: Row[] }>;
 }
 
@@ -37,13 +37,13 @@ async function rig(t: TestContextLike, organization: SimOrgAccount[] = []): Prom
   const keys = sims.addProfileKeys(DEV);
   const credentialsFile = join(dir, 'aws-credentials');
   writeFileSync(credentialsFile, `[dev]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`);
-  const doctor = (config: Record<string, unknown>, args: string[] = []) => {
+  const doctor = (config: Record<string, unknown>, args: string[] = [], env: Record<string, string | undefined> = {}) => {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ regions: REGIONS, stateDir: join(dir, 'state'), slack: { webhooks: { default: sims.slack.url } }, ...config }));
     return runCliToEnd(t, ['doctor', '--config', file, '--endpoint', sims.cloudtrail.url, ...args], {
       cwd: dir,
       kind: 'tsx',
-      env: daemonEnv(dir, { ...sims.env, AWS_SHARED_CREDENTIALS_FILE: credentialsFile }),
+      env: daemonEnv(dir, { ...sims.env, AWS_SHARED_CREDENTIALS_FILE: credentialsFile, ...env }),
     });
   };
   return {
@@ -149,6 +149,8 @@ test('doctor --shard K/N: only that shard\'s targets are checked, and it says so
   for (const row of lookups) assert.equal(shardOf(`${row.account}/${row.name.split(' ').at(-1)}`, 3), 0, row.name);
   const expected = [PROD, DEV].flatMap((id) => REGIONS.filter((region) => shardOf(`${id}/${region}`, 3) === 0)).length;
   assert.equal(lookups.length, expected);
+  const shard = rows.find((row) => row.name === 'shard');
+  assert.match(shard?.detail ?? '', new RegExp(`^shard 0/3 owns ${expected + REGIONS.filter((region) => shardOf(`${DENIED}/${region}`, 3) === 0).length} of 9 targets`));
 });
 
 test('doctor escapes an organisation\'s account name for the terminal', BOUNDED, async (t) => {
@@ -159,4 +161,21 @@ test('doctor escapes an organisation\'s account name for the terminal', BOUNDED,
   assert.ok(!run.stdout.includes('\u001b'), 'an escape sequence reached the terminal');
   assert.ok(!run.stdout.includes('\u202e'), 'a bidi override reached the terminal');
   assert.doesNotMatch(run.stdout, /^\s*✓ fake row/m);
+});
+
+test('doctor with an accounts list and no base credentials: the credentials row is ! (a profile account needs none), the accounts decide', BOUNDED, async (t) => {
+  const r = await rig(t);
+  const run = await r.doctor({ accounts: [{ id: DEV, name: 'dev', profile: 'dev' }] }, [], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /! credentials +no credentials found.*the account rows below say which accounts need them/);
+  assert.match(run.stdout, /✓ account dev \(222222222222\) +profile "dev" works/);
+  assert.match(run.stdout, /✓ LookupEvents dev \(222222222222\) +3 of 3 regions answered/);
+});
+
+test('doctor --shard K/N with the single account: only the regions that shard owns', BOUNDED, async (t) => {
+  const r = await rig(t);
+  const { shardOf } = await import('../src/targets/shard');
+  const { rows } = await r.json({}, ['--shard', '1/2']);
+  const regions = rows.filter((row) => row.name.startsWith('LookupEvents ')).map((row) => row.name.slice('LookupEvents '.length));
+  assert.deepEqual(regions, REGIONS.filter((region) => shardOf(region, 2) === 1));
 });

@@ -66,8 +66,10 @@ export async function checkAccounts(config: Config, accounts: readonly AccountSp
   const blocking = credentialsRefused || allUnusable;
   const rows = mine.flatMap((outcome) => rowsOf(outcome, blocking, options.verbose));
   const offsets = mine.flatMap((o) => o.lookups.flatMap((r) => (r.offsetMs === undefined ? [] : [{ region: r.region, offsetMs: r.offsetMs }])));
-  if (mine.length < outcomes.length) {
-    rows.unshift(ok('shard', `shard ${config.shard.index}/${config.shard.count}: ${mine.length} of ${outcomes.length} accounts have targets here; only those are shown`));
+  if (config.shard.count > 1) {
+    const owned = mine.reduce((sum, outcome) => sum + outcome.regions.length, 0);
+    const all = accounts.reduce((sum, spec) => sum + (spec.regions ?? config.regions).length, 0);
+    rows.unshift(ok('shard', `shard ${config.shard.index}/${config.shard.count} owns ${owned} of ${all} targets, in ${mine.length} of ${outcomes.length} accounts: only those are checked`));
   }
   return { rows, offsets };
 }
