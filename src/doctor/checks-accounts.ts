@@ -150,8 +150,8 @@ function warningCatcher(onWarn: (reason: string) => void) {
   return createLogger({ level: 'warn', destination: sink });
 }
 
-/** `work` over `items`, at most `limit` at a time, results in the items' order. */
-async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** `work` over `items`, at most `limit` at a time, results in the items' order. Rejects with the first rejection. */
+export async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
