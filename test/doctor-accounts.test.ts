@@ -179,3 +179,11 @@ test('doctor --shard K/N with the single account: only the regions that shard ow
   const regions = rows.filter((row) => row.name.startsWith('LookupEvents ')).map((row) => row.name.slice('LookupEvents '.length));
   assert.deepEqual(regions, REGIONS.filter((region) => shardOf(region, 2) === 1));
 });
+
+test('doctor with an organisation whose every account is excluded: ! nothing to watch (the daemon starts and polls nothing)', BOUNDED, async (t) => {
+  const r = await rig(t, [{ id: PROD, name: 'prod' }]);
+  const run = await r.doctor({ organization: { roleName: SIM_ROLE_NAME, exclude: [PROD] } });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /✓ organization +ListAccounts: 1 ACTIVE account \(1 excluded\); 0 watched/);
+  assert.match(run.stdout, /! accounts +no account to watch/);
+});

@@ -56,6 +56,11 @@ export async function checkAccounts(config: Config, accounts: readonly AccountSp
     stsRegion,
     clock: deps.clock,
   });
+  if (accounts.length === 0) {
+    // As the daemon: it starts, warns, and waits for the next organisation listing (src/targets/many-accounts.ts).
+    return { rows: [warn('accounts', 'no account to watch: every account is excluded (or the list is empty); the daemon starts and polls nothing',
+      'leave some accounts out of organization.exclude, or list them in `accounts`')], offsets: [] };
+  }
   const outcomes = await inBatches(accounts, ACCOUNTS_AT_ONCE, (spec) => checkOne(config, spec, credentials, stsRegion, deps));
   const mine = outcomes.filter((outcome) => outcome.regions.length > 0);
   // The daemon's rules (src/targets/account-supervisor.ts): an unusable account is paused and the others go on;
