@@ -26,7 +26,11 @@ export interface DoctorFlags {
   endpoint?: string;
   /** As the daemon will run with (--poll-interval): settings that depend on it are checked against it. */
   pollInterval?: number;
+  /** "K/N": only shard K's targets (checked by the program's parser and again by the loader). */
+  shard?: string;
   postTest?: boolean;
+  /** Many accounts: one LookupEvents row per (account, region), not one summary per account. */
+  verbose?: boolean;
   json?: boolean;
   /** Each check's limit, seconds (DOCTOR_TIMEOUT). */
   timeout?: number;
@@ -50,12 +54,15 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CliIo, deps: Doct
     stateDir: flags.stateDir,
     endpoint: flags.endpoint,
     pollIntervalSeconds: flags.pollInterval,
+    shard: flags.shard,
   };
   const { report, config } = await runDoctor({
     loadConfig: () => loadConfig({ flags: cliFlags, env: deps.env }),
     clock: deps.clock ?? systemClock,
     timeoutMs: (flags.timeout ?? DEFAULT_DOCTOR_TIMEOUT_SECONDS) * 1000,
     postTest: flags.postTest === true,
+    // --json is for machines: every row, as --verbose.
+    verbose: flags.verbose === true || flags.json === true,
     host: hostname(),
     ...(deps.credentials === undefined ? {} : { credentials: deps.credentials }),
     ...(deps.stateFs === undefined ? {} : { stateFs: deps.stateFs }),

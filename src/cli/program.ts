@@ -8,6 +8,7 @@ import { closestName } from '../lib/did-you-mean';
 import type { RulesFlags } from './rules-command';
 import { DOCTOR_TIMEOUT, DEFAULT_DOCTOR_TIMEOUT_SECONDS } from '../doctor/deps';
 import type { DoctorFlags } from './doctor-command';
+import { MAX_DEMO_ACCOUNTS } from '../demo/account-count';
 import type { TargetsFlags } from './targets-command';
 import { ALL_REGIONS } from '../config/types';
 import { LISTEN_EXPECTED, parseListenAddress } from '../observability/listen-address';
@@ -142,7 +143,8 @@ export function buildProgram(handlers: CliHandlers, io: CliIo = defaultIo): Comm
       // The root allows a leftover word (to name it as an unknown command); commander copies that setting.
       .allowExcessArguments(false)
       .option('--once', 'one pass, then exit')
-      .option('--html <file>', 'also write the messages as an HTML preview');
+      .option('--html <file>', 'also write the messages as an HTML preview')
+      .addOption(new Option('--accounts <n>', `watch ${MAX_DEMO_ACCOUNTS} pretend accounts (1 to ${MAX_DEMO_ACCOUNTS}): by role, by profile, and one whose role is refused`).argParser(parseDemoAccounts));
     configure(command, io, `see '${NAME} demo --help'`);
     command.action(async () => {
       exitCodes.set(program, await demo.call(handlers, command.opts(), command.args));
@@ -186,8 +188,10 @@ function addDoctorCommand(program: Command, handlers: CliHandlers, io: CliIo): v
     .option('-s, --state-dir <dir>', 'folder of the state files (default: ./state)')
     .addOption(new Option('--endpoint <url>', 'CloudTrail endpoint (local simulators)').argParser(parseHttpUrl))
     .addOption(new Option('--poll-interval <seconds>', `as the daemon will run (settings checked against it, e.g. stallAlertMinutes)`).argParser(parseWithin(BOUNDS.pollIntervalSeconds)))
+    .addOption(new Option('--shard <K/N>', "check only shard K's targets, out of N (as that instance runs)").argParser(parseShardFlag))
     .option('--post-test', 'post one test message to each webhook')
-    .option('--json', 'one JSON document instead of the table')
+    .option('--verbose', 'one LookupEvents row per account and region, even when it answered (many accounts)')
+    .option('--json', 'one JSON document instead of the table (every row, as --verbose)')
     .addOption(
       new Option('--timeout <seconds>', `limit of each check (${range(DOCTOR_TIMEOUT)}; default ${DEFAULT_DOCTOR_TIMEOUT_SECONDS})`).argParser(parseWithin(DOCTOR_TIMEOUT)),
     )
@@ -394,4 +398,11 @@ function readPackageVersion(): string {
   // src/cli/program.ts (tsx) and dist/cli/program.js (compiled) both sit two levels below package.json.
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+/** `demo --accounts N`: 1 to MAX_DEMO_ACCOUNTS (src/demo/accounts.ts). */
+function parseDemoAccounts(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_DEMO_ACCOUNTS) throw new InvalidArgumentError(`expected 1 to ${MAX_DEMO_ACCOUNTS}.`);
+  return n;
 }

@@ -1,6 +1,7 @@
 import { SimRegionTable } from '../sim/account-regions';
 import { startAccountSimulator } from '../sim/account-server';
 import { startEc2Simulator } from '../sim/ec2-server';
+import type { SimAccountBook } from '../sim/account-book';
 import { SIM_IDENTITY, startStsSimulator } from '../sim/sts-server';
 
 /**
@@ -19,9 +20,10 @@ export interface DemoAws {
   close(): Promise<void>;
 }
 
-export async function startDemoAws(cloudtrailUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<DemoAws> {
+/** `book`: the accounts STS knows (roles, keys), shared with CloudTrail (demo --accounts); default an empty one. */
+export async function startDemoAws(cloudtrailUrl: string, env: NodeJS.ProcessEnv = process.env, book?: SimAccountBook): Promise<DemoAws> {
   const regions = new SimRegionTable();
-  const sts = await startStsSimulator({ host: '127.0.0.1' });
+  const sts = await startStsSimulator({ host: '127.0.0.1', ...(book === undefined ? {} : { book }) });
   const account = await startAccountSimulator({ host: '127.0.0.1', regions });
   const ec2 = await startEc2Simulator({ host: '127.0.0.1', regions });
   const endpoints: Record<string, string> = {

@@ -16,10 +16,12 @@ import { buildDemoConfig } from './config';
 import { checkDeliveries, digestSize } from './delivered';
 import { createSampleDecider } from './expected';
 import { describeFinish, describeSetup, noteForLate } from './messages';
-import { planSampleEvents, readSampleRecords, SAMPLE_FILE, type PlannedEvent } from './sample';
+import { DEMO_REGIONS, planSampleEvents, readSampleRecords, SAMPLE_FILE, type PlannedEvent } from './sample';
 import { startDemoSink } from './sink';
 import { startDemoAws } from './aws-sims';
 import { whoAmI } from '../aws/identity';
+import { SimAccountBook } from '../sim/account-book';
+import { setUpDemoAccounts, type DemoAccountsSetup } from './accounts';
 
 /**
  * `cloudtrail-slack demo`: the real daemon (runDaemon, unchanged) against a local CloudTrail simulator loaded
@@ -32,6 +34,8 @@ export interface DemoOptions {
   once?: boolean;
   /** Write the messages as an HTML page here when the demo ends. */
   html?: string;
+  /** Watch this many accounts (1 to MAX_DEMO_ACCOUNTS, accounts.ts) instead of the credentials' one. */
+  accounts?: number;
 }
 
 export interface DemoDeps {
@@ -74,7 +78,9 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
   let carried = 0;
   let announced = false;
 
-  const cloudtrail = await startCloudTrailSimulator({ host: '127.0.0.1', now: () => clock.now() });
+  // demo --accounts: one account book for STS and CloudTrail (each key sees its own account's events).
+  const book = options.accounts === undefined ? undefined : new SimAccountBook();
+  const cloudtrail = await startCloudTrailSimulator({ host: '127.0.0.1', now: () => clock.now(), ...(book === undefined ? {} : { book }) });
   const sink = await startDemoSink({
     // Events carried so far: a digest's count, 1 for a message about one event (delivered.ts).
     onAccepted: (payload) => void (carried += digestSize(payload) ?? 1),
@@ -93,7 +99,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
     await cloudtrail.close();
     throw error;
   });
-  const aws = await startDemoAws(cloudtrail.url).catch(async (error: unknown) => {
+  const aws = await startDemoAws(cloudtrail.url, process.env, book).catch(async (error: unknown) => {
     await Promise.all([cloudtrail.close(), sink.close()]);
     throw error;
   });
@@ -110,22 +116,37 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
 
   let code: number;
   let planned: PlannedEvent[] = [];
+  let accounts: DemoAccountsSetup | undefined;
   try {
-    const config = buildDemoConfig({ stateDir, cloudtrailUrl: cloudtrail.url, webhookUrl: sink.url, once, pollIntervalSeconds });
+    if (book !== undefined && options.accounts !== undefined) {
+      accounts = setUpDemoAccounts({ count: options.accounts, book, base: DEMO_CREDENTIALS, stsUrl: aws.stsUrl, stsRegion: DEMO_REGIONS[0] ?? 'us-east-1', dir, clock });
+    }
+    const config = buildDemoConfig({ stateDir, cloudtrailUrl: cloudtrail.url, webhookUrl: sink.url, once, pollIntervalSeconds, ...(accounts === undefined ? {} : { accounts: accounts.specs }) });
     // The daemon's own rules, mutes and routes decide what the demo expects (not a number written down once).
     const decisions = await createSampleDecider(config);
     for (const error of decisions.errors) deps.err.write(`demo: a built-in rule could not be loaded: ${error}\n`);
     planned = planSampleEvents(records, { now: startedAt, once, lateAfterMs: deps.lateAfterMs, decide: decisions.decide });
     late = planned.filter((p) => p.late);
     expected = planned.filter((p) => p.expected).length;
-    for (const p of planned) cloudtrail.addRecord(p.record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt });
-    write(describeSetup({ planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, aws: aws.describe(), dir, payloadFile, logFile, once, pollIntervalSeconds }));
+    const owners = accounts?.withEvents ?? [];
+    planned.forEach((p, i) => {
+      const account = owners.length === 0 ? undefined : owners[i % owners.length];
+      // Each event in its account's own Event history, saying so itself (recipientAccountId), as CloudTrail's do.
+      const record = account === undefined ? p.record : { ...p.record, recipientAccountId: account };
+      cloudtrail.addRecord(record, { region: p.region, eventTime: p.eventTime, visibleAt: p.visibleAt, ...(account === undefined ? {} : { account }) });
+    });
+    write(describeSetup({
+      planned, startedAt, cloudtrailUrl: cloudtrail.url, sinkUrl: sink.url, aws: aws.describe(), dir, payloadFile, logFile, once, pollIntervalSeconds,
+      ...(accounts === undefined ? {} : { accounts: accounts.describe() }),
+    }));
     code = await runDaemon(config, {
       clock,
       log,
       proc: deps.proc,
       writeOut: () => undefined, // only --dry-run writes here, and the demo posts
-      createClient: (region) => createLookupClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
+      // Many accounts: each account's own credentials (its assumed role's session, its profile's keys).
+      createClient: (region, account) => createLookupClient({ region, endpoint: cloudtrail.url, credentials: account?.credentials ?? DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
+      ...(accounts === undefined ? {} : { accountCredentials: accounts.accountCredentials, whoAmIWith: accounts.whoAmIWith }),
       // The trail monitor looks at the simulator's trail too (never at the user's AWS credentials or account).
       createTrailClient: (region) => createTrailClient({ region, endpoint: cloudtrail.url, credentials: DEMO_CREDENTIALS, requestTimeoutMs: 10_000 }),
       forceExit: deps.forceExit,
@@ -133,6 +154,7 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
       whoAmI: (signal) => whoAmI({ region: config.regions[0] ?? 'us-east-1', credentials: DEMO_CREDENTIALS }, signal),
     });
   } finally {
+    accounts?.restore();
     await Promise.all([cloudtrail.close(), sink.close(), aws.close()]);
     fileLog.end();
   }
@@ -148,13 +170,23 @@ export async function runDemo(options: DemoOptions, deps: DemoDeps): Promise<num
   write(describeFinish({ check, expected, once, seconds: (clock.now() - startedAt) / 1000, payloadFile, html }));
   // --once doubles as a smoke test: every expected event must have arrived, once.
   if (code === EXIT_OK && once && !check.complete) return EXIT_FAILURE;
+  // The refused account's regions were never polled, so the daemon's --once pass fails (exit 1), as it must; that
+  // is the demo's point, not its failure, when everything else arrived.
+  if (code === EXIT_FAILURE && once && check.complete && accounts?.refused !== undefined) {
+    write(`  The daemon's own --once pass exits 1 because ${accounts.refused} was paused and never read: expected here.\n`);
+    return EXIT_OK;
+  }
   return code;
 }
 
 /** The CLI handler: real stdout, stderr, environment and signals. */
 export function runDemoCommand(flags: Record<string, unknown>): Promise<number> {
   return runDemo(
-    { once: flags.once === true, html: typeof flags.html === 'string' ? flags.html : undefined },
+    {
+      once: flags.once === true,
+      html: typeof flags.html === 'string' ? flags.html : undefined,
+      ...(typeof flags.accounts === 'number' ? { accounts: flags.accounts } : {}),
+    },
     {
       out: process.stdout,
       err: process.stderr,

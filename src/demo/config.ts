@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/types';
+import type { AccountSpec } from '../targets/target';
 import { DEMO_REGIONS } from './sample';
 
 export interface DemoConfigInput {
@@ -8,6 +9,8 @@ export interface DemoConfigInput {
   webhookUrl: string;
   once: boolean;
   pollIntervalSeconds: number;
+  /** Config `accounts` (demo --accounts), given to the loader as a config file would give it; default none. */
+  accounts?: readonly AccountSpec[];
 }
 
 /** Seconds between full re-scans of the settle window: short, so a late event shows up within a poll or two. */
@@ -36,9 +39,12 @@ export function buildDemoConfig(input: DemoConfigInput): Config {
       pollIntervalSeconds: input.pollIntervalSeconds,
       // The status page, /metrics, /healthz and /readyz on a free loopback port (the demo prints the bound URL).
       http: '127.0.0.1:0',
+      // demo --accounts: the accounts as a config file would list them, checked by the same loader.
+      ...(input.accounts === undefined ? {} : { configFile: 'demo-accounts.json' }),
     },
     env: { SLACK_WEBHOOK_URL: input.webhookUrl },
     readFile: () => {
+      if (input.accounts !== undefined) return JSON.stringify({ accounts: input.accounts });
       throw new Error('the demo reads no config file');
     },
     cwd: input.stateDir,

@@ -16,6 +16,8 @@ export interface SetupSummary {
   logFile: string;
   once: boolean;
   pollIntervalSeconds: number;
+  /** demo --accounts: one line per account, how it is reached (accounts.ts). */
+  accounts?: readonly string[];
 }
 
 export function describeSetup(s: SetupSummary): string {
@@ -32,6 +34,8 @@ export function describeSetup(s: SetupSummary): string {
     `  CloudTrail  ${s.cloudtrailUrl}: ${s.planned.length} real sample events moved to the last hour, in ${DEMO_REGIONS.join(', ')}.`,
     `  Slack       ${s.sinkUrl.replace(/\/services\/.*$/, '/services/…')}: each message the channel would get is shown below.`,
     ...(s.aws === undefined ? [] : [`  AWS         ${s.aws}`]),
+    ...(s.accounts ?? []).map((line, i) => `${i === 0 ? '  Accounts    ' : '              '}${line}`),
+    ...(s.accounts === undefined ? [] : ['              The events are dealt between the usable accounts; each message names its account.']),
     `  Expect      ${expected.length} of the ${writes.length} write events posted, each in exactly one message: on its own, or in a`,
     '              digest when many of one caller wait (high and critical ones always on their own, first).',
     ...mutedLines(writes),

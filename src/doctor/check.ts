@@ -16,6 +16,10 @@ export interface CheckResult {
   detail: string;
   /** What to do; present on every row that is not ok. */
   action?: string;
+  /** With config `accounts` or `organization`: the 12-digit ID of the account the row is about. */
+  account?: string;
+  /** That account's name (the config's or the organisation's: untrusted text, escaped when rendered). */
+  accountName?: string;
 }
 
 export interface DoctorReport {

@@ -1,4 +1,4 @@
-import type { AwsClientOptions } from '../aws/clients';
+import type { AwsClientOptions, AwsCredentials } from '../aws/clients';
 import { stsRegionFor, whoAmI, type CallerIdentity } from '../aws/identity';
 import { createLookupClient } from '../cloudtrail/client';
 import { classifyError } from '../errors/classify';
@@ -110,7 +110,7 @@ export async function checkLookups(config: Config, deps: DoctorDeps, credentials
   return { rows, offsets };
 }
 
-interface LookupResult {
+export interface LookupResult {
   region: string;
   /** classifyError's kind, or 'timeout' (the check's own limit). */
   kind?: string;
@@ -118,9 +118,14 @@ interface LookupResult {
   offsetMs?: number;
 }
 
-async function lookupOnce(config: Config, deps: DoctorDeps, region: string): Promise<LookupResult> {
+/**
+ * One LookupEvents (MaxResults 1, the last LOOKUP_WINDOW_MS) in `region`, bounded by `deps.timeoutMs`; never
+ * throws for an AWS answer. `credentials`: an account's own (src/aws/account-credentials.ts), else the base ones.
+ */
+export async function lookupOnce(config: Config, deps: DoctorDeps, region: string, credentials?: AwsCredentials): Promise<LookupResult> {
   const client = createLookupClient({
     ...awsOptionsOf(config, deps, region),
+    ...(credentials === undefined ? {} : { credentials }),
     ...(config.cloudtrailEndpoint === undefined ? {} : { endpoint: config.cloudtrailEndpoint }),
     now: () => deps.clock.now(),
     pageSize: 1,

@@ -27,13 +27,15 @@ export function renderTable(report: DoctorReport): string {
   return lines.join('\n');
 }
 
-/** `{ ok, checks: [{ name, status, detail, action? }] }` on one line (a machine reads it; `jq` pretty-prints). */
+/** `{ ok, checks: [{ name, status, detail, action?, account?, accountName? }] }` on one line (a machine reads it; `jq` pretty-prints). */
 export function renderJson(report: DoctorReport): string {
   const checks = report.checks.map((check) => ({
     name: visible(check.name),
     status: check.status,
     detail: visible(check.detail),
     ...(check.action === undefined ? {} : { action: visible(check.action) }),
+    ...(check.account === undefined ? {} : { account: check.account }),
+    ...(check.accountName === undefined ? {} : { accountName: visible(check.accountName) }),
   }));
   return `${JSON.stringify({ ok: report.ok, checks })}\n`;
 }
