@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CliFlags } from '../cli/program';
+import { codePointLabel } from '../slack/visible';
 import { ConfigError } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
@@ -355,7 +356,8 @@ function describeValue(value: unknown, secrets: readonly string[] = []): string 
       return 'a string (not shown: it may be a secret)';
     }
     const shown = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-    return JSON.stringify(shown);
+    // JSON escapes C0 controls; what it leaves raw (C1, bidi overrides, zero-width, U+2028) is shown as [U+XXXX].
+    return JSON.stringify(shown).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, codePointLabel);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   return typeOf(value);
