@@ -129,6 +129,22 @@ describe('the shard', () => {
     );
   });
 
+  test('every shard number is canonical decimal: no sign, space or leading zero; one line otherwise', () => {
+    const file = { shards: { count: 3 } };
+    const cases: Array<[Record<string, string>, Record<string, unknown>, RegExp]> = [
+      [{}, { shard: ' 1/3' }, /^--shard: expected K\/N/],
+      [{}, { shard: '01/3' }, /^--shard: expected K\/N/],
+      [{ CLOUDTRAIL_SLACK_SHARD: '1/03' }, {}, /^CLOUDTRAIL_SLACK_SHARD: expected K\/N/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '01' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index from 0 to 2 .*found "01"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: ' 1' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index .*found " 1"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '00' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index/],
+      [{ NODE_APP_INSTANCE: '01' }, {}, /^NODE_APP_INSTANCE: expected a shard index .*found "01"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '1', CLOUDTRAIL_SLACK_SHARD_COUNT: '03' }, {}, /^CLOUDTRAIL_SLACK_SHARD_COUNT: expected .*found "03"$/],
+    ];
+    for (const [env, flags, pattern] of cases) refused(() => load(file, env, flags), pattern);
+    assert.deepEqual(load(file, { CLOUDTRAIL_SLACK_SHARD_INDEX: '0' }).shard, { index: 0, count: 3 }, '"0" itself is canonical');
+  });
+
   test('--shard > CLOUDTRAIL_SLACK_SHARD > an index with a count; the index: CLOUDTRAIL_SLACK_SHARD_INDEX > NODE_APP_INSTANCE', () => {
     const file = { shards: { count: 3 } };
     const all = { CLOUDTRAIL_SLACK_SHARD: '1/4', CLOUDTRAIL_SLACK_SHARD_INDEX: '2', NODE_APP_INSTANCE: '1' };
