@@ -230,6 +230,31 @@ describe('in process: the organisation case and untrusted names', () => {
     assert.match(result.err, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: AccessDeniedException: You don't have permissions to access this resource\. second line\); call from the management account or a delegated administrator, with organizations:ListAccounts allowed .*\n$/);
   });
 
+  test('-r/--regions and -c/--creds-profile, as the daemon takes them: the same targets as the daemon given those flags', async () => {
+    let profile: string | undefined;
+    const single = await run({}, { callerAccount: async (config) => ((profile = config.profile), PROD) }, ['-r', 'eu-west-1,us-east-2', '-c', 'audit', '--json']);
+    assert.equal(single.code, 0, single.err);
+    assert.equal(profile, 'audit');
+    assert.deepEqual(single.out.trimEnd().split('\n').map((line) => JSON.parse(line)), [
+      { account: PROD, region: 'eu-west-1', shard: 0 },
+      { account: PROD, region: 'us-east-2', shard: 0 },
+    ]);
+    const long = await run({ accounts: [{ id: PROD }, { id: DEV, regions: ['ap-south-1'] }] }, {}, ['--config', 'c.json', '--regions', 'sa-east-1', '--json']);
+    assert.deepEqual(long.out.trimEnd().split('\n').map((line) => JSON.parse(line)), [
+      { account: PROD, region: 'sa-east-1', shard: 0 },
+      { account: DEV, region: 'ap-south-1', shard: 0 },
+    ], "an account's own regions still win, as in the daemon");
+    for (const args of [['-r', 'useast1'], ['-r', 'all,eu-west-1'], ['-c', 'a/b']]) {
+      const bad = await run({}, { callerAccount: async () => PROD }, args);
+      assert.equal(bad.code, 78, args.join(' '));
+      assert.equal(bad.out, '');
+      assert.equal(bad.err.trimEnd().split('\n').length, 1, bad.err);
+    }
+    const help = await run({}, {}, ['--help']);
+    assert.match(help.out, /-r, --regions <list>/);
+    assert.match(help.out, /-c, --creds-profile <name>/);
+  });
+
   test('organization not reachable (time-out, network, throttling): "try again", not advice about the management account', async () => {
     const transient = [
       Object.assign(new Error('connect ETIMEDOUT 52.94.0.1:443'), { code: 'ETIMEDOUT' }),

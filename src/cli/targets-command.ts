@@ -11,8 +11,9 @@ import { describeAccount, targetsOf, type AccountSpec } from '../targets/target'
 import type { CliIo } from './program';
 
 /**
- * `cloudtrail-slack targets [--config FILE] [--shard K/N] [--json]` (issue 10 item 5): every target (account ×
- * region) and the shard that owns it, or only shard K's with `--shard`. The count is --shard's N, else the
+ * `cloudtrail-slack targets [--config FILE] [-c PROFILE] [-r REGIONS] [--shard K/N] [--json]` (issue 10 item 5):
+ * every target (account × region) and the shard that owns it, or only shard K's with `--shard`. `-c` and `-r` are
+ * the run command's, read the same way, so that the list is the daemon's given the same flags. The count is --shard's N, else the
  * config's (shards.count, CLOUDTRAIL_SLACK_SHARD, …; an index is not needed here), else 1.
  *
  * Accounts: the config's `accounts`; or the organisation's ACTIVE accounts (Organizations ListAccounts, API-FACTS
@@ -27,6 +28,10 @@ import type { CliIo } from './program';
 
 export interface TargetsFlags {
   config?: string;
+  /** `-c/--creds-profile`: as the run command's (the base credentials, the single account's state files). */
+  credsProfile?: string;
+  /** `-r/--regions`: as the run command's (parseRegions: names, or ['all']); an account's own `regions` still win. */
+  regions?: string[];
   /** "K/N", checked by the program's parser and again by the loader. */
   shard?: string;
   json?: boolean;
@@ -54,7 +59,7 @@ export const IDENTITY_TIMEOUT_MS = 10_000;
 export async function runTargetsCommand(flags: TargetsFlags, io: CliIo, deps: TargetsDeps): Promise<number> {
   // dryRun: no webhook is needed to list targets; shardIndexOptional: the count is what matters here.
   const config = loadConfig({
-    flags: { configFile: flags.config, shard: flags.shard, dryRun: true },
+    flags: { configFile: flags.config, shard: flags.shard, credsProfile: flags.credsProfile, regions: flags.regions, dryRun: true },
     env: deps.env,
     shardIndexOptional: true,
     ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }),
