@@ -28,6 +28,7 @@ function refused(run: () => unknown, pattern: RegExp): void {
     assert.match(error.message, pattern);
     assert.doesNotMatch(error.message, /\n/);
     assert.doesNotMatch(error.message, /SECRETTOKEN/);
+    assert.doesNotMatch(error.message, /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u, 'the line shows no raw control or format character');
     return true;
   });
 }
@@ -69,7 +70,14 @@ describe('accounts', () => {
     ['a bad region', { accounts: [{ id: PROD, regions: ['useast1'] }] }, /accounts\[0\]\.regions\[0\]: expected a region name like us-east-1/],
     ['regions: all for one account', { accounts: [{ id: PROD, regions: 'all' }] }, /accounts\[0\]\.regions: expected an array of region names/],
     ['a name of 51 characters', { accounts: [{ id: PROD, name: 'n'.repeat(51) }] }, /accounts\[0\]\.name: expected 1 to 50 characters/],
-    ['a name with a line break', { accounts: [{ id: PROD, name: 'a\nb' }] }, /accounts\[0\]\.name: expected 1 to 50 characters without control characters/],
+    ['a name with a line break', { accounts: [{ id: PROD, name: 'a\nb' }] }, /accounts\[0\]\.name: expected 1 to 50 characters without control or format characters/],
+    // Format characters (Unicode Cf) hide or reorder text: "prod" + RLO could pass for another account's name.
+    ['a name with a right-to-left override', { accounts: [{ id: PROD, name: 'prod\u202e' }] }, /^config file [^:]+: accounts\[0\]\.name: expected 1 to 50 characters without control or format characters .*, found "prod\[U\+202E\]"$/],
+    ['a name with a zero-width space', { accounts: [{ id: PROD, name: 'pr\u200bod' }] }, /accounts\[0\]\.name: expected 1 to 50 characters without control or format characters.*found "pr\[U\+200B\]od"/],
+    ['a name with a line separator', { accounts: [{ id: PROD, name: 'a\u2028b' }] }, /accounts\[0\]\.name: .*found "a\[U\+2028\]b"/],
+    ['a name with a NUL', { accounts: [{ id: PROD, name: 'a\u0000b' }] }, /accounts\[0\]\.name: .*found "a\\u0000b"/],
+    ['a name with a C1 control', { accounts: [{ id: PROD, name: 'a\u009bb' }] }, /accounts\[0\]\.name: .*found "a\[U\+009B\]b"/],
+    ['a name with a lone surrogate', { accounts: [{ id: PROD, name: 'a\ud800b' }] }, /accounts\[0\]\.name: expected 1 to 50 characters without control or format characters/],
     ['a misspelt key', { accounts: [{ id: PROD, rolearn: 'x' }] }, /unknown key 'accounts\[0\]\.rolearn' \(did you mean 'accounts\[0\]\.roleArn'\?\)/],
   ];
   for (const [what, file, pattern] of bad) {
@@ -119,6 +127,22 @@ describe('the shard', () => {
       () => load({}, { NODE_APP_INSTANCE: '2' }),
       /^NODE_APP_INSTANCE is 2: pm2 runs several instances, but there is no shard count: set CLOUDTRAIL_SLACK_SHARD_COUNT \(or shards\.count\) to pm2's instances, or every instance watches every target/,
     );
+  });
+
+  test('every shard number is canonical decimal: no sign, space or leading zero; one line otherwise', () => {
+    const file = { shards: { count: 3 } };
+    const cases: Array<[Record<string, string>, Record<string, unknown>, RegExp]> = [
+      [{}, { shard: ' 1/3' }, /^--shard: expected K\/N/],
+      [{}, { shard: '01/3' }, /^--shard: expected K\/N/],
+      [{ CLOUDTRAIL_SLACK_SHARD: '1/03' }, {}, /^CLOUDTRAIL_SLACK_SHARD: expected K\/N/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '01' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index from 0 to 2 .*found "01"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: ' 1' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index .*found " 1"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '00' }, {}, /^CLOUDTRAIL_SLACK_SHARD_INDEX: expected a shard index/],
+      [{ NODE_APP_INSTANCE: '01' }, {}, /^NODE_APP_INSTANCE: expected a shard index .*found "01"$/],
+      [{ CLOUDTRAIL_SLACK_SHARD_INDEX: '1', CLOUDTRAIL_SLACK_SHARD_COUNT: '03' }, {}, /^CLOUDTRAIL_SLACK_SHARD_COUNT: expected .*found "03"$/],
+    ];
+    for (const [env, flags, pattern] of cases) refused(() => load(file, env, flags), pattern);
+    assert.deepEqual(load(file, { CLOUDTRAIL_SLACK_SHARD_INDEX: '0' }).shard, { index: 0, count: 3 }, '"0" itself is canonical');
   });
 
   test('--shard > CLOUDTRAIL_SLACK_SHARD > an index with a count; the index: CLOUDTRAIL_SLACK_SHARD_INDEX > NODE_APP_INSTANCE', () => {

@@ -159,6 +159,17 @@ describe('contrib/k8s/statefulset.yaml', () => {
     }
   });
 
+  test('a startupProbe holds liveness off while the daemon checks its accounts (start-up grows with accounts: STS paced at 5/s)', () => {
+    const startup = container.startupProbe;
+    assert.ok(startup, 'without it, liveness (30 s × 3) restarts a daemon still checking hundreds of accounts before /healthz answers');
+    assert.equal(startup.httpGet.path, '/healthz');
+    assert.equal(startup.httpGet.port, container.livenessProbe.httpGet.port);
+    const budget = (probe: Record<string, any>) => (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+    // 1,000 accounts at 5 AssumeRole calls a second is 200 s before the last one is checked; ten minutes is generous.
+    assert.ok(budget(startup) >= 600, `start-up budget ${budget(startup)} s`);
+    assert.ok(budget(startup) > budget(container.livenessProbe), 'longer than liveness alone');
+  });
+
   test('what a pod hands the daemon loads: its config, flags and shard (pod 2 of 3)', () => {
     const configMap = documents.find((doc) => doc.kind === 'ConfigMap')!;
     const args = container.args as string[];

@@ -99,3 +99,21 @@ test('the single-account page names the daemon\'s own account on every row once 
   const html = renderStatusPage({ targets: board.view(), alerts: [], now: T0, scrub: (s) => s });
   assert.match(html, /<tr class="state-catching_up"><td>111122223333<\/td><td>eu-west-1<\/td>/);
 });
+
+test('invisible and control characters in every text cell are shown as code points, never raw (an RLO cannot make one account pass for another)', () => {
+  const accounts = new AccountDirectory();
+  // "prod" followed by a right-to-left override: raw, the rest of the row would read backwards.
+  accounts.learn([{ id: '222233334444', name: 'prod\u202e\u200bx\u2028y\u0000z' }]);
+  const board = new StatusBoard(() => T0, accounts);
+  board.targetStarted('222233334444/us-east-1', T0);
+  board.scanFailed('222233334444/us-east-1', 'AccessDenied for \u202eevil\u2066');
+  board.alertSent('account-paused', 'role of \u202eprod\u200d cannot be assumed', '222233334444/us-east-1');
+  const html = renderStatusPage({ targets: board.view(), alerts: board.recentAlerts(), now: T0, scrub: (s) => s, accounts, version: '1.0\u202e', account: '1111\u202e' });
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(html, /[\u0000\u200b\u200d\u202e\u2028\u2066]/, 'no raw control, bidi or zero-width character');
+  const row = /<tr class="state-[a-z_]+"><td>([^<]+)<\/td>.*?<td>([^<]*)<\/td><\/tr>/.exec(html);
+  assert.equal(row?.[1], 'prod[U+202E][U+200B]x y z (222233334444)', 'the account cell');
+  assert.equal(row?.[2], 'AccessDenied for [U+202E]evil[U+2066]', 'the failure reason');
+  assert.match(html, /<td>account-paused<\/td><td>us-east-1 · prod\[U\+202E\]\[U\+200B\]x y z \(222233334444\)<\/td><td>role of \[U\+202E\]prod\[U\+200D\] cannot be assumed<\/td>/);
+  assert.match(html, /version 1\.0\[U\+202E\] · AWS account 1111\[U\+202E\]/);
+});

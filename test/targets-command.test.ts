@@ -157,7 +157,7 @@ describe('organization: the accounts from Organizations ListAccounts (simulator)
     const run = await targets(t, dir, ['--config', file, '--json'], env);
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: .+\); .*organizations:ListAccounts\n$/);
+    assert.match(run.stderr, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: .+\); .*organizations:ListAccounts allowed .*\n$/);
     assert.ok(!run.stderr.includes(member.secretAccessKey));
   });
 });
@@ -213,7 +213,7 @@ describe('in process: the organisation case and untrusted names', () => {
     assert.equal(table.code, 0, table.err);
     assert.doesNotMatch(table.out, /[\u0000-\u0009\u000b-\u001f\u007f\u202e]/, 'no control or bidi character reaches the terminal');
     assert.match(table.out, /^prod \[2J \[31m \(123456789012\) +eu-west-1 +0$/m);
-    assert.match(table.out, /^line break \(333333333333\) +eu-west-1 +0$/m);
+    assert.match(table.out, /^line break\[U\+202E\] \(333333333333\) +eu-west-1 +0$/m, 'a format character is shown, like email and Slack show it');
     assert.doesNotMatch(table.out, /210987654321/, 'excluded');
     const json = await run(file, { listOrganizationAccounts: async () => listed }, ['--config', 'c.json', '--json']);
     assert.deepEqual(json.out.trimEnd().split('\n').map((line) => JSON.parse(line)), [
@@ -227,6 +227,54 @@ describe('in process: the organisation case and untrusted names', () => {
     const result = await run({ organization: { roleName: 'Read' } }, { listOrganizationAccounts: async () => Promise.reject(denied) }, ['--config', 'c.json']);
     assert.equal(result.code, 1);
     assert.equal(result.out, '');
-    assert.match(result.err, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: AccessDeniedException: You don't have permissions to access this resource\. second line\); .*organizations:ListAccounts\n$/);
+    assert.match(result.err, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: AccessDeniedException: You don't have permissions to access this resource\. second line\); call from the management account or a delegated administrator, with organizations:ListAccounts allowed .*\n$/);
+  });
+
+  test('-r/--regions and -c/--creds-profile, as the daemon takes them: the same targets as the daemon given those flags', async () => {
+    let profile: string | undefined;
+    const single = await run({}, { callerAccount: async (config) => ((profile = config.profile), PROD) }, ['-r', 'eu-west-1,us-east-2', '-c', 'audit', '--json']);
+    assert.equal(single.code, 0, single.err);
+    assert.equal(profile, 'audit');
+    assert.deepEqual(single.out.trimEnd().split('\n').map((line) => JSON.parse(line)), [
+      { account: PROD, region: 'eu-west-1', shard: 0 },
+      { account: PROD, region: 'us-east-2', shard: 0 },
+    ]);
+    const long = await run({ accounts: [{ id: PROD }, { id: DEV, regions: ['ap-south-1'] }] }, {}, ['--config', 'c.json', '--regions', 'sa-east-1', '--json']);
+    assert.deepEqual(long.out.trimEnd().split('\n').map((line) => JSON.parse(line)), [
+      { account: PROD, region: 'sa-east-1', shard: 0 },
+      { account: DEV, region: 'ap-south-1', shard: 0 },
+    ], "an account's own regions still win, as in the daemon");
+    for (const args of [['-r', 'useast1'], ['-r', 'all,eu-west-1'], ['-c', 'a/b']]) {
+      const bad = await run({}, { callerAccount: async () => PROD }, args);
+      assert.equal(bad.code, 78, args.join(' '));
+      assert.equal(bad.out, '');
+      assert.equal(bad.err.trimEnd().split('\n').length, 1, bad.err);
+    }
+    const help = await run({}, {}, ['--help']);
+    assert.match(help.out, /-r, --regions <list>/);
+    assert.match(help.out, /-c, --creds-profile <name>/);
+  });
+
+  test('organization not reachable (time-out, network, throttling): "try again", not advice about the management account', async () => {
+    const transient = [
+      Object.assign(new Error('connect ETIMEDOUT 52.94.0.1:443'), { code: 'ETIMEDOUT' }),
+      Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }),
+      Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }),
+      Object.assign(new Error('We encountered an internal error'), { name: 'ServiceException', $metadata: { httpStatusCode: 500 } }),
+    ];
+    for (const error of transient) {
+      const result = await run({ organization: { roleName: 'Read' } }, { listOrganizationAccounts: async () => Promise.reject(error) }, ['--config', 'c.json']);
+      assert.equal(result.code, 1, error.message);
+      assert.equal(result.out, '');
+      assert.match(result.err, /^cloudtrail-slack: could not reach Organizations \(ListAccounts: [^\n]+\), try again\n$/, result.err);
+      assert.doesNotMatch(result.err, /management account|delegated administrator/, error.message);
+    }
+  });
+
+  test('organization not in use: the classifier\'s own advice for that cause', async () => {
+    const error = Object.assign(new Error('Your account is not a member of an organization.'), { name: 'AWSOrganizationsNotInUseException' });
+    const result = await run({ organization: { roleName: 'Read' } }, { listOrganizationAccounts: async () => Promise.reject(error) }, ['--config', 'c.json']);
+    assert.equal(result.code, 1);
+    assert.match(result.err, /^cloudtrail-slack: the organisation's accounts could not be listed \(Organizations ListAccounts: .*not a member of an organization.*\); these credentials belong to no organisation: .*\n$/);
   });
 });

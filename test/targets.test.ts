@@ -60,7 +60,12 @@ test('resharding from 3 to 4 moves about a quarter of the targets, every one to 
 
 test('parseShard: K/N with 0 ≤ K < N; anything else is one line saying what is expected', () => {
   assert.deepEqual(parseShard('1/3'), { index: 1, count: 3 });
-  assert.deepEqual(parseShard(' 0 / 1 '), { index: 0, count: 1 });
+  assert.deepEqual(parseShard('0/1'), { index: 0, count: 1 });
+  assert.deepEqual(parseShard('10/256'), { index: 10, count: 256 });
+  // Canonical decimal only: a space, a sign or a leading zero is a typo or a template gone wrong, never guessed.
+  for (const bad of [' 0 / 1 ', ' 1/3', '1/3 ', '1 /3', '01/3', '1/03', '00/3', '+1/3', '1/+3', '1e0/3', '0x1/3', '１/3', '1/3\n']) {
+    assert.match(parseShard(bad) as string, /expected K\/N/, JSON.stringify(bad));
+  }
   assert.match(parseShard('3/3') as string, /K below N/);
   assert.match(parseShard('0/0') as string, /N from 1 to 256/);
   assert.match(parseShard(`0/${MAX_SHARDS + 1}`) as string, /N from 1 to 256/);

@@ -6,7 +6,9 @@ import { ListAccountsCommand, type Account, type OrganizationsClient } from '@aw
  * NextToken … even if you receive an empty result set"), keeping only accounts whose `State` is ACTIVE (K.6:
  * `Status` was retired on 2026-09-09; it is read only when `State` is absent). What the service answers is
  * checked like any input: an ID that is not 12 digits is skipped and counted, a repeated ID kept once, a name
- * kept as untrusted text cut to 50 characters (AWS's account-name limit).
+ * kept as untrusted text cut to 50 characters (AWS's account-name limit). The name keeps its text, control and
+ * format characters included (it is the organisation's own; refusing it would drop the account): every surface
+ * shows it through makeVisible (src/slack/visible.ts), so an RLO or zero-width character reads `[U+202E]`.
  *
  * Errors are the SDK's, thrown as they come (an abort included): classify them with
  * `classifyError(error, 'organizations')` (src/errors/classify.ts), which tells the wrong caller account apart.
@@ -43,7 +45,7 @@ function isActive(account: Account): boolean {
   return account.Status === 'ACTIVE';
 }
 
-/** The name as untrusted text: a string, cut to ACCOUNT_NAME_MAX characters (whole code points), or undefined. */
+/** The name as untrusted text (shown visible, never raw): a string, cut to ACCOUNT_NAME_MAX characters (whole code points), or undefined. */
 function nameOf(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
   return [...raw].slice(0, ACCOUNT_NAME_MAX).join('');

@@ -211,6 +211,9 @@ function addTargetsCommand(program: Command, handlers: CliHandlers, io: CliIo): 
     .description('list every target (account and region) and the shard that owns it')
     .allowExcessArguments(false)
     .option('--config <file>', 'JSON config file (also CLOUDTRAIL_SLACK_CONFIG): its accounts, organization, regions and shards')
+    // The daemon's own flags that change which targets exist, parsed the same way, so both list the same targets.
+    .option('-c, --creds-profile <name>', "AWS profile (default: the SDK's default chain), as the daemon's -c")
+    .addOption(new Option('-r, --regions <list>', "comma-separated regions, or all, as the daemon's -r (default: the config's)").argParser(parseRegions))
     .addOption(new Option('--shard <K/N>', "only shard K's targets, out of N").argParser(parseShardFlag))
     .option('--json', 'one {"account", "region", "shard"} object per line')
     .addHelpText('after', '\nExit codes: 0 listed, 1 the organisation could not be listed, 78 usage or configuration error.\n');

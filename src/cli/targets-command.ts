@@ -3,13 +3,17 @@ import type { Config } from '../config/types';
 import { stsRegionFor, whoAmI } from '../aws/identity';
 import { EXIT_FAILURE, EXIT_OK } from '../lib/errors';
 import { scrubSecrets } from '../alerts/scrub';
+import { classifyError } from '../errors/classify';
 import { shardOf } from '../targets/shard';
+import { visiblePieces } from '../slack/visible';
+import { ACCOUNT_NAME_MAX } from '../aws/organizations';
 import { describeAccount, targetsOf, type AccountSpec } from '../targets/target';
 import type { CliIo } from './program';
 
 /**
- * `cloudtrail-slack targets [--config FILE] [--shard K/N] [--json]` (issue 10 item 5): every target (account ×
- * region) and the shard that owns it, or only shard K's with `--shard`. The count is --shard's N, else the
+ * `cloudtrail-slack targets [--config FILE] [-c PROFILE] [-r REGIONS] [--shard K/N] [--json]` (issue 10 item 5):
+ * every target (account × region) and the shard that owns it, or only shard K's with `--shard`. `-c` and `-r` are
+ * the run command's, read the same way, so that the list is the daemon's given the same flags. The count is --shard's N, else the
  * config's (shards.count, CLOUDTRAIL_SLACK_SHARD, …; an index is not needed here), else 1.
  *
  * Accounts: the config's `accounts`; or the organisation's ACTIVE accounts (Organizations ListAccounts, API-FACTS
@@ -18,11 +22,16 @@ import type { CliIo } from './program';
  *
  * Output: a table (account "name (id)", region, shard); `--json`: one `{"account", "region", "shard"}` object
  * per line and nothing else on stdout (account: the 12-digit ID, or ""). Exit 0; 1 when the organisation cannot
- * be listed (one line on stderr); a bad config or flag is a ConfigError, left to runCli (one line, 78).
+ * be listed (one line on stderr: "try again" when Organizations could not be reached, else what to fix, both from
+ * classifyError(error, 'organizations')); a bad config or flag is a ConfigError, left to runCli (one line, 78).
  */
 
 export interface TargetsFlags {
   config?: string;
+  /** `-c/--creds-profile`: as the run command's (the base credentials, the single account's state files). */
+  credsProfile?: string;
+  /** `-r/--regions`: as the run command's (parseRegions: names, or ['all']); an account's own `regions` still win. */
+  regions?: string[];
   /** "K/N", checked by the program's parser and again by the loader. */
   shard?: string;
   json?: boolean;
@@ -50,7 +59,7 @@ export const IDENTITY_TIMEOUT_MS = 10_000;
 export async function runTargetsCommand(flags: TargetsFlags, io: CliIo, deps: TargetsDeps): Promise<number> {
   // dryRun: no webhook is needed to list targets; shardIndexOptional: the count is what matters here.
   const config = loadConfig({
-    flags: { configFile: flags.config, shard: flags.shard, dryRun: true },
+    flags: { configFile: flags.config, shard: flags.shard, credsProfile: flags.credsProfile, regions: flags.regions, dryRun: true },
     env: deps.env,
     shardIndexOptional: true,
     ...(deps.readFile === undefined ? {} : { readFile: deps.readFile }),
@@ -66,7 +75,7 @@ export async function runTargetsCommand(flags: TargetsFlags, io: CliIo, deps: Ta
       const listed = await deps.listOrganizationAccounts(config, stop.signal);
       accounts = listed.filter((account) => !organization.exclude.includes(account.id));
     } catch (error) {
-      io.writeErr(`cloudtrail-slack: the organisation's accounts could not be listed (Organizations ListAccounts: ${oneLine(error)}); the credentials must belong to the management account or a delegated administrator, with organizations:ListAccounts\n`);
+      io.writeErr(organizationFailure(error));
       return EXIT_FAILURE;
     }
   }
@@ -120,11 +129,26 @@ function renderTable(rows: ReadonlyArray<{ label: string; region: string; shard:
   return `${[line(head.label, head.region, head.shard), ...body].join('\n')}\n${summary}\n`;
 }
 
-/** An untrusted name for a terminal: control characters (escape sequences, line breaks) become spaces; 50 at most. */
+/**
+ * An untrusted name for a terminal, as email, Slack and the status page show it (makeVisible): control characters
+ * (escape sequences, line breaks) become spaces, format characters (bidi overrides, zero-width) `[U+202E]`; cut to
+ * ACCOUNT_NAME_MAX (Organizations' limit) whole pieces, so a cut never leaves half a `[U+…]`.
+ */
 function printable(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
-  const clean = name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ').trim().slice(0, 50);
+  const clean = visiblePieces(name).slice(0, ACCOUNT_NAME_MAX).join('').trim();
   return clean === '' ? undefined : clean;
+}
+
+/**
+ * The one stderr line when ListAccounts fails, from classifyError(error, 'organizations'): a failure that passes
+ * (time-out, network, throttling, 5xx: retry or back-off) says to try again; any other says the classifier's
+ * advice for its cause (the wrong caller account, no organisation, expired credentials, …).
+ */
+function organizationFailure(error: unknown): string {
+  const { action, advice } = classifyError(error, 'organizations');
+  if (action === 'retry' || action === 'back-off') return `cloudtrail-slack: could not reach Organizations (ListAccounts: ${oneLine(error)}), try again\n`;
+  return `cloudtrail-slack: the organisation's accounts could not be listed (Organizations ListAccounts: ${oneLine(error)}); ${scrubSecrets(advice)}\n`;
 }
 
 /** An error's message on one line, cut to 200 characters (it may quote an endpoint's answer). */

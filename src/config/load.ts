@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { CliFlags } from '../cli/program';
+import { codePointLabel } from '../slack/visible';
 import { ConfigError } from '../lib/errors';
 import { closestName } from '../lib/did-you-mean';
 import { jsonErrorPosition, jsonErrorReason } from '../lib/json-error';
@@ -116,12 +117,13 @@ export function loadConfig(input: LoadConfigInput): Config {
   const { accounts, organization } = accountsOf(file.data, s.discoverRegions, where);
   const shard = chooseShard({
     flag: flags.shard,
-    shard: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD),
-    count: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD_COUNT),
+    // Not trimmed: a shard number is canonical decimal or refused (parseShardNumber); blank is unset.
+    shard: unlessEmpty(env.CLOUDTRAIL_SLACK_SHARD),
+    count: unlessEmpty(env.CLOUDTRAIL_SLACK_SHARD_COUNT),
     fileCount: file.data.shards?.count,
     where,
-    index: nonEmpty(env.CLOUDTRAIL_SLACK_SHARD_INDEX),
-    appInstance: nonEmpty(env.NODE_APP_INSTANCE),
+    index: unlessEmpty(env.CLOUDTRAIL_SLACK_SHARD_INDEX),
+    appInstance: unlessEmpty(env.NODE_APP_INSTANCE),
     indexOptional: input.shardIndexOptional,
   });
 
@@ -355,7 +357,8 @@ function describeValue(value: unknown, secrets: readonly string[] = []): string 
       return 'a string (not shown: it may be a secret)';
     }
     const shown = value.length > 60 ? `${value.slice(0, 57)}…` : value;
-    return JSON.stringify(shown);
+    // JSON escapes C0 controls; what it leaves raw (C1, bidi overrides, zero-width, U+2028) is shown as [U+XXXX].
+    return JSON.stringify(shown).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, codePointLabel);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   return typeOf(value);
@@ -474,6 +477,11 @@ function fromFlags(flags: CliFlags): Partial<Settings> {
 // ---- helpers --------------------------------------------------------------------------------------------------
 
 /** Unset and empty (or blank) variables are the same thing: pm2 ecosystem files often hold ''. */
+/** The variable as set, blank as unset; not trimmed (a space around a value is its mistake, said in its error). */
+function unlessEmpty(value: string | undefined): string | undefined {
+  return value?.trim() === '' ? undefined : value;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === '' ? undefined : trimmed;

@@ -155,8 +155,14 @@ export const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/(?:[\w
 export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 /** AssumeRole's ExternalId: 2–1224 of `[\w+=,.@:/-]` (API-FACTS K.3). */
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
-/** An account's display name: it lands in every message and log line, so short and one line. */
-export const ACCOUNT_NAME_PATTERN = /^[^\p{Cc}]{1,50}$/u;
+/**
+ * An account's display name: it lands in every message, log line and the status page, so short (Organizations'
+ * 1–50, API-FACTS K.6), one line, and without characters a reader cannot see: control (Cc), format (Cf: bidi
+ * overrides such as U+202E, zero-width), line/paragraph separators and lone surrogates, with which one account
+ * could pass for another.
+ */
+export const ACCOUNT_NAME_PATTERN = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]{1,50}$/u;
+const ACCOUNT_NAME_EXPECTED = 'expected 1 to 50 characters without control or format characters (bidi overrides, zero-width)';
 
 const ACCOUNT_ID_EXPECTED = 'expected an AWS account ID of 12 digits (in quotes), like "123456789012"';
 const accountId = z.string({ error: ACCOUNT_ID_EXPECTED }).regex(ACCOUNT_ID_PATTERN, { error: ACCOUNT_ID_EXPECTED });
@@ -179,8 +185,8 @@ const account = z
     {
       id: accountId,
       name: z
-        .string({ error: 'expected 1 to 50 characters without control characters' })
-        .regex(ACCOUNT_NAME_PATTERN, { error: 'expected 1 to 50 characters without control characters' })
+        .string({ error: ACCOUNT_NAME_EXPECTED })
+        .regex(ACCOUNT_NAME_PATTERN, { error: ACCOUNT_NAME_EXPECTED })
         .optional(),
       roleArn: z
         .string({ error: 'expected an IAM role ARN like arn:aws:iam::123456789012:role/Name' })

@@ -1,5 +1,5 @@
 import { ConfigError } from '../lib/errors';
-import { parseShard, SINGLE_SHARD, type ShardSpec } from '../targets/shard';
+import { parseShard, parseShardNumber, SINGLE_SHARD, type ShardSpec } from '../targets/shard';
 import { describeBound, isWithin, SHARD_COUNT } from './bounds';
 
 /**
@@ -13,7 +13,8 @@ import { describeBound, isWithin, SHARD_COUNT } from './bounds';
  *    (API-FACTS N.1). pm2 sets NODE_APP_INSTANCE="0" for every app, even a single one, and never tells an instance
  *    the count after `pm2 scale`: without a configured count it means nothing.
  *
- * Nothing given: shard 0 of 1, every target. Anything wrong throws a one-line ConfigError naming its source.
+ * Every number is read as canonical decimal (parseShardNumber: no sign, space or leading zero). Nothing given:
+ * shard 0 of 1, every target. Anything wrong throws a one-line ConfigError naming its source.
  */
 export interface ShardSources {
   /** `--shard`, as typed. */
@@ -68,7 +69,7 @@ export function chooseShard(sources: ShardSources): ShardSpec {
         `run under pm2 with instances (it sets NODE_APP_INSTANCE), or give --shard K/N`,
     );
   }
-  const index = /^\d{1,3}$/.test(indexText) ? Number(indexText) : Number.NaN;
+  const index = parseShardNumber(indexText) ?? Number.NaN;
   if (!(index >= 0 && index < count)) {
     const shown = JSON.stringify(indexText.slice(0, 40));
     throw new ConfigError(`${indexName}: expected a shard index from 0 to ${count - 1} (the count ${count}, from ${from}), found ${shown}`);
@@ -78,7 +79,7 @@ export function chooseShard(sources: ShardSources): ShardSpec {
 
 function countOf(sources: ShardSources): { count: number | undefined; from: string } {
   if (sources.count !== undefined) {
-    const count = /^\d{1,3}$/.test(sources.count) ? Number(sources.count) : Number.NaN;
+    const count = parseShardNumber(sources.count) ?? Number.NaN;
     if (!isWithin(SHARD_COUNT, count)) {
       const shown = JSON.stringify(sources.count.slice(0, 40));
       throw new ConfigError(`CLOUDTRAIL_SLACK_SHARD_COUNT: expected ${describeBound(SHARD_COUNT)}, found ${shown}`);

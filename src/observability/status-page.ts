@@ -1,12 +1,16 @@
+import { makeVisible } from '../slack/visible';
 import { describeAccount, parseTargetKey } from '../targets/target';
 import type { AlertRecord, TargetView } from './status-board';
 import type { TargetState } from './telemetry';
 
 /**
  * GET / : the status page for a person, a pure function of what the status board knows. Every string that ends
- * up in the page goes through `scrub` (the daemon's secret scrubber) and then HTML escaping: failure reasons and
- * alert summaries may quote attacker-controlled text (an event's fields, an error body) and must never become
- * markup or reveal a secret. Account names (config, organisation listing) are untrusted too: escaped the same way.
+ * up in the page goes through `scrub` (the daemon's secret scrubber), then `makeVisible` (src/slack/visible.ts:
+ * control characters and U+2028/U+2029 become a space, bidi overrides, zero-width and other format characters are
+ * shown as `[U+202E]`), then HTML escaping: failure reasons and alert summaries may quote attacker-controlled text
+ * (an event's fields, an error body) and must never become markup, reveal a secret or reorder what the reader
+ * sees. Account names (config, organisation listing) are untrusted too: an RLO in one must not let it pass for
+ * another, so they go the same way.
  * One row per target, with its account ("name (id)", or the ID; "—" for the daemon's own before STS said) and
  * region, in the board's order (account, then region). No script, no external resource; the page reloads itself
  * every `refreshSeconds`.
@@ -50,7 +54,7 @@ export function formatDuration(seconds: number): string {
 }
 
 export function renderStatusPage(input: StatusPageInput): string {
-  const text = (value: string) => escapeHtml(input.scrub(value));
+  const text = (value: string) => escapeHtml(makeVisible(input.scrub(value)));
   const when = (ms: number | undefined) =>
     ms === undefined ? '—' : `<time datetime="${new Date(ms).toISOString()}">${formatDuration((input.now - ms) / 1000)} ago</time>`;
   const rows = input.targets.map((t) => {

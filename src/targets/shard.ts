@@ -39,13 +39,27 @@ export function owns(shard: ShardSpec, key: string): boolean {
   return shardOf(key, shard.count) === shard.index;
 }
 
+/** A shard number as written: canonical decimal, "0" or 1–3 digits without a leading zero (no sign, no space). */
+const SHARD_NUMBER = '(0|[1-9]\\d{0,2})';
+const SHARD_NUMBER_ONLY = new RegExp(`^${SHARD_NUMBER}$`);
+const SHARD_PAIR = new RegExp(`^${SHARD_NUMBER}/${SHARD_NUMBER}$`);
+
 /**
- * Reads "K/N" (`--shard 1/3`, CLOUDTRAIL_SLACK_SHARD): shard K of N, 0 ≤ K < N ≤ MAX_SHARDS. Returns the spec, or
- * one line saying what is wrong.
+ * A shard index or count read from text (CLOUDTRAIL_SLACK_SHARD_INDEX, NODE_APP_INSTANCE, CLOUDTRAIL_SLACK_SHARD_COUNT,
+ * K and N of K/N): canonical decimal only, so " 1", "01", "+1" or "1e0" are refused rather than guessed (a template
+ * gone wrong must not quietly pick a shard). Returns the number (0–999; the caller checks its range) or undefined.
+ */
+export function parseShardNumber(text: string): number | undefined {
+  return SHARD_NUMBER_ONLY.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Reads "K/N" (`--shard 1/3`, CLOUDTRAIL_SLACK_SHARD): shard K of N, 0 ≤ K < N ≤ MAX_SHARDS, both canonical
+ * decimal (see parseShardNumber; no spaces anywhere). Returns the spec, or one line saying what is wrong.
  */
 export function parseShard(text: string): ShardSpec | string {
-  const match = /^\s*(\d{1,3})\s*\/\s*(\d{1,3})\s*$/.exec(text);
-  if (!match) return `expected K/N, shard K (counted from 0) of N, like 0/3; found ${JSON.stringify(text.slice(0, 40))}`;
+  const match = SHARD_PAIR.exec(text);
+  if (!match) return `expected K/N in plain decimal, shard K (counted from 0) of N, like 0/3 (no spaces, signs or leading zeros); found ${JSON.stringify(text.slice(0, 40))}`;
   const index = Number(match[1]);
   const count = Number(match[2]);
   if (count < 1 || count > MAX_SHARDS) return `expected N from 1 to ${MAX_SHARDS} in K/N, found ${count}`;
