@@ -9,7 +9,9 @@ import { stsRegionFor, whoAmI, type CallerIdentity } from '../aws/identity';
 import type { PollerResult } from '../cloudtrail/poller';
 import type { Service } from '../lifecycle/service';
 import type { AccountDirectory } from './account-directory';
-import { createAccountCheck } from './account-check';
+import { createAccountCheck, createLookupProbe } from './account-check';
+import { createLookupClient, type LookupClient } from '../cloudtrail/client';
+import type { Telemetry } from '../observability/telemetry';
 import { AccountSupervisor } from './account-supervisor';
 import { createOrganizationDiscovery, listAtStart, type ListAccounts } from './organization-discovery';
 import { owns } from './shard';
@@ -42,6 +44,10 @@ export interface ManyAccountsDeps {
   accountCredentials?: AccountCredentials;
   whoAmIWith?(credentials: AwsCredentials, signal: AbortSignal): Promise<CallerIdentity>;
   listAccounts?: ListAccounts;
+  /** Where a paused account's targets show (status page, /readyz, metrics). */
+  telemetry?: Telemetry;
+  /** Replaces the AWS SDK client of the LookupEvents probe (tests); default createLookupClient. */
+  createClient?(region: string, account: { id: string; credentials: AwsCredentials }): LookupClient & { destroy?(): void };
 }
 
 export async function startAccounts(config: Config, deps: ManyAccountsDeps): Promise<ManyAccounts> {
@@ -61,6 +67,14 @@ export async function startAccounts(config: Config, deps: ManyAccountsDeps): Pro
     signal,
     track: deps.track,
     announce: config.shard.index === 0 ? 'info' : 'debug',
+    ...(deps.telemetry === undefined ? {} : { telemetry: deps.telemetry }),
+    probe: createLookupProbe({
+      credentialsFor: (account) => credentials.providerFor(account),
+      createClient: (region, account) => deps.createClient?.(region, account) ??
+        createLookupClient({ region, credentials: account.credentials, endpoint: config.cloudtrailEndpoint }),
+      regions: config.regions,
+      now: () => clock.now(),
+    }),
   });
   const organization = config.organization;
   let accounts: AccountSpec[];
