@@ -80,7 +80,7 @@ export async function startAccounts(config: Config, deps: ManyAccountsDeps): Pro
   let accounts: AccountSpec[];
   if (organization !== undefined) {
     if (deps.listAccounts === undefined) throw new ConfigError('organization: listing the accounts is not available in this build; list them in `accounts` instead');
-    accounts = await listAtStart(deps.listAccounts, organization, config.regions[0] ?? stsRegion, signal);
+    accounts = await listAtStart(deps.listAccounts, organization, config.regions[0] ?? stsRegion, signal, { clock, log });
     log.info({ accounts: accounts.length, excluded: organization.exclude.length }, 'organisation accounts listed');
   } else {
     accounts = config.accounts ?? [];
