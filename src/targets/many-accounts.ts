@@ -53,7 +53,7 @@ export interface ManyAccountsDeps {
 export async function startAccounts(config: Config, deps: ManyAccountsDeps): Promise<ManyAccounts> {
   const { clock, log, signal } = deps;
   const stsRegion = stsRegionFor(config.regions);
-  const credentials = deps.accountCredentials ?? createAccountCredentials({ profile: config.profile, stsRegion, clock });
+  const credentials = deps.accountCredentials ?? createAccountCredentials({ profile: config.profile, stsRegion, clock, signal });
   const ask = deps.whoAmIWith ?? ((provider: AwsCredentials, s: AbortSignal) => whoAmI({ region: stsRegion, credentials: provider }, s));
   const check = createAccountCheck({ credentials, whoAmI: ask, log, describe: (id) => deps.directory.describe(id) });
   const supervisor = new AccountSupervisor({
