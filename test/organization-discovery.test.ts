@@ -16,6 +16,7 @@ import { captureLogger } from './support/daemon-harness';
 import { ManualClock } from './support/manual-clock';
 import { startAccountsRig, STS_REGION, writeRecords } from './support/accounts-daemon';
 import { SIM_ROLE_NAME } from './support/sims';
+import { waitFor } from './support/cli-process';
 
 // Organisation discovery (issue 10 item 4): the accounts come from Organizations ListAccounts, at start and hourly.
 
@@ -120,4 +121,33 @@ test('the hourly refresh: a failed listing keeps the current accounts, says why,
   assert.deepEqual(applied, [{ at: ORGANIZATION_REFRESH_MS + ORGANIZATION_RETRY_MS, ids: [A, D] }]);
   stop.abort();
   await running;
+});
+
+test('a transient Organizations failure at start (throttled, 5xx, a network error) is retried before "ready", each try said once at warn', BOUNDED, async (t) => {
+  const rig = await startAccountsRig(t, { organization: [{ id: A }, { id: B }] });
+  for (const id of [A, B]) rig.sims.addRole(id);
+  rig.sims.organizations.failNext('TooManyRequestsException');
+  rig.sims.organizations.failNext('ServiceException');
+  rig.sims.organizations.failNext('refuse');
+  const config = { ...rig.config({ regions: ['eu-west-1'], pollIntervalSeconds: 3600 }, QUIET), organization: { roleName: SIM_ROLE_NAME, exclude: [] } };
+  const run = rig.run(config);
+  await waitFor('ready', () => run.logs.lines.some((l) => l.msg === 'ready'));
+  const failed = run.logs.lines.filter((l) => String(l.msg).startsWith('cannot list the organisation\'s accounts yet'));
+  assert.equal(failed.length, 3, 'one warning per failed try');
+  assert.ok(failed.every((l) => l.level === 40), 'at warn');
+  assert.match(failed.map((l) => String(l.err)).join('\n'), /TooManyRequests/);
+  assert.ok(run.logs.lines.some((l) => l.msg === 'organisation accounts listed' && l.accounts === 2));
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+});
+
+test('a stop while the first listing keeps failing ends the wait: a clean stop, no fatal', BOUNDED, async (t) => {
+  const rig = await startAccountsRig(t, { organization: [{ id: A }] });
+  rig.sims.organizations.failNext('ServiceException', 1000);
+  const config = { ...rig.config({ regions: ['eu-west-1'] }, QUIET), organization: { roleName: SIM_ROLE_NAME, exclude: [] } };
+  const run = rig.run(config);
+  await waitFor('a failed listing', () => run.logs.lines.some((l) => String(l.msg).startsWith('cannot list the organisation\'s accounts yet')));
+  run.proc.emit('SIGTERM', 'SIGTERM');
+  assert.equal(await run.done, EXIT_OK);
+  assert.ok(!run.logs.lines.some((l) => l.msg === 'ready'));
 });

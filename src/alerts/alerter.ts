@@ -17,7 +17,7 @@ import { createMailTransport, describeSmtp } from './mailer';
 import { isNotice } from './alert-kinds';
 import { createScrubber } from './scrub';
 import type { Telemetry } from '../observability/telemetry';
-import { parseTargetKey } from '../targets/target';
+import { parseAlertKey } from '../targets/target';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 20_000;
 
@@ -345,7 +345,7 @@ class EmailAlerter implements Alerter {
 
   /** The name of a target key's account, when it names another account and the name is known. */
   #nameOf(target: string | undefined): { accountName?: string } {
-    const account = target === undefined ? undefined : parseTargetKey(target).account;
+    const account = target === undefined ? undefined : parseAlertKey(target).account;
     const name = account === undefined ? undefined : this.#options.accounts?.nameOf(account);
     return name === undefined ? {} : { accountName: name };
   }

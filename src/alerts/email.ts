@@ -1,5 +1,5 @@
 import { makeVisible } from '../slack/visible';
-import { describeAccount as nameAccount, parseTargetKey } from '../targets/target';
+import { describeAccount as nameAccount, parseAlertKey } from '../targets/target';
 
 /** Who is writing: the facts every alert email carries so the reader can find the process. */
 export interface AlertOrigin {
@@ -69,7 +69,7 @@ export function formatAlertEmail(
       '',
       ...table([
         ['Kind', alert.kind],
-        ['Region', regionOf(alert.region)],
+        ...regionRow(alert.region),
         ['AWS profile', origin.profile],
         ['AWS account', describeAccount(alert)],
         ...originRows(origin),
@@ -103,7 +103,7 @@ export function formatRecoveredEmail(origin: AlertOrigin, recovery: RecoveryFact
       '',
       ...table([
         ['Kind', recovery.kind],
-        ['Region', regionOf(recovery.region)],
+        ...regionRow(recovery.region),
         ['AWS profile', origin.profile],
         ['AWS account', describeAccount(recovery)],
         ...originRows(origin),
@@ -121,7 +121,7 @@ type WhereFacts = { region?: string | undefined; accountName?: string | undefine
  * daemon's own account) or no key at all.
  */
 function targetAccount(facts: WhereFacts): string | undefined {
-  const account = facts.region === undefined ? undefined : parseTargetKey(facts.region).account;
+  const account = facts.region === undefined ? undefined : parseAlertKey(facts.region).account;
   // A name is untrusted text: one line, its invisible characters shown (makeVisible), wherever it is written.
   return account === undefined ? undefined : nameAccount(account, facts.accountName === undefined ? undefined : makeVisible(facts.accountName));
 }
@@ -138,13 +138,19 @@ function describeAccount(facts: WhereFacts & { account?: string | undefined; pri
 }
 
 function regionOf(key: string | undefined): string {
-  return key === undefined ? '(not region-specific)' : parseTargetKey(key).region;
+  return (key === undefined ? undefined : parseAlertKey(key).region) ?? '(not region-specific)';
+}
+
+/** The Region row: none for an account-wide alert (keyed by the account ID alone). */
+function regionRow(key: string | undefined): Array<readonly [string, string]> {
+  return key !== undefined && parseAlertKey(key).region === undefined ? [] : [['Region', regionOf(key)]];
 }
 
 /** `kind in eu-west-1` (the daemon's own account, as before accounts), `kind in region eu-west-1 of account prod (id)`. */
 function describeWhere(kind: string, facts: WhereFacts): string {
   if (facts.region === undefined) return kind;
   const account = targetAccount(facts);
+  if (account !== undefined && parseAlertKey(facts.region).region === undefined) return `${kind} for account ${account}`;
   return account === undefined ? `${kind} in ${facts.region}` : `${kind} in region ${regionOf(facts.region)} of account ${account}`;
 }
 

@@ -38,6 +38,14 @@ export const REFRESH_BEFORE_MS = 300_000;
  */
 export const STS_CALLS_PER_SECOND = 5;
 
+/**
+ * The limit of each AssumeRole request: 5 s, not the 30 s of the other clients (src/aws/clients.ts), so a hanging
+ * STS holds an account's start or a poller's step at most this long, half the default 10 s shutdown budget
+ * (src/config/bounds.ts shutdownTimeoutSeconds; its 0.1 s minimum is below any STS round trip, so the stop signal,
+ * not this limit, is what keeps a stop prompt). STS answers in well under a second when healthy.
+ */
+export const STS_REQUEST_TIMEOUT_MS = 5_000;
+
 export type CredentialsProvider = AwsCredentialIdentityProvider;
 
 export interface AccountCredentialsOptions {
@@ -53,6 +61,8 @@ export interface AccountCredentialsOptions {
   clock: Clock;
   /** STS calls per second for every provider together; default STS_CALLS_PER_SECOND. */
   stsCallsPerSecond?: number;
+  /** The daemon's stop: a provider waiting for the STS pace stops waiting (rejects with its reason). */
+  signal?: AbortSignal;
 }
 
 export interface AccountCredentials {
@@ -71,7 +81,7 @@ export function createAccountCredentials(options: AccountCredentialsOptions): Ac
   const memoize = (provider: CredentialsProvider): CredentialsProvider =>
     memoizeIdentityProvider(provider, isExpired, doesIdentityRequireRefresh) as CredentialsProvider;
   const paced = (provider: CredentialsProvider): CredentialsProvider => async (props) => {
-    await stsLimiter.take();
+    await stsLimiter.take(options.signal);
     return provider(props);
   };
   const baseSource = options.base ?? (options.profile !== undefined ? fromIni({ profile: options.profile }) : fromNodeProviderChain());
@@ -94,7 +104,7 @@ export function createAccountCredentials(options: AccountCredentialsOptions): Ac
           // One layer owns each retry: a denied role is retried by the account supervisor, every few minutes.
           maxAttempts: 1,
           // Bounded like every other client (src/aws/clients.ts): a hanging STS must not hold an account's start.
-          requestHandler: baseClientConfig({ region: options.stsRegion }).requestHandler,
+          requestHandler: baseClientConfig({ region: options.stsRegion, requestTimeoutMs: STS_REQUEST_TIMEOUT_MS }).requestHandler,
         },
       });
       return memoize(paced(assume));

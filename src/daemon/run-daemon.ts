@@ -224,9 +224,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         });
       if (learned.retrying !== undefined) track(learned.retrying);
     }
-    // Many accounts: each checked once before "ready"; every one unusable → FatalError (77), else the bad ones pause.
-    if (many) accounts = await startAccounts(config, { ...deps, directory, alerter, track, signal: AbortSignal.any([stop.signal, uptime.signal]) });
-    // Bound before "ready": an address in use is a ConfigError (one line, exit 78), never a half-started daemon.
+    // Bound before "ready" and before the accounts are checked (a hundred accounts take a while: /healthz answers
+    // meanwhile): an address in use is a ConfigError (one line, exit 78), never a half-started daemon.
     // Stopped last (pushed first on the cleanup stack): /metrics and /healthz answer until the very end.
     if (observability.http) {
       const http = observability.http;
@@ -241,8 +240,19 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
         },
       });
     }
+    // Many accounts: each checked once before "ready"; every one unusable → FatalError (77), else the bad ones pause.
+    if (many) {
+      // One listener per account check on this signal: a hundred accounts must not warn MaxListenersExceeded.
+      const signal = AbortSignal.any([stop.signal, uptime.signal]);
+      setMaxListeners(0, signal);
+      accounts = await startAccounts(config, { ...deps, telemetry, directory, alerter, track, signal });
+    }
     // From here on the daemon runs: tests, the -d parent and pm2's wait_ready rely on this line.
-    log.info({ regions: config.regions.length, pidFile }, 'ready');
+    // Many accounts: the targets this shard polls (and the accounts watched), not the global regions' count.
+    const size = accounts === undefined
+      ? { regions: config.regions.length }
+      : { targets: accounts.supervisor.targets().length, accounts: accounts.supervisor.accountIds().length };
+    log.info({ ...size, pidFile }, 'ready');
     deps.notifyReady?.();
     // The store checks the profile as a file name part: the last piece of configuration to pass.
     const store = createStateStore({ dir: config.stateDir, profile: config.stateProfile, clock, log, readOnly: config.dryRun });
@@ -266,7 +276,8 @@ export async function runDaemon(config: Config, deps: DaemonDeps): Promise<numbe
     if (many && config.discoverRegions) log.warn({ regions: config.regions }, 'region discovery is for a single account; polling these regions in every account (give an account its own `regions`)');
     const discover = many ? undefined : discoveryOf(config, deps, log);
     const pipeline: Pipeline = createPipeline({
-      log, telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
+      // A paused account's targets stay on the board as paused once their pollers stop (not gone from it).
+      log, telemetry: accounts?.supervisor.keepPausedShown(telemetry) ?? telemetry, health, regions: config.regions, discoverRegions: discover, runTarget: runner.run, onFatal,
       createQueues: (signal) => createWebhookQueues(config, {
         clock, log, fetch: deps.fetch, writeOut: deps.writeOut, signal, recovery, track, telemetry,
         // Many accounts: the daemon's own account is not the events' (each record names its own recipientAccountId).

@@ -1,5 +1,5 @@
 import { makeVisible } from '../slack/visible';
-import { describeAccount, parseTargetKey } from '../targets/target';
+import { describeAccount, parseAlertKey } from '../targets/target';
 import type { AlertRecord, TargetView } from './status-board';
 import type { TargetState } from './telemetry';
 
@@ -95,8 +95,10 @@ export function renderStatusPage(input: StatusPageInput): string {
 
 /** An alert's target: the region alone (the daemon's own account), else "eu-west-1 · prod (123456789012)". */
 function alertTarget(key: string, accounts: StatusPageInput['accounts']): string {
-  const { account, region } = parseTargetKey(key);
-  return account === undefined ? region : `${region} · ${accounts?.describe(account) ?? account}`;
+  const { account, region } = parseAlertKey(key);
+  if (account === undefined) return region ?? key;
+  const named = accounts?.describe(account) ?? account;
+  return region === undefined ? named : `${region} · ${named}`;
 }
 
 const STYLE = [

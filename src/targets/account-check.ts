@@ -1,6 +1,7 @@
 import type { AwsCredentials } from '../aws/clients';
 import type { AccountCredentials } from '../aws/account-credentials';
 import type { CallerIdentity } from '../aws/identity';
+import type { LookupClient } from '../cloudtrail/client';
 import { classifyError } from '../errors/classify';
 import type { Logger } from '../logging/logger';
 import { describeAccount, type AccountSpec } from './target';
@@ -87,4 +88,38 @@ export function adviceFor(account: AccountSpec, kind: string, stage: 'credential
     return `check the profile "${account.profile}" in ~/.aws/credentials and ~/.aws/config (it must exist, with valid, unexpired keys or a role)`;
   }
   return 'check the daemon\'s own credentials (--creds-profile / AWS_PROFILE, keys, SSO or an instance role) and renew them';
+}
+
+export interface LookupProbeDeps {
+  /** The account's credentials provider (src/aws/account-credentials.ts). */
+  credentialsFor(account: AccountSpec): AwsCredentials;
+  /** A CloudTrail client for one region of the account; destroyed after the one request. */
+  createClient(region: string, account: { id: string; credentials: AwsCredentials }): LookupClient & { destroy?(): void };
+  /** The regions polled for an account without its own `regions`. */
+  regions: readonly string[];
+  now(): number;
+}
+
+/**
+ * Whether LookupEvents answers for the account: one request (the last minute, one page) in the account's first
+ * region. What resumes an account paused because LookupEvents was denied: STS accepts its credentials all along
+ * (K.2: GetCallerIdentity needs no permission), so only LookupEvents answering shows the policy was fixed.
+ */
+export function createLookupProbe(deps: LookupProbeDeps): AccountCheck {
+  return async (account, signal) => {
+    const region = (account.regions ?? deps.regions)[0];
+    if (region === undefined) return { usable: true };
+    const client = deps.createClient(region, { id: account.id, credentials: deps.credentialsFor(account) });
+    try {
+      const end = deps.now();
+      await client.lookupEvents({ start: end - 60_000, end }, signal);
+      return { usable: true };
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const what = classifyError(error);
+      return { usable: false, kind: what.kind, reason: what.reason, advice: adviceFor(account, what.kind, 'lookup') };
+    } finally {
+      client.destroy?.();
+    }
+  };
 }

@@ -2,10 +2,11 @@ import type { Alerter } from '../alerts/alerter';
 import type { Clock } from '../lib/clock';
 import { FatalError, isAbortError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
+import { fanOut, type Telemetry } from '../observability/telemetry';
 import type { AccountDirectory } from './account-directory';
 import { adviceFor, type AccountCheck, type AccountVerdict } from './account-check';
 import { owns, type ShardSpec } from './shard';
-import { targetsOf, type AccountSpec, type Target } from './target';
+import { parseTargetKey, targetsOf, type AccountSpec, type Target } from './target';
 
 /**
  * How often a paused account is tried again (issue 10 item 3, "retried every few minutes"): the same pace as a
@@ -36,6 +37,16 @@ export interface AccountSupervisorOptions {
   retryMs?: number;
   /** The level of "account added/removed" lines: info on shard 0, debug on the others (said once in all). */
   announce?: 'info' | 'debug';
+  /**
+   * Where a paused account's targets (those this shard owns) show as failing, "account paused: <reason>" (the
+   * status page, /readyz, the per-target metrics); cleared when it resumes and its pollers register again.
+   */
+  telemetry?: Pick<Telemetry, 'targetStarted' | 'targetStopped' | 'scanFailed'>;
+  /**
+   * One LookupEvents request with the account's credentials in one of its regions: what resumes an account paused
+   * because LookupEvents was denied (an STS check passes for it while the denial lasts). Absent: STS alone decides.
+   */
+  probe?: AccountCheck;
 }
 
 interface Watched {
@@ -44,6 +55,10 @@ interface Watched {
   /** Alerted as unusable and not answered since: never alerted twice for one outage. */
   alerted: boolean;
   retrying: boolean;
+  /** Why it is paused: its credentials (STS refused), or LookupEvents refused while STS accepts them. */
+  stage: 'credentials' | 'lookup';
+  /** Why, for the status board ("account paused: <reason>"). */
+  reason?: string;
 }
 
 /**
@@ -70,7 +85,7 @@ export class AccountSupervisor {
   async start(accounts: readonly AccountSpec[], signal: AbortSignal): Promise<void> {
     this.#options.directory.learn(accounts); // every message and alert below names them
     const verdicts = await Promise.all(accounts.map(async (spec) => ({ spec, verdict: await this.#options.check(spec, signal) })));
-    for (const { spec, verdict } of verdicts) this.#watched.set(spec.id, { spec, paused: !verdict.usable, alerted: false, retrying: false });
+    for (const { spec, verdict } of verdicts) this.#watched.set(spec.id, { spec, paused: !verdict.usable, alerted: false, retrying: false, stage: 'credentials' });
     const bad = verdicts.filter((v): v is { spec: AccountSpec; verdict: Extract<AccountVerdict, { usable: false }> } => !v.verdict.usable);
     if (accounts.length > 0 && bad.length === accounts.length) {
       const named = bad.slice(0, MAX_NAMED).map(({ spec, verdict }) => `${this.#describe(spec.id)}: ${verdict.reason} (${verdict.advice})`);
@@ -122,6 +137,7 @@ export class AccountSupervisor {
     const removed = [...this.#watched.keys()].filter((id) => !wanted.has(id));
     for (const id of removed) {
       log[level]({ account: id, name: directory.nameOf(id) }, 'account no longer in the organisation (closed or excluded): its regions stop');
+      if (this.#watched.get(id)?.paused) this.#clearPaused(id);
       this.#watched.delete(id);
     }
     const added = accounts.filter((spec) => !this.#watched.has(spec.id));
@@ -133,7 +149,7 @@ export class AccountSupervisor {
     for (const { spec, verdict } of verdicts) {
       if (signal.aborted) return;
       log[level]({ account: spec.id, name: spec.name }, 'account joined the organisation: watching it');
-      this.#watched.set(spec.id, { spec, paused: !verdict.usable, alerted: false, retrying: false });
+      this.#watched.set(spec.id, { spec, paused: !verdict.usable, alerted: false, retrying: false, stage: 'credentials' });
     }
     this.#push();
     for (const { spec, verdict } of verdicts) if (!verdict.usable) await this.#pause(spec.id, verdict.kind, verdict.reason, verdict.advice);
@@ -156,6 +172,7 @@ export class AccountSupervisor {
     const verdict = await this.#options.check(watched.spec, this.#options.signal).catch(() => ({ usable: true as const }));
     if (!verdict.usable) return this.#pause(id, verdict.kind, verdict.reason, verdict.advice);
     const stage = failure.kind === 'access-denied' || failure.kind === 'unrecognized-client' ? 'lookup' : 'credentials';
+    watched.stage = stage;
     await this.#pause(id, failure.kind, failure.reason, adviceFor(watched.spec, failure.kind, stage));
   }
 
@@ -169,12 +186,23 @@ export class AccountSupervisor {
     const watched = this.#watched.get(id);
     if (watched === undefined) return;
     watched.paused = true;
+    watched.reason = reason;
     this.#push(); // its pollers finish their current step, save, and stop
+    for (const target of this.#ownedTargets(id)) this.#showPaused(target.key);
     if (!watched.alerted) {
       watched.alerted = true;
-      this.#options.log.error({ account: id, errorKind: kind, err: reason, advice, retryInMs: this.#retryMs() }, 'account unusable: its regions are paused');
+      const fields = { account: id, errorKind: kind, err: reason, advice, retryInMs: this.#retryMs() };
+      // Every shard pauses the account's targets it owns; only the shard owning the account's ID alerts it (one
+      // email, not one per shard), the others say it at debug.
+      if (!owns(this.#options.shard, id)) {
+        this.#options.log.debug(fields, 'account unusable: its regions are paused (another shard alerts it)');
+        this.#retry(id);
+        return;
+      }
+      this.#options.log.error(fields, 'account unusable: its regions are paused');
       await this.#options.alerter.alert({
         kind: ACCOUNT_UNUSABLE,
+        // The cooldown key: the account ID alone, an account-wide alert (src/alerts/email.ts names it, no region).
         region: id,
         account: id,
         reason: `account ${this.#describe(id)} cannot be used: ${reason}`,
@@ -194,9 +222,13 @@ export class AccountSupervisor {
         while (!signal.aborted && this.#watched.get(id) === watched && watched.paused) {
           await clock.sleep(this.#retryMs(), signal);
           if (this.#watched.get(id) !== watched) return; // no longer watched (the organisation dropped it)
-          const verdict = await check(watched.spec, signal);
+          let verdict = await check(watched.spec, signal);
+          // Paused for denied lookups: STS accepting the credentials says nothing; only LookupEvents answering does.
+          if (verdict.usable && watched.stage === 'lookup' && this.#options.probe !== undefined) verdict = await this.#options.probe(watched.spec, signal);
           if (verdict.usable) {
             watched.paused = false;
+            watched.stage = 'credentials';
+            this.#clearPaused(id);
             log.info({ account: id }, 'account usable again: polling its regions');
             this.#push();
             return;
@@ -210,6 +242,40 @@ export class AccountSupervisor {
       }
     };
     this.#options.track(loop());
+  }
+
+  /**
+   * The daemon's telemetry for the pipeline: as `telemetry`, except that a stopped target of a paused account (its
+   * poller settled after the pause) shows again as paused instead of vanishing from the board.
+   */
+  keepPausedShown(telemetry: Telemetry): Telemetry {
+    return {
+      ...fanOut(telemetry),
+      targetStopped: (key) => {
+        telemetry.targetStopped(key);
+        const { account } = parseTargetKey(key);
+        if (account !== undefined && this.#watched.get(account)?.paused) this.#showPaused(key);
+      },
+    };
+  }
+
+  #ownedTargets(id: string): Target[] {
+    const watched = this.#watched.get(id);
+    if (watched === undefined) return [];
+    return targetsOf([watched.spec], this.#options.regions).filter((target) => owns(this.#options.shard, target.key));
+  }
+
+  #showPaused(key: string): void {
+    const telemetry = this.#options.telemetry;
+    const watched = this.#watched.get(parseTargetKey(key).account ?? '');
+    if (telemetry === undefined || watched === undefined) return;
+    telemetry.targetStarted(key, this.#options.clock.now());
+    telemetry.scanFailed(key, `account paused: ${watched.reason ?? 'unusable'}`, 'failing');
+  }
+
+  /** Resumed or gone: its rows go; the pollers, started again, register its targets afresh. */
+  #clearPaused(id: string): void {
+    for (const target of this.#ownedTargets(id)) this.#options.telemetry?.targetStopped(target.key);
   }
 
   #push(): void {

@@ -9,7 +9,9 @@ import { stsRegionFor, whoAmI, type CallerIdentity } from '../aws/identity';
 import type { PollerResult } from '../cloudtrail/poller';
 import type { Service } from '../lifecycle/service';
 import type { AccountDirectory } from './account-directory';
-import { createAccountCheck } from './account-check';
+import { createAccountCheck, createLookupProbe } from './account-check';
+import { createLookupClient, type LookupClient } from '../cloudtrail/client';
+import type { Telemetry } from '../observability/telemetry';
 import { AccountSupervisor } from './account-supervisor';
 import { createOrganizationDiscovery, listAtStart, type ListAccounts } from './organization-discovery';
 import { owns } from './shard';
@@ -42,12 +44,16 @@ export interface ManyAccountsDeps {
   accountCredentials?: AccountCredentials;
   whoAmIWith?(credentials: AwsCredentials, signal: AbortSignal): Promise<CallerIdentity>;
   listAccounts?: ListAccounts;
+  /** Where a paused account's targets show (status page, /readyz, metrics). */
+  telemetry?: Telemetry;
+  /** Replaces the AWS SDK client of the LookupEvents probe (tests); default createLookupClient. */
+  createClient?(region: string, account: { id: string; credentials: AwsCredentials }): LookupClient & { destroy?(): void };
 }
 
 export async function startAccounts(config: Config, deps: ManyAccountsDeps): Promise<ManyAccounts> {
   const { clock, log, signal } = deps;
   const stsRegion = stsRegionFor(config.regions);
-  const credentials = deps.accountCredentials ?? createAccountCredentials({ profile: config.profile, stsRegion, clock });
+  const credentials = deps.accountCredentials ?? createAccountCredentials({ profile: config.profile, stsRegion, clock, signal });
   const ask = deps.whoAmIWith ?? ((provider: AwsCredentials, s: AbortSignal) => whoAmI({ region: stsRegion, credentials: provider }, s));
   const check = createAccountCheck({ credentials, whoAmI: ask, log, describe: (id) => deps.directory.describe(id) });
   const supervisor = new AccountSupervisor({
@@ -61,12 +67,20 @@ export async function startAccounts(config: Config, deps: ManyAccountsDeps): Pro
     signal,
     track: deps.track,
     announce: config.shard.index === 0 ? 'info' : 'debug',
+    ...(deps.telemetry === undefined ? {} : { telemetry: deps.telemetry }),
+    probe: createLookupProbe({
+      credentialsFor: (account) => credentials.providerFor(account),
+      createClient: (region, account) => deps.createClient?.(region, account) ??
+        createLookupClient({ region, credentials: account.credentials, endpoint: config.cloudtrailEndpoint }),
+      regions: config.regions,
+      now: () => clock.now(),
+    }),
   });
   const organization = config.organization;
   let accounts: AccountSpec[];
   if (organization !== undefined) {
     if (deps.listAccounts === undefined) throw new ConfigError('organization: listing the accounts is not available in this build; list them in `accounts` instead');
-    accounts = await listAtStart(deps.listAccounts, organization, config.regions[0] ?? stsRegion, signal);
+    accounts = await listAtStart(deps.listAccounts, organization, config.regions[0] ?? stsRegion, signal, { clock, log });
     log.info({ accounts: accounts.length, excluded: organization.exclude.length }, 'organisation accounts listed');
   } else {
     accounts = config.accounts ?? [];

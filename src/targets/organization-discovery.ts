@@ -3,6 +3,7 @@ import { FatalError, isAbortError } from '../lib/errors';
 import type { Logger } from '../logging/logger';
 import type { Service } from '../lifecycle/service';
 import { classifyError } from '../errors/classify';
+import { backoffDelay } from '../lib/backoff';
 import { ACCOUNT_ID_PATTERN, type AccountSpec, type OrganizationConfig } from './target';
 
 /**
@@ -58,21 +59,42 @@ export function accountsOfListing(listed: readonly ListedAccount[], organization
 }
 
 /**
- * The first listing, before "ready". Denied (not the management account nor a delegated administrator, or no
- * organisation at all) is fatal with that advice (exit 77); other failures (network, 5xx) reject as they came:
- * without a first list there is nothing to watch, and the restart (exit 1, pm2's backoff) asks again.
+ * Between tries of the first listing: from 2 s (a throttled Organizations, K.6, answers again within seconds),
+ * doubling, capped at 1 minute, so an Organizations outage is picked up within a minute of its end and costs at most
+ * one call a minute meanwhile.
  */
-export async function listAtStart(list: ListAccounts, organization: OrganizationConfig, firstRegion: string, signal: AbortSignal): Promise<AccountSpec[]> {
-  try {
-    return accountsOfListing(await list(signal), organization, firstRegion);
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    const what = classifyError(error, 'organizations');
-    if (what.action === 'fatal' || what.action === 'stop-account' || what.action === 'pause-target') {
-      throw new FatalError(`cannot list the organisation's accounts (${what.reason}); ${what.kind.startsWith('organizations-') ? what.advice : `${what.advice}, then start again`}`,
-        what.kind.startsWith('organizations-') ? what.kind : 'organizations-denied', { cause: error });
+export const START_RETRY_BASE_MS = 2_000;
+export const START_RETRY_CAP_MS = 60_000;
+
+export interface ListAtStartOptions {
+  clock: Clock;
+  log: Logger;
+  /** [0, 1) source for the backoff's jitter (tests); default Math.random. */
+  random?: () => number;
+}
+
+/**
+ * The first listing, before "ready". Denied (not the management account nor a delegated administrator, or no
+ * organisation at all) is fatal with that advice (FatalError, exit 77). Any other failure (throttled, 5xx, a
+ * timeout, the network) is transient: said once per try at warn and tried again after a capped backoff
+ * (START_RETRY_BASE_MS … START_RETRY_CAP_MS) until it answers; the stop (`signal`) ends the wait (rejects with
+ * its reason).
+ */
+export async function listAtStart(list: ListAccounts, organization: OrganizationConfig, firstRegion: string, signal: AbortSignal, options: ListAtStartOptions): Promise<AccountSpec[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return accountsOfListing(await list(signal), organization, firstRegion);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const what = classifyError(error, 'organizations');
+      if (what.action === 'fatal' || what.action === 'stop-account' || what.action === 'pause-target') {
+        throw new FatalError(`cannot list the organisation's accounts (${what.reason}); ${what.kind.startsWith('organizations-') ? what.advice : `${what.advice}, then start again`}`,
+          what.kind.startsWith('organizations-') ? what.kind : 'organizations-denied', { cause: error });
+      }
+      const retryInMs = backoffDelay(attempt, { baseMs: START_RETRY_BASE_MS, capMs: START_RETRY_CAP_MS, ...(options.random ? { random: options.random } : {}) });
+      options.log.warn({ err: what.reason, errorKind: what.kind, attempt, retryInMs }, 'cannot list the organisation\'s accounts yet; trying again before starting');
+      await options.clock.sleep(retryInMs, signal);
     }
-    throw error;
   }
 }
 

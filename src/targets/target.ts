@@ -61,6 +61,14 @@ export function parseTargetKey(key: string): { account: string | undefined; regi
   return slash < 0 ? { account: undefined, region: key } : { account: key.slice(0, slash), region: key.slice(slash + 1) };
 }
 
+/**
+ * What an alert's key concerns: a target key (`eu-west-1`, `<account-id>/<region>`), or an account ID alone for an
+ * account-wide alert (`account-unusable`: no region, a region name is never 12 digits).
+ */
+export function parseAlertKey(key: string): { account: string | undefined; region: string | undefined } {
+  return ACCOUNT_ID_PATTERN.test(key) ? { account: key, region: undefined } : parseTargetKey(key);
+}
+
 export function makeTarget(account: string | undefined, region: string): Target {
   return { key: targetKey(account, region), account, region };
 }
