@@ -148,7 +148,10 @@ for (const { kind, region, steps } of cases) {
     }
     // Another account's target is named as the alerts name it: "region eu-west-1 of account 111111111111".
     const [account, inRegion] = region?.includes('/') ? region.split('/') : [undefined, region];
-    const named = account === undefined ? label : `${kind} in region ${inRegion} of account ${account}`;
+    // An account-wide alert (a bare account ID, e.g. account-unusable) is "<kind> for account <id>".
+    const named = /^\d{12}$/.test(region ?? '')
+      ? `${kind} for account ${region}`
+      : account === undefined ? label : `${kind} in region ${inRegion} of account ${account}`;
     assert.match(after.mails[0]?.subject ?? '', new RegExp(`recovered: ${named}`));
     assert.deepEqual(openInFile(dir), []);
     for (const step of steps) after.recovery.observe(step); // seen again: nothing more to close
