@@ -63,7 +63,6 @@ export async function benchAccountsIdle(): Promise<void> {
       await pause(5_000);
     }
     const wallS = (Date.now() - t0) / 1000;
-    if (snapshotDir !== undefined) await takeHeapSnapshot(child.pid as number, snapshotDir);
     const cpuS = (cpuTicks(pid) - cpu0) / hz;
     const lookups = sims.cloudtrail.requests.length - lookups0;
     console.log(`   real time, built daemon, ${accounts.length * DEFAULT_REGIONS.length} targets, no events, HTTP on, /metrics every 5 s:`);
@@ -72,6 +71,8 @@ export async function benchAccountsIdle(): Promise<void> {
     console.log(`   CPU: ${((cpuS / wallS) * 100).toFixed(1)} % of one core (goal ≤ 10 %)`);
     console.log(`   RSS: ${statusMb(pid, 'VmRSS').toFixed(0)} MB now, ${statusMb(pid, 'VmHWM').toFixed(0)} MB peak (goal ≤ 300 MB); AssumeRole calls: ${sims.book.assumeRoleCalls()}` +
       `; non-200 CloudTrail answers: ${sims.cloudtrail.requests.filter((r) => r.status !== 200).length}`);
+    // After the figures: writing the snapshot costs seconds of CPU and doubles the heap for a while.
+    if (snapshotDir !== undefined) await takeHeapSnapshot(pid, snapshotDir);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -2,7 +2,7 @@
  * Benchmark 8 (issue 10): 100 accounts, each reached by AssumeRole through the STS simulator, × the 17 default
  * regions = 1,700 targets. Prints figures; asserts nothing. Runnable alone: `node --import tsx scripts/bench-accounts.ts`.
  *
- * a. Quiet, simulated (the real daemon, runDaemon, against the account-aware simulators on 127.0.0.1, on a
+ * a. Quiet, simulated (BENCH_ACCOUNTS_COUNT accounts, default 100) (the real daemon, runDaemon, against the account-aware simulators on 127.0.0.1, on a
  *    simulated clock): LookupEvents requests per target per poll (goal ≤ 1.2), throttled answers (goal 0; the
  *    CloudTrail simulator allows 2 requests/s per account and region, API-FACTS A.4), and AssumeRole calls per
  *    account per hour (goal ≤ 1 with 1-hour sessions, API-FACTS K.3/K.4). BENCH_ACCOUNTS_HOURS (default 3).
@@ -36,7 +36,7 @@ export async function benchAccountsSimulated(): Promise<void> {
   const burst = Number(process.env.BENCH_ACCOUNTS_BURST ?? 5000);
   const clock = new BenchClock();
   const sims = await startBenchAccountSims(() => clock.now());
-  const accounts = roleAccounts(sims, 100);
+  const accounts = roleAccounts(sims, Number(process.env.BENCH_ACCOUNTS_COUNT ?? 100));
   const stateDir = mkdtempSync(join(tmpdir(), 'cts-bench-accounts-'));
   const config = loadConfig({
     flags: { regions: [...DEFAULT_REGIONS], stateDir, endpoint: sims.cloudtrail.url, configFile: 'bench.json' },
@@ -98,7 +98,7 @@ export async function benchAccountsSimulated(): Promise<void> {
     const quietLookups = lookups - quiet0.lookups;
     const simHours = (clock.now() - started) / HOUR;
     const assume = sims.book.assumeRoleCalls();
-    console.log(`\n8. 100 accounts × ${DEFAULT_REGIONS.length} regions (bench-accounts.ts): ${targets} targets, roles assumed through the STS simulator, simulated clock`);
+    console.log(`\n8. ${accounts.length} accounts × ${DEFAULT_REGIONS.length} regions (bench-accounts.ts): ${targets} targets, roles assumed through the STS simulator, simulated clock`);
     console.log(`   start-up: every target scanned once after ${(startMs / 1000).toFixed(0)} simulated s (${quiet0.assume} AssumeRole calls, ${quiet0.lookups} requests)`);
     console.log(`   quiet: ${((clock.now() - quiet0.at) / MIN).toFixed(0)} simulated minutes (${((Date.now() - realQuiet) / 1000).toFixed(0)} s real), ${quietScans} polls, ${quietLookups} LookupEvents requests`);
     console.log(`   → ${(quietLookups / quietScans).toFixed(2)} requests per target per poll (goal ≤ 1.2); throttled: ${throttled} (goal 0)`);
