@@ -11,6 +11,10 @@
  *    parse → rules → plan → format, and --dry-run of 2,500 and 5,000 events end to end.
  * 7. Issue 9 (scripts/bench-idle.ts): idle CPU and peak RSS of the built daemon with 17 regions and the HTTP
  *    endpoint on, scraped every 5 s, for 60 s of real time (BENCH_IDLE_SECONDS).
+ * 8. Issue 10 (scripts/bench-accounts.ts): 100 accounts by role × 17 regions = 1,700 targets: requests per target
+ *    per poll, throttled answers and AssumeRole calls per account per hour (simulated, BENCH_ACCOUNTS_HOURS), a
+ *    burst (BENCH_ACCOUNTS_BURST events), then CPU and RSS of the built daemon in real time
+ *    (BENCH_ACCOUNTS_IDLE_SECONDS).
  *
  * 1 and 2 run the real daemon (runDaemon) against the local CloudTrail and Slack simulators on 127.0.0.1 with a
  * manual clock, so simulated hours take seconds; 3 and 4 run pure code on the real fixture records.
@@ -35,6 +39,7 @@ import { benchStateCommits } from './bench-state';
 import { loadFixtureRecords, toLookupEvent } from '../test/support/fixtures';
 import { benchIssue8Pipeline } from './bench-pipeline';
 import { benchIdle } from './bench-idle';
+import { benchAccounts } from './bench-accounts';
 
 const MIN = 60_000;
 const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
@@ -196,6 +201,7 @@ async function main(): Promise<void> {
   await benchStateCommits();
   await benchIssue8Pipeline();
   await benchIdle();
+  await benchAccounts();
 }
 
 void main();
