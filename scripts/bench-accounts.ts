@@ -114,8 +114,11 @@ export async function benchAccountsSimulated(run: { count: number; hours: number
       const region = DEFAULT_REGIONS[Math.floor(i / accounts.length) % DEFAULT_REGIONS.length]!;
       sims.cloudtrail.addRecord(records[i % records.length]!, { account, region, eventId: `burst-${i}`, eventTime: clock.now() - 30_000 });
     }
-    await until(() => delivered - b0.delivered >= burst);
-    console.log(`   burst: ${burst} events over ${targets} targets, all delivered after ${((clock.now() - b0.at) / 1000).toFixed(0)} simulated s` +
+    // Bounded in real time: a burst that does not drain is a figure too (how many got through), never a hung bench.
+    const limitMs = Number(process.env.BENCH_ACCOUNTS_BURST_SECONDS ?? 120) * 1000;
+    await until(() => delivered - b0.delivered >= burst || Date.now() - b0.real > limitMs);
+    const got = delivered - b0.delivered;
+    console.log(`   burst: ${burst} events over ${targets} targets, ${got >= burst ? 'all' : `only ${got}`} delivered after ${((clock.now() - b0.at) / 1000).toFixed(0)} simulated s` +
       ` (${((Date.now() - b0.real) / 1000).toFixed(0)} s real), ${lookups - b0.lookups} requests, throttled: ${throttled - b0.throttled}; Slack messages: ${sims.slack.received.length}`);
   } finally {
     proc.emit('SIGTERM', 'SIGTERM');
