@@ -6,8 +6,8 @@
  * shown apart), and its peak RSS from /proc/<pid>/status VmHWM. Goals: < 1 % of one core, ≤ 100 MB. Prints
  * figures; asserts nothing. BENCH_IDLE_SECONDS shortens or lengthens the measured period (default 60).
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_REGIONS } from '../src/config/types';
@@ -16,29 +16,9 @@ import { startSlackSimulator } from '../src/sim/slack-server';
 import { cliArgv, daemonEnv } from '../test/support/cli-process';
 import { ensureDist } from '../test/support/dist';
 import { freePort } from '../test/support/real-daemon';
+import { clockTicksPerSecond, cpuTicks, statusMb } from './proc-stats';
 
 const SCRAPE_EVERY_MS = 5_000;
-
-function clockTicksPerSecond(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** utime + stime of `pid`, in clock ticks (proc(5): fields 14 and 15, counted after the command's ')'). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** A /proc/PID/status size of `pid`, in MB: VmHWM is the peak resident set size, VmRSS the current one. */
-function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`)) ?? '';
-  return Number(/(\d+)/.exec(line)?.[1] ?? 0) / 1024;
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
